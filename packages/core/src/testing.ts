@@ -1,1 +1,7 @@
-export {};
+export {
+  type CallbackOutcome,
+  createSignedRequest,
+  type SignedRequestOptions,
+} from "./testing/create-signed-request";
+export { type MockQStashOptions, mockQStash, type QStashMock, type RecordedMessage } from "./testing/mock-qstash";
+export { signPayload, type SignInput, verifySignature, type VerifySignatureInput } from "./signature";

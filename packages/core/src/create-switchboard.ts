@@ -1,0 +1,109 @@
+import { type Channel, type ChannelConfig, createChannel, type SubscriberConfig } from "./channel";
+import { createHandler, type FetchHandler, type Routes } from "./handler";
+import { createJob, type Job, type JobConfig } from "./job";
+import { callQStash } from "./qstash-client";
+import { createRuntime, type Runtime } from "./runtime";
+import type { AnySchema, SchemaOutput } from "./schema";
+import type { SwitchboardConfig } from "./switchboard-config";
+import { SwitchboardError } from "./switchboard-error";
+
+/** A switchboard: the factory for jobs and channels, and the one route that serves them. */
+export interface Switchboard<TContext extends object = object> {
+  /**
+   * Defines a typed job. The payload type comes from `schema`.
+   * @example
+   * ```ts
+   * export const sendEmail = sb.createJob({
+   *   name: "send-email",
+   *   schema: z.object({ to: z.email(), subject: z.string() }),
+   *   retries: 3,
+   *   handler: async ({ to, subject }, ctx) => ({ sent: true, attempt: ctx.attempt }),
+   * });
+   * ```
+   */
+  createJob<TSchema extends AnySchema, TResult>(
+    config: JobConfig<TSchema, TResult, TContext>,
+  ): Job<TSchema, Awaited<TResult>>;
+  /**
+   * Defines a fan-out channel: each publish sends one independently retried message per subscriber.
+   * @example
+   * ```ts
+   * export const notify = sb.createChannel({
+   *   name: "notify",
+   *   schema: z.object({ userId: z.string(), title: z.string() }),
+   *   subscribers: {
+   *     email: async (event) => sendMail(event.userId, event.title),
+   *     sms: { retries: 5, handler: async (event) => sendSms(event.userId, event.title) },
+   *   },
+   * });
+   * ```
+   */
+  createChannel<
+    TSchema extends AnySchema,
+    const TSubscribers extends Record<string, SubscriberConfig<SchemaOutput<TSchema>, TContext>>,
+  >(
+    config: ChannelConfig<TSchema, TSubscribers, TContext>,
+  ): Channel<TSchema, Extract<keyof TSubscribers, string>>;
+  /**
+   * The one route, as a fetch-style `(Request) => Promise<Response>`. Mount it with an adapter
+   * (`@switchboard/core/next`, `/hono`, `/express`) or call it directly on any fetch runtime.
+   * Throws at once on duplicate names, and in production when no signing keys are configured.
+   * @example
+   * ```ts
+   * export const POST = sb.handler({ jobs: [sendEmail], channels: [notify] });
+   * ```
+   */
+  handler(routes: Routes): FetchHandler;
+  /**
+   * Cancels messages that have not been delivered yet.
+   * @example
+   * ```ts
+   * const { messageId } = await reminder.dispatch(payload, { delay: "1d" });
+   * await sb.cancel(messageId);
+   * ```
+   */
+  cancel(messageIds: string | readonly string[]): Promise<void>;
+}
+
+/**
+ * Creates a switchboard. Every option can come from the environment instead, read per call.
+ *
+ * @example
+ * ```ts
+ * import { createSwitchboard } from "@switchboard/core";
+ *
+ * export const sb = createSwitchboard({
+ *   url: "https://app.example.com/api/switchboard", // or SWITCHBOARD_URL
+ *   context: () => ({ db }),                         // added to every handler's ctx
+ * });
+ * ```
+ */
+export function createSwitchboard<TContext extends object = object>(
+  config: SwitchboardConfig<TContext> = {},
+): Switchboard<TContext> {
+  const runtime = createRuntime(config as SwitchboardConfig<object>);
+  const switchboard: Switchboard<TContext> = {
+    createJob: (jobConfig) => createJob(runtime, jobConfig),
+    createChannel: (channelConfig) => createChannel(runtime, channelConfig),
+    handler: (routes) => createHandler(runtime, routes),
+    async cancel(messageIds) {
+      const ids = typeof messageIds === "string" ? [messageIds] : [...messageIds];
+      if (ids.length === 0 || !ids.every((id) => typeof id === "string" && id !== "")) {
+        throw new SwitchboardError("INVALID_OPTIONS", "cancel: pass a message id or a non-empty array of message ids.");
+      }
+      const messages = runtime.qstash().messages;
+      await callQStash("cancel", () =>
+        ids.length === 1 ? messages.delete(ids[0]!) : messages.deleteMany(ids).then(() => undefined),
+      );
+    },
+  };
+  runtimes.set(switchboard, runtime);
+  return switchboard;
+}
+
+const runtimes = new WeakMap<object, Runtime>();
+
+/** The runtime behind a switchboard, for the testing helpers. Internal. */
+export function runtimeOf(switchboard: unknown): Runtime | undefined {
+  return typeof switchboard === "object" && switchboard !== null ? runtimes.get(switchboard) : undefined;
+}

@@ -1,0 +1,38 @@
+import type { DeliveryContext, DeliveryFailure } from "./context";
+import type { RouteTarget } from "./destination";
+import type { Runtime } from "./runtime";
+import type { AnySchema } from "./schema";
+
+/** One thing the route can run for a target: a job, or one subscriber of a channel. Internal. */
+export interface Endpoint {
+  /** Fields added to the delivery context: `{ job }` or `{ channel, subscriber }`. */
+  contextFields: Record<string, string>;
+  run(payload: unknown, ctx: DeliveryContext): unknown;
+  onSuccess?: ((args: { payload: unknown; result: unknown; messageId: string; ctx: DeliveryContext }) => unknown) | undefined;
+  onFailure?:
+    | ((args: { payload: unknown; error: DeliveryFailure; messageId: string; ctx: DeliveryContext }) => unknown)
+    | undefined;
+}
+
+/** What the route needs to know about a job or channel. Internal. */
+export interface Definition {
+  kind: "job" | "channel";
+  name: string;
+  schema: AnySchema;
+  runtime: Runtime;
+  /** The endpoint for a target, or `undefined` when the target names something unknown. */
+  endpoint(target: RouteTarget): Endpoint | undefined;
+}
+
+const definitions = new WeakMap<object, Definition>();
+
+/** Attaches the route-facing definition to a public job or channel object. */
+export function register<T extends object>(publicObject: T, definition: Definition): T {
+  definitions.set(publicObject, definition);
+  return publicObject;
+}
+
+/** The definition behind a job or channel, or `undefined` for anything else. */
+export function definitionOf(value: unknown): Definition | undefined {
+  return typeof value === "object" && value !== null ? definitions.get(value) : undefined;
+}

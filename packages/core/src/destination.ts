@@ -1,0 +1,52 @@
+/** Which definition a delivery is for, as encoded in the destination URL's query. */
+export type RouteTarget =
+  | { kind: "job"; job: string; hook?: Hook }
+  | { kind: "channel"; channel: string; subscriber: string; hook?: Hook };
+
+/** `success` and `failure` mark QStash callback and failure-callback deliveries. */
+export type Hook = "success" | "failure";
+
+/** Names of jobs, channels, subscribers and schedule ids: URL-safe, 1 to 128 characters. */
+export const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/;
+
+/**
+ * The exact URL QStash is told to call for a target. Dispatch and verification both use it, so the
+ * signature's `sub` claim is checked against a URL we built, never against what a proxy passed on.
+ */
+export function destinationUrl(base: string, target: RouteTarget): string {
+  const url = new URL(base);
+  if (target.kind === "job") {
+    url.searchParams.set("job", target.job);
+  } else {
+    url.searchParams.set("channel", target.channel);
+    url.searchParams.set("subscriber", target.subscriber);
+  }
+  if (target.hook) url.searchParams.set("hook", target.hook);
+  return url.toString();
+}
+
+/** Reads a target from a query string; `undefined` when the query names none or is malformed. */
+export function parseTarget(search: URLSearchParams): RouteTarget | undefined {
+  const job = search.get("job");
+  const channel = search.get("channel");
+  const subscriber = search.get("subscriber");
+  const hookParam = search.get("hook");
+  if (hookParam !== null && hookParam !== "success" && hookParam !== "failure") return undefined;
+  const hook = hookParam ?? undefined;
+  if (job !== null && channel === null && subscriber === null) {
+    return hook ? { kind: "job", job, hook } : { kind: "job", job };
+  }
+  if (job === null && channel !== null && subscriber !== null) {
+    return hook ? { kind: "channel", channel, subscriber, hook } : { kind: "channel", channel, subscriber };
+  }
+  return undefined;
+}
+
+/** Describes a target for messages: `job "send-email"` or `channel "notify" subscriber "sms"`. */
+export function describeTarget(target: RouteTarget): string {
+  const what =
+    target.kind === "job"
+      ? `job "${target.job}"`
+      : `channel "${target.channel}" subscriber "${target.subscriber}"`;
+  return target.hook ? `${target.hook} hook of ${what}` : what;
+}

@@ -1,0 +1,28 @@
+import { SwitchboardError } from "./switchboard-error";
+
+/** Options for {@link errorResponse}. */
+export interface ErrorResponseOptions {
+  /** Include the stack trace (development and test only). */
+  exposeStack?: boolean;
+}
+
+/**
+ * Turns an error into the route's answer: the status for its code, `{ error: { code, message } }`,
+ * `Upstash-NonRetryable-Error: true` on 489 and `Retry-After` on 429, so QStash does the right thing.
+ * The only place an error becomes a `Response`.
+ */
+export function errorResponse(error: unknown, options: ErrorResponseOptions = {}): Response {
+  const failure = SwitchboardError.from(error);
+  const headers = new Headers({ "Content-Type": "application/json" });
+  if (failure.status === 489) headers.set("Upstash-NonRetryable-Error", "true");
+  if (failure.code === "RETRY_LATER") {
+    const seconds = (failure as { retryAfterSeconds?: number }).retryAfterSeconds ?? 1;
+    headers.set("Retry-After", String(seconds));
+  }
+  if (failure.code === "METHOD_NOT_ALLOWED") headers.set("Allow", "POST");
+  const body: Record<string, unknown> = { code: failure.code, message: failure.message };
+  if (failure.issues) body.issues = failure.issues;
+  const original = failure.cause instanceof Error && failure.code === "HANDLER_FAILED" ? failure.cause : failure;
+  if (options.exposeStack && original.stack) body.stack = original.stack;
+  return new Response(JSON.stringify({ error: body }), { status: failure.status, headers });
+}

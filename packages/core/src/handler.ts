@@ -1,0 +1,278 @@
+import { fromBase64 } from "./base64";
+import type { Channel } from "./channel";
+import type { DeliveryContext, DeliveryFailure } from "./context";
+import { type Definition, definitionOf, type Endpoint } from "./definition";
+import { describeTarget, parseTarget, type RouteTarget } from "./destination";
+import { DEFAULT_RETRIES, MAX_RETRIES_HEADER } from "./dispatch-options";
+import { type EnvRecord, isDevelopment, readEnv } from "./env";
+import { errorResponse } from "./error-response";
+import type { Job } from "./job";
+import type { Runtime } from "./runtime";
+import { parsePayload } from "./schema";
+import { verifySignature } from "./signature";
+import { SwitchboardError } from "./switchboard-error";
+
+/** The jobs and channels one route serves. List each explicitly: there is no global registry. */
+export interface Routes {
+  jobs?: readonly Job[];
+  channels?: readonly Channel[];
+}
+
+/**
+ * A fetch-style route handler. `env` is the per-request environment on runtimes that have one
+ * (Cloudflare Workers through Hono); elsewhere env is read from `process.env`.
+ */
+export type FetchHandler = (request: Request, env?: EnvRecord) => Promise<Response>;
+
+const decoder = new TextDecoder();
+
+/** Builds the one route for a runtime. Internal: users call `sb.handler` or an adapter's `serve`. */
+export function createHandler(runtime: Runtime, routes: Routes): FetchHandler {
+  const definitions = collectDefinitions(runtime, routes);
+  const verify = runtime.config.verify !== false;
+  if (verify) checkKeysAtStartup(runtime);
+  const tolerance = runtime.config.clockTolerance ?? 5;
+
+  return async function switchboardHandler(request, env) {
+    const exposeStack = isDevelopment(env);
+    try {
+      if (request.method !== "POST") {
+        throw new SwitchboardError("METHOD_NOT_ALLOWED", `Method ${request.method} is not allowed: QStash delivers with POST.`);
+      }
+      // The raw bytes, read once: the signature covers them exactly.
+      const body = new Uint8Array(await request.arrayBuffer());
+      let target = parseTarget(new URL(request.url).searchParams);
+
+      if (verify) {
+        const keys = runtime.signingKeys(env);
+        if (!keys) throw missingKeys();
+        const signature = request.headers.get("upstash-signature");
+        // A proxy may drop the query; the signed `sub` claim still names the target.
+        target ??= targetFromSignature(signature);
+        const result = await verifySignature({
+          signature,
+          body,
+          keys,
+          expectedUrl: target ? runtime.destination(target, env) : undefined,
+          clockTolerance: tolerance,
+        });
+        if (!result.ok) throw new SwitchboardError("UNAUTHORIZED", result.reason);
+      }
+
+      if (!target) {
+        throw new SwitchboardError(
+          "NOT_FOUND",
+          "The query must name `job=<name>` or `channel=<name>&subscriber=<name>` (optionally `hook=success|failure`).",
+        );
+      }
+      const name = target.kind === "job" ? target.job : target.channel;
+      const endpoint = definitions.get(`${target.kind}:${name}`)?.endpoint(target);
+      const hookFn = target.hook === "success" ? endpoint?.onSuccess : target.hook === "failure" ? endpoint?.onFailure : undefined;
+      if (!endpoint || (target.hook && !hookFn)) {
+        throw new SwitchboardError("NOT_FOUND", `This route serves no ${describeTarget(target)}.`);
+      }
+      const definition = definitions.get(`${target.kind}:${name}`)!;
+      const owner = describeTarget(target);
+      const json = parseJson(body, owner);
+      const ctx = await buildContext(runtime, request, env, endpoint);
+
+      if (target.hook) {
+        const callback = parseCallback(json, owner);
+        const payload = await parsePayload(definition.schema, callback.payload, owner);
+        if (target.hook === "success") {
+          await endpoint.onSuccess!({ payload, result: callback.result, messageId: callback.messageId, ctx });
+        } else {
+          await endpoint.onFailure!({ payload, error: callback.failure, messageId: callback.messageId, ctx });
+        }
+        return new Response(null, { status: 200 });
+      }
+
+      const payload = await parsePayload(definition.schema, json, owner);
+      const result = await endpoint.run(payload, ctx);
+      if (result === undefined) return new Response(null, { status: 200 });
+      return new Response(JSON.stringify(result), { status: 200, headers: { "Content-Type": "application/json" } });
+    } catch (error) {
+      const failure = SwitchboardError.from(error);
+      if (failure.code === "HANDLER_FAILED" || failure.code === "CONFIGURATION") {
+        runtime.logger.error(`[switchboard] ${failure.message}`, failure.cause ?? failure);
+      }
+      return errorResponse(failure, { exposeStack });
+    }
+  };
+}
+
+function collectDefinitions(runtime: Runtime, routes: Routes): Map<string, Definition> {
+  if (routes === null || typeof routes !== "object") {
+    throw new SwitchboardError("INVALID_OPTIONS", "handler: pass { jobs: [...], channels: [...] }.");
+  }
+  const map = new Map<string, Definition>();
+  const add = (list: readonly unknown[] | undefined, kind: "job" | "channel") => {
+    if (list === undefined) return;
+    if (!Array.isArray(list)) throw new SwitchboardError("INVALID_OPTIONS", `handler: \`${kind}s\` must be an array.`);
+    list.forEach((item, index) => {
+      const definition = definitionOf(item);
+      if (!definition || definition.kind !== kind) {
+        throw new SwitchboardError(
+          "INVALID_OPTIONS",
+          `handler: ${kind}s[${index}] is not a ${kind} made with sb.create${kind === "job" ? "Job" : "Channel"}.`,
+        );
+      }
+      if (definition.runtime !== runtime) {
+        throw new SwitchboardError(
+          "INVALID_OPTIONS",
+          `handler: ${kind} "${definition.name}" was created by a different switchboard; serve it from that switchboard's handler.`,
+        );
+      }
+      const key = `${kind}:${definition.name}`;
+      if (map.has(key)) {
+        throw new SwitchboardError(
+          "INVALID_OPTIONS",
+          `handler: two ${kind}s are named "${definition.name}". Names must be unique per route; rename one.`,
+        );
+      }
+      map.set(key, definition);
+    });
+  };
+  add(routes.jobs, "job");
+  add(routes.channels, "channel");
+  if (map.size === 0) {
+    throw new SwitchboardError("INVALID_OPTIONS", "handler: list at least one job or channel: { jobs: [sendEmail] }.");
+  }
+  return map;
+}
+
+function missingKeys(): SwitchboardError {
+  return new SwitchboardError(
+    "CONFIGURATION",
+    "No QStash signing keys: set QSTASH_CURRENT_SIGNING_KEY and QSTASH_NEXT_SIGNING_KEY (QStash console, or the values `switchboard dev` prints), or pass `signingKeys` to createSwitchboard. To skip verification behind another auth layer, pass `verify: false` explicitly.",
+  );
+}
+
+/**
+ * Without keys the route must not start in production. In development and test it warns instead
+ * (every request is still refused), and during `next build` or on edge runtimes, where env only
+ * arrives with the request, the check waits for the first request.
+ */
+function checkKeysAtStartup(runtime: Runtime): void {
+  if (runtime.config.signingKeys) return;
+  const processEnv = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
+  const onWorkers = (globalThis as { navigator?: { userAgent?: string } }).navigator?.userAgent === "Cloudflare-Workers";
+  if (!processEnv || onWorkers || readEnv("QSTASH_CURRENT_SIGNING_KEY")) return;
+  if (readEnv("NEXT_PHASE") === "phase-production-build") return;
+  if (isDevelopment()) {
+    runtime.logger.warn(`[switchboard] ${missingKeys().message} Until then every delivery is refused.`);
+    return;
+  }
+  throw missingKeys();
+}
+
+function targetFromSignature(signature: string | null): RouteTarget | undefined {
+  const claims = signature?.split(".")[1];
+  if (!claims) return undefined;
+  try {
+    const { sub } = JSON.parse(decoder.decode(fromBase64(claims.replace(/-/g, "+").replace(/_/g, "/")))) as {
+      sub?: unknown;
+    };
+    return typeof sub === "string" ? parseTarget(new URL(sub).searchParams) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function parseJson(body: Uint8Array, owner: string): unknown {
+  const text = decoder.decode(body);
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new SwitchboardError("INVALID_PAYLOAD", `${owner}: the body is not JSON.`, {
+      issues: [{ path: "", message: "Body is not valid JSON" }],
+    });
+  }
+}
+
+async function buildContext(
+  runtime: Runtime,
+  request: Request,
+  env: EnvRecord | undefined,
+  endpoint: Endpoint,
+): Promise<DeliveryContext> {
+  const retried = toCount(request.headers.get("upstash-retried")) ?? 0;
+  const maxRetries = toCount(request.headers.get(MAX_RETRIES_HEADER)) ?? DEFAULT_RETRIES;
+  const extra = runtime.config.context ? await runtime.config.context({ request, env }) : {};
+  return {
+    ...extra,
+    ...endpoint.contextFields,
+    messageId: request.headers.get("upstash-message-id") ?? "",
+    attempt: retried + 1,
+    retried,
+    maxRetries,
+    isLastAttempt: retried >= maxRetries,
+    scheduleId: request.headers.get("upstash-schedule-id") ?? undefined,
+    signal: request.signal,
+    headers: request.headers,
+  };
+}
+
+function toCount(value: string | null): number | undefined {
+  if (value === null) return undefined;
+  const n = Number(value);
+  return Number.isInteger(n) && n >= 0 ? n : undefined;
+}
+
+interface DecodedCallback {
+  payload: unknown;
+  messageId: string;
+  result: unknown;
+  failure: DeliveryFailure;
+}
+
+/** Decodes QStash's callback body: `sourceBody` and `body` are base64 of the original request and response. */
+function parseCallback(json: unknown, owner: string): DecodedCallback {
+  const callback = json as Record<string, unknown> | null;
+  if (!callback || typeof callback !== "object" || typeof callback.sourceBody !== "string") {
+    throw new SwitchboardError("INVALID_PAYLOAD", `${owner}: not a QStash callback body (no sourceBody).`, {
+      issues: [{ path: "sourceBody", message: "Expected QStash's base64 sourceBody" }],
+    });
+  }
+  let payload: unknown;
+  try {
+    payload = JSON.parse(decoder.decode(fromBase64(callback.sourceBody)));
+  } catch {
+    throw new SwitchboardError("INVALID_PAYLOAD", `${owner}: the callback's sourceBody is not base64 JSON.`, {
+      issues: [{ path: "sourceBody", message: "Expected base64 of the original JSON payload" }],
+    });
+  }
+  const responseText = typeof callback.body === "string" ? safeDecode(callback.body) : "";
+  const responseJson = tryJson(responseText);
+  const errorMessage = (responseJson as { error?: { message?: unknown } } | undefined)?.error?.message;
+  return {
+    payload,
+    messageId: typeof callback.sourceMessageId === "string" ? callback.sourceMessageId : "",
+    result: responseText === "" ? undefined : (responseJson ?? responseText),
+    failure: {
+      status: typeof callback.status === "number" ? callback.status : 0,
+      message: typeof errorMessage === "string" ? errorMessage : responseText,
+      body: responseText,
+      retried: typeof callback.retried === "number" ? callback.retried : 0,
+      maxRetries: typeof callback.maxRetries === "number" ? callback.maxRetries : DEFAULT_RETRIES,
+      dlqId: typeof callback.dlqId === "string" ? callback.dlqId : undefined,
+    },
+  };
+}
+
+function safeDecode(base64: string): string {
+  try {
+    return decoder.decode(fromBase64(base64));
+  } catch {
+    return "";
+  }
+}
+
+function tryJson(text: string): unknown {
+  if (text === "") return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}

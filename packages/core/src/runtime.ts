@@ -1,0 +1,79 @@
+import { destinationUrl, type RouteTarget } from "./destination";
+import { type EnvRecord, readEnv } from "./env";
+import { type QStashClient, resolveQStash } from "./qstash-client";
+import type { SigningKeys } from "./signature";
+import type { SwitchboardConfig, SwitchboardLogger } from "./switchboard-config";
+import { SwitchboardError } from "./switchboard-error";
+
+/** What jobs, channels and the route share from one switchboard. Internal. */
+export interface Runtime {
+  readonly config: SwitchboardConfig<object>;
+  readonly batchSize: number;
+  readonly logger: SwitchboardLogger;
+  /** The exact URL QStash calls for a target. Throws `CONFIGURATION` without a route URL. */
+  destination(target: RouteTarget, env?: EnvRecord): string;
+  qstash(env?: EnvRecord): QStashClient;
+  signingKeys(env?: EnvRecord): SigningKeys | undefined;
+}
+
+/** Builds the runtime, validating what can be validated without reading env. */
+export function createRuntime(config: SwitchboardConfig<object>): Runtime {
+  if (config === null || typeof config !== "object") {
+    throw new SwitchboardError("INVALID_OPTIONS", "createSwitchboard: pass a config object, e.g. createSwitchboard({}).");
+  }
+  if (config.url !== undefined) checkUrl(config.url, "createSwitchboard: url");
+  const batchSize = config.batchSize ?? 100;
+  if (!Number.isInteger(batchSize) || batchSize < 1) {
+    throw new SwitchboardError("INVALID_OPTIONS", `createSwitchboard: batchSize must be a whole number >= 1, got ${batchSize}.`);
+  }
+  const tolerance = config.clockTolerance ?? 5;
+  if (!Number.isFinite(tolerance) || tolerance < 0) {
+    throw new SwitchboardError("INVALID_OPTIONS", "createSwitchboard: clockTolerance must be seconds >= 0.");
+  }
+  if (config.signingKeys !== undefined && typeof config.signingKeys?.current !== "string") {
+    throw new SwitchboardError(
+      "INVALID_OPTIONS",
+      "createSwitchboard: signingKeys must be { current: string, next?: string } (QStash console → Signing keys).",
+    );
+  }
+  return {
+    config,
+    batchSize,
+    logger: config.logger ?? console,
+    destination(target, env) {
+      const base = config.url ?? readEnv("SWITCHBOARD_URL", env);
+      if (!base) {
+        throw new SwitchboardError(
+          "CONFIGURATION",
+          "No route URL: set SWITCHBOARD_URL to the public URL of your Switchboard route (e.g. https://app.example.com/api/switchboard), or pass `url` to createSwitchboard.",
+        );
+      }
+      if (config.url === undefined) checkUrl(base, "SWITCHBOARD_URL");
+      return destinationUrl(base, target);
+    },
+    qstash: (env) => resolveQStash(config.qstash, env),
+    signingKeys(env) {
+      if (config.signingKeys) return config.signingKeys;
+      const current = readEnv("QSTASH_CURRENT_SIGNING_KEY", env);
+      if (!current) return undefined;
+      return { current, next: readEnv("QSTASH_NEXT_SIGNING_KEY", env) };
+    },
+  };
+}
+
+function checkUrl(value: string, option: string): void {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new SwitchboardError("CONFIGURATION", `${option}: "${value}" is not an absolute URL (https://…).`);
+  }
+  if (url.protocol !== "https:" && url.protocol !== "http:") {
+    throw new SwitchboardError("CONFIGURATION", `${option}: "${value}" must use http or https.`);
+  }
+  for (const reserved of ["job", "channel", "subscriber", "hook"]) {
+    if (url.searchParams.has(reserved)) {
+      throw new SwitchboardError("CONFIGURATION", `${option}: the query parameter "${reserved}" is reserved for routing.`);
+    }
+  }
+}

@@ -1,0 +1,156 @@
+import { fromBase64Url, toBase64Url } from "./base64";
+
+/** QStash's two signing keys. `next` takes over when QStash rotates keys. */
+export interface SigningKeys {
+  current: string;
+  next?: string | undefined;
+}
+
+/** Why a signature was rejected; becomes the message of a 401. */
+export type SignatureResult = { ok: true; claims: SignatureClaims } | { ok: false; reason: string };
+
+/** The claims of a QStash signature JWT. */
+export interface SignatureClaims {
+  iss: string;
+  sub: string;
+  exp: number;
+  nbf: number;
+  iat: number;
+  jti?: string;
+  body: string;
+}
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/** Options for {@link verifySignature}. */
+export interface VerifySignatureInput {
+  /** The `Upstash-Signature` header. */
+  signature: string | null;
+  /** The raw request body, exactly as received. */
+  body: Uint8Array<ArrayBuffer>;
+  keys: SigningKeys;
+  /**
+   * The destination URL QStash was told to call; compared with the `sub` claim. `undefined` only
+   * when the target is unknown, so the caller can answer 401 for a forged request before 489.
+   */
+  expectedUrl: string | undefined;
+  /** Seconds of clock skew accepted on `exp` and `nbf`. */
+  clockTolerance: number;
+  /** Current unix time in seconds (injectable for tests). */
+  now?: number;
+}
+
+/**
+ * Verifies a QStash `Upstash-Signature` JWT: HS256 only, the current key then the next key,
+ * `iss`, `exp`/`nbf` with tolerance, `sub` against the destination URL, and the SHA-256 of the raw
+ * body. Never throws: the result says why it failed.
+ */
+export async function verifySignature(input: VerifySignatureInput): Promise<SignatureResult> {
+  const { signature } = input;
+  if (!signature) return fail("Missing Upstash-Signature header.");
+  const parts = signature.split(".");
+  if (parts.length !== 3) return fail("Upstash-Signature is not a JWT.");
+  const [headerPart, claimsPart, macPart] = parts as [string, string, string];
+
+  const header = decodeJson(headerPart);
+  if (!header || header.alg !== "HS256") return fail("Signature algorithm must be HS256.");
+  let mac: Uint8Array<ArrayBuffer>;
+  try {
+    mac = fromBase64Url(macPart);
+  } catch {
+    return fail("Signature is not base64url.");
+  }
+
+  const signed = encoder.encode(`${headerPart}.${claimsPart}`);
+  const keys = [input.keys.current, input.keys.next].filter((k): k is string => Boolean(k));
+  let valid = false;
+  for (const key of keys) {
+    if (await hmacVerify(key, mac, signed)) {
+      valid = true;
+      break;
+    }
+  }
+  if (!valid) return fail("Signature does not match the current or next signing key.");
+
+  const claims = decodeJson(claimsPart) as Partial<SignatureClaims> | undefined;
+  if (!claims) return fail("Signature claims are not JSON.");
+  const now = input.now ?? Math.floor(Date.now() / 1000);
+  if (claims.iss !== "Upstash") return fail(`Signature issuer must be "Upstash", got "${claims.iss}".`);
+  if (typeof claims.exp !== "number" || claims.exp + input.clockTolerance < now) {
+    return fail("Signature has expired.");
+  }
+  if (typeof claims.nbf === "number" && claims.nbf - input.clockTolerance > now) {
+    return fail("Signature is not valid yet (nbf is in the future).");
+  }
+  if (input.expectedUrl !== undefined && claims.sub !== input.expectedUrl) {
+    return fail(
+      `Signature was issued for "${claims.sub}", but this route expects "${input.expectedUrl}". Check that SWITCHBOARD_URL (or the \`url\` option) is the public URL QStash calls.`,
+    );
+  }
+  const bodyHash = toBase64Url(new Uint8Array(await crypto.subtle.digest("SHA-256", input.body)));
+  if (typeof claims.body !== "string" || claims.body.replace(/=+$/, "") !== bodyHash) {
+    return fail(
+      "Body hash does not match the signature: the body was changed after QStash signed it (a body parser or proxy rewrote it?).",
+    );
+  }
+  return { ok: true, claims: claims as SignatureClaims };
+}
+
+/** Options for {@link signPayload}. */
+export interface SignInput {
+  key: string;
+  /** Destination URL, the `sub` claim. */
+  url: string;
+  body: Uint8Array<ArrayBuffer> | string;
+  /** Unix seconds; defaults to now. */
+  issuedAt?: number;
+  /** Lifetime in seconds. @default 300 */
+  expiresIn?: number;
+}
+
+/** Signs a body exactly as QStash does (HS256 JWT, `body` = base64url SHA-256). For tests. */
+export async function signPayload(input: SignInput): Promise<string> {
+  const iat = input.issuedAt ?? Math.floor(Date.now() / 1000);
+  const body = typeof input.body === "string" ? encoder.encode(input.body) : input.body;
+  const hash = toBase64Url(new Uint8Array(await crypto.subtle.digest("SHA-256", body)));
+  const header = encodeJson({ alg: "HS256", typ: "JWT" });
+  const claims = encodeJson({
+    iss: "Upstash",
+    sub: input.url,
+    exp: iat + (input.expiresIn ?? 300),
+    nbf: iat,
+    iat,
+    jti: `jwt_${crypto.randomUUID().replace(/-/g, "")}`,
+    body: hash,
+  });
+  const key = await importKey(input.key, "sign");
+  const mac = new Uint8Array(await crypto.subtle.sign("HMAC", key, encoder.encode(`${header}.${claims}`)));
+  return `${header}.${claims}.${toBase64Url(mac)}`;
+}
+
+async function hmacVerify(key: string, mac: Uint8Array<ArrayBuffer>, data: Uint8Array<ArrayBuffer>): Promise<boolean> {
+  // crypto.subtle.verify compares in constant time.
+  return crypto.subtle.verify("HMAC", await importKey(key, "verify"), mac, data);
+}
+
+function importKey(key: string, usage: "sign" | "verify"): Promise<CryptoKey> {
+  return crypto.subtle.importKey("raw", encoder.encode(key), { name: "HMAC", hash: "SHA-256" }, false, [usage]);
+}
+
+function encodeJson(value: unknown): string {
+  return toBase64Url(encoder.encode(JSON.stringify(value)));
+}
+
+function decodeJson(part: string): Record<string, unknown> | undefined {
+  try {
+    const value: unknown = JSON.parse(decoder.decode(fromBase64Url(part)));
+    return value !== null && typeof value === "object" ? (value as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function fail(reason: string): SignatureResult {
+  return { ok: false, reason };
+}

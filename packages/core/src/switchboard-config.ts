@@ -1,0 +1,58 @@
+import type { Client } from "@upstash/qstash";
+import type { EnvRecord } from "./env";
+import type { SigningKeys } from "./signature";
+
+/** How to reach QStash: a token and base URL, or an `@upstash/qstash` `Client` you built. */
+export type QStashOption = { token?: string; baseUrl?: string } | Client;
+
+/** What the `context` factory receives for each delivery. */
+export interface ContextInput {
+  request: Request;
+  /** Per-request env (e.g. Hono's `c.env` on Cloudflare Workers), when the adapter has one. */
+  env: EnvRecord | undefined;
+}
+
+/** Where Switchboard reports handler failures. Defaults to `console`. */
+export interface SwitchboardLogger {
+  warn(message: string, ...details: unknown[]): void;
+  error(message: string, ...details: unknown[]): void;
+}
+
+/**
+ * Configuration for {@link createSwitchboard}. Every field is optional when the matching
+ * environment variable is set; env is read per call, never at import.
+ */
+export interface SwitchboardConfig<TContext extends object = object> {
+  /**
+   * Public URL of the one route, the URL QStash calls. Env: `SWITCHBOARD_URL`.
+   * @example "https://app.example.com/api/switchboard"
+   */
+  url?: string;
+  /** QStash credentials. Env: `QSTASH_TOKEN`, `QSTASH_URL` (the dev server locally). */
+  qstash?: QStashOption;
+  /** Signature keys. Env: `QSTASH_CURRENT_SIGNING_KEY`, `QSTASH_NEXT_SIGNING_KEY`. */
+  signingKeys?: SigningKeys;
+  /**
+   * Verify QStash signatures on the route. Turning it off is only for routes behind another
+   * authentication layer; it must be explicit.
+   * @default true
+   */
+  verify?: boolean;
+  /**
+   * Seconds of clock skew tolerated on the signature's `exp` and `nbf`.
+   * @default 5
+   */
+  clockTolerance?: number;
+  /**
+   * Adds fields to every handler's context, e.g. a database client or a logger.
+   * @example context: ({ request }) => ({ db, requestId: request.headers.get("x-request-id") })
+   */
+  context?: (input: ContextInput) => TContext | Promise<TContext>;
+  /**
+   * Messages per QStash batch request in `dispatchMany` and channel `publish`.
+   * @default 100
+   */
+  batchSize?: number;
+  /** Where handler failures are logged. @default console */
+  logger?: SwitchboardLogger;
+}
