@@ -37,7 +37,9 @@ export interface ChannelConfig<
   /** Each subscriber is delivered and retried on its own: a failing SMS provider never re-sends the email. */
   subscribers: TSubscribers;
   /** Runs after any subscriber succeeded; `ctx.subscriber` says which. */
-  onSuccess?: (args: SuccessHookArgs<SchemaOutput<TSchema>, unknown, SubscriberContext & TContext>) => unknown;
+  onSuccess?: (
+    args: SuccessHookArgs<SchemaOutput<TSchema>, unknown, SubscriberContext & TContext>,
+  ) => unknown;
   /** Runs after any subscriber failed for good; `ctx.subscriber` says which. */
   onFailure?: (args: FailureHookArgs<SchemaOutput<TSchema>, SubscriberContext & TContext>) => unknown;
 }
@@ -65,7 +67,10 @@ export interface Channel<TSchema extends AnySchema = AnySchema, TSubscriber exte
    * sent.email?.messageId;
    * ```
    */
-  publish(payload: SchemaInput<TSchema>, options?: PublishOptions<TSubscriber>): Promise<PublishResult<TSubscriber>>;
+  publish(
+    payload: SchemaInput<TSchema>,
+    options?: PublishOptions<TSubscriber>,
+  ): Promise<PublishResult<TSubscriber>>;
 }
 
 interface NormalizedSubscriber {
@@ -99,11 +104,17 @@ export function createChannel<
   assertSchema(schema, owner);
   toPublishFields(defaults, owner);
   if (subscribers === null || typeof subscribers !== "object" || Object.keys(subscribers).length === 0) {
-    throw new SwitchboardError("INVALID_OPTIONS", `${owner}: declare at least one subscriber, e.g. { email: async (event) => {} }.`);
+    throw new SwitchboardError(
+      "INVALID_OPTIONS",
+      `${owner}: declare at least one subscriber, e.g. { email: async (event) => {} }.`,
+    );
   }
   const normalized = new Map<string, NormalizedSubscriber>();
   for (const [subscriber, value] of Object.entries(subscribers)) {
-    normalized.set(subscriber, normalizeSubscriber(owner, subscriber, value as SubscriberConfig<unknown, object>));
+    normalized.set(
+      subscriber,
+      normalizeSubscriber(owner, subscriber, value as SubscriberConfig<unknown, object>),
+    );
   }
   const names = [...normalized.keys()] as Name[];
 
@@ -120,17 +131,25 @@ export function createChannel<
         const target = { kind: "channel", channel: name, subscriber } as const;
         const { queue, deduplicationId, ...rest } = { ...defaults, ...sub.defaults, ...dispatchOptions };
         // One dedup id per subscriber: QStash dedups across destinations, and every subscriber needs its copy.
-        const dedup = deduplicationId === undefined ? {} : { deduplicationId: `${deduplicationId}.${subscriber}` };
+        const dedup =
+          deduplicationId === undefined ? {} : { deduplicationId: `${deduplicationId}.${subscriber}` };
         return {
           url: runtime.destination(target),
           body: payload,
           fields: toPublishFields({ ...rest, ...dedup }, `${owner} subscriber "${subscriber}"`),
           queue,
-          callback: sub.onSuccess || onSuccess ? runtime.destination({ ...target, hook: "success" }) : undefined,
-          failureCallback: sub.onFailure || onFailure ? runtime.destination({ ...target, hook: "failure" }) : undefined,
+          callback:
+            sub.onSuccess || onSuccess ? runtime.destination({ ...target, hook: "success" }) : undefined,
+          failureCallback:
+            sub.onFailure || onFailure ? runtime.destination({ ...target, hook: "failure" }) : undefined,
         };
       });
-      const results = await publishBatch(runtime.qstash(), messages, runtime.batchSize, `publish to ${owner}`);
+      const results = await publishBatch(
+        runtime.qstash(),
+        messages,
+        runtime.batchSize,
+        `publish to ${owner}`,
+      );
       const byName: PublishResult<Name> = {};
       selected.forEach((subscriber, index) => {
         byName[subscriber] = results[index];
@@ -166,9 +185,16 @@ export function createChannel<
   return register(channel, definition);
 }
 
-function normalizeSubscriber(owner: string, name: string, value: SubscriberConfig<unknown, object>): NormalizedSubscriber {
+function normalizeSubscriber(
+  owner: string,
+  name: string,
+  value: SubscriberConfig<unknown, object>,
+): NormalizedSubscriber {
   if (!NAME_PATTERN.test(name)) {
-    throw new SwitchboardError("INVALID_OPTIONS", `${owner}: subscriber name "${name}" must be URL-safe (letters, digits, "-", "_").`);
+    throw new SwitchboardError(
+      "INVALID_OPTIONS",
+      `${owner}: subscriber name "${name}" must be URL-safe (letters, digits, "-", "_").`,
+    );
   }
   if (typeof value === "function") return { handler: value, defaults: {} };
   if (value === null || typeof value !== "object" || typeof value.handler !== "function") {
@@ -182,10 +208,17 @@ function normalizeSubscriber(owner: string, name: string, value: SubscriberConfi
   return { handler: handler as SubscriberHandler<unknown, object>, defaults, onSuccess, onFailure };
 }
 
-function selectSubscribers<Name extends string>(owner: string, names: Name[], only: readonly Name[] | undefined): Name[] {
+function selectSubscribers<Name extends string>(
+  owner: string,
+  names: Name[],
+  only: readonly Name[] | undefined,
+): Name[] {
   if (only === undefined) return names;
   if (!Array.isArray(only) || only.length === 0) {
-    throw new SwitchboardError("INVALID_OPTIONS", `${owner}: \`only\` must be a non-empty array of subscriber names.`);
+    throw new SwitchboardError(
+      "INVALID_OPTIONS",
+      `${owner}: \`only\` must be a non-empty array of subscriber names.`,
+    );
   }
   for (const subscriber of only) {
     if (!names.includes(subscriber)) {

@@ -89,7 +89,10 @@ export function createSwitchboard<TContext extends object = object>(
     async cancel(messageIds) {
       const ids = typeof messageIds === "string" ? [messageIds] : [...messageIds];
       if (ids.length === 0 || !ids.every((id) => typeof id === "string" && id !== "")) {
-        throw new SwitchboardError("INVALID_OPTIONS", "cancel: pass a message id or a non-empty array of message ids.");
+        throw new SwitchboardError(
+          "INVALID_OPTIONS",
+          "cancel: pass a message id or a non-empty array of message ids.",
+        );
       }
       const messages = runtime.qstash().messages;
       await callQStash("cancel", () =>

@@ -8,9 +8,16 @@ export interface Endpoint {
   /** Fields added to the delivery context: `{ job }` or `{ channel, subscriber }`. */
   contextFields: Record<string, string>;
   run(payload: unknown, ctx: DeliveryContext): unknown;
-  onSuccess?: ((args: { payload: unknown; result: unknown; messageId: string; ctx: DeliveryContext }) => unknown) | undefined;
+  onSuccess?:
+    | ((args: { payload: unknown; result: unknown; messageId: string; ctx: DeliveryContext }) => unknown)
+    | undefined;
   onFailure?:
-    | ((args: { payload: unknown; error: DeliveryFailure; messageId: string; ctx: DeliveryContext }) => unknown)
+    | ((args: {
+        payload: unknown;
+        error: DeliveryFailure;
+        messageId: string;
+        ctx: DeliveryContext;
+      }) => unknown)
     | undefined;
 }
 

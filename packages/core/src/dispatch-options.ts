@@ -137,14 +137,19 @@ export function toPublishFields(options: DispatchOptions, owner: string): QStash
   return fields;
 }
 
-function toFlowControl(flow: FlowControlOptions, owner: string): NonNullable<QStashPublishFields["flowControl"]> {
-  if (flow === null || typeof flow !== "object") throw invalid(owner, "flowControl must be an object with a key");
+function toFlowControl(
+  flow: FlowControlOptions,
+  owner: string,
+): NonNullable<QStashPublishFields["flowControl"]> {
+  if (flow === null || typeof flow !== "object")
+    throw invalid(owner, "flowControl must be an object with a key");
   const key = nonEmpty(flow.key, "flowControl.key", owner);
   if (flow.parallelism === undefined && flow.rate === undefined) {
     throw invalid(owner, "flowControl needs `parallelism`, `rate`, or both");
   }
   const result: { key: string; parallelism?: number; rate?: number; period?: number } = { key };
-  if (flow.parallelism !== undefined) result.parallelism = positiveInt(flow.parallelism, "flowControl.parallelism", owner);
+  if (flow.parallelism !== undefined)
+    result.parallelism = positiveInt(flow.parallelism, "flowControl.parallelism", owner);
   if (flow.rate !== undefined) result.rate = positiveInt(flow.rate, "flowControl.rate", owner);
   if (flow.period !== undefined) {
     result.period = toSeconds(flow.period, `${owner}: flowControl.period`);
@@ -155,12 +160,16 @@ function toFlowControl(flow: FlowControlOptions, owner: string): NonNullable<QSt
 
 function toHeaders(headers: Record<string, string> | undefined, owner: string): Record<string, string> {
   if (headers === undefined) return {};
-  if (headers === null || typeof headers !== "object") throw invalid(owner, "headers must be an object of strings");
+  if (headers === null || typeof headers !== "object")
+    throw invalid(owner, "headers must be an object of strings");
   const out: Record<string, string> = {};
   for (const [name, value] of Object.entries(headers)) {
     if (typeof value !== "string") throw invalid(owner, `header "${name}" must be a string`);
     if (/^upstash-/i.test(name)) {
-      throw invalid(owner, `header "${name}" is reserved for QStash; use the matching dispatch option instead`);
+      throw invalid(
+        owner,
+        `header "${name}" is reserved for QStash; use the matching dispatch option instead`,
+      );
     }
     out[name] = value;
   }
@@ -179,7 +188,8 @@ function toUnixSeconds(value: Date | number, owner: string): number {
 }
 
 function nonEmpty(value: unknown, option: string, owner: string): string {
-  if (typeof value !== "string" || value.trim() === "") throw invalid(owner, `${option} must be a non-empty string`);
+  if (typeof value !== "string" || value.trim() === "")
+    throw invalid(owner, `${option} must be a non-empty string`);
   return value;
 }
 

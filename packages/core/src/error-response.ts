@@ -22,7 +22,8 @@ export function errorResponse(error: unknown, options: ErrorResponseOptions = {}
   if (failure.code === "METHOD_NOT_ALLOWED") headers.set("Allow", "POST");
   const body: Record<string, unknown> = { code: failure.code, message: failure.message };
   if (failure.issues) body.issues = failure.issues;
-  const original = failure.cause instanceof Error && failure.code === "HANDLER_FAILED" ? failure.cause : failure;
+  const original =
+    failure.cause instanceof Error && failure.code === "HANDLER_FAILED" ? failure.cause : failure;
   if (options.exposeStack && original.stack) body.stack = original.stack;
   return new Response(JSON.stringify({ error: body }), { status: failure.status, headers });
 }

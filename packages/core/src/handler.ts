@@ -37,7 +37,10 @@ export function createHandler(runtime: Runtime, routes: Routes): FetchHandler {
     const exposeStack = isDevelopment(env);
     try {
       if (request.method !== "POST") {
-        throw new SwitchboardError("METHOD_NOT_ALLOWED", `Method ${request.method} is not allowed: QStash delivers with POST.`);
+        throw new SwitchboardError(
+          "METHOD_NOT_ALLOWED",
+          `Method ${request.method} is not allowed: QStash delivers with POST.`,
+        );
       }
       // The raw bytes, read once: the signature covers them exactly.
       const body = new Uint8Array(await request.arrayBuffer());
@@ -67,7 +70,12 @@ export function createHandler(runtime: Runtime, routes: Routes): FetchHandler {
       }
       const name = target.kind === "job" ? target.job : target.channel;
       const endpoint = definitions.get(`${target.kind}:${name}`)?.endpoint(target);
-      const hookFn = target.hook === "success" ? endpoint?.onSuccess : target.hook === "failure" ? endpoint?.onFailure : undefined;
+      const hookFn =
+        target.hook === "success"
+          ? endpoint?.onSuccess
+          : target.hook === "failure"
+            ? endpoint?.onFailure
+            : undefined;
       if (!endpoint || (target.hook && !hookFn)) {
         throw new SwitchboardError("NOT_FOUND", `This route serves no ${describeTarget(target)}.`);
       }
@@ -90,7 +98,10 @@ export function createHandler(runtime: Runtime, routes: Routes): FetchHandler {
       const payload = await parsePayload(definition.schema, json, owner);
       const result = await endpoint.run(payload, ctx);
       if (result === undefined) return new Response(null, { status: 200 });
-      return new Response(JSON.stringify(result), { status: 200, headers: { "Content-Type": "application/json" } });
+      return new Response(JSON.stringify(result), {
+        status: 200,
+        headers: { "Content-Type": "application/json" },
+      });
     } catch (error) {
       const failure = SwitchboardError.from(error);
       if (failure.code === "HANDLER_FAILED" || failure.code === "CONFIGURATION") {
@@ -108,7 +119,8 @@ function collectDefinitions(runtime: Runtime, routes: Routes): Map<string, Defin
   const map = new Map<string, Definition>();
   const add = (list: readonly unknown[] | undefined, kind: "job" | "channel") => {
     if (list === undefined) return;
-    if (!Array.isArray(list)) throw new SwitchboardError("INVALID_OPTIONS", `handler: \`${kind}s\` must be an array.`);
+    if (!Array.isArray(list))
+      throw new SwitchboardError("INVALID_OPTIONS", `handler: \`${kind}s\` must be an array.`);
     list.forEach((item, index) => {
       const definition = definitionOf(item);
       if (!definition || definition.kind !== kind) {
@@ -136,7 +148,10 @@ function collectDefinitions(runtime: Runtime, routes: Routes): Map<string, Defin
   add(routes.jobs, "job");
   add(routes.channels, "channel");
   if (map.size === 0) {
-    throw new SwitchboardError("INVALID_OPTIONS", "handler: list at least one job or channel: { jobs: [sendEmail] }.");
+    throw new SwitchboardError(
+      "INVALID_OPTIONS",
+      "handler: list at least one job or channel: { jobs: [sendEmail] }.",
+    );
   }
   return map;
 }
@@ -156,7 +171,8 @@ function missingKeys(): SwitchboardError {
 function checkKeysAtStartup(runtime: Runtime): void {
   if (runtime.config.signingKeys) return;
   const processEnv = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
-  const onWorkers = (globalThis as { navigator?: { userAgent?: string } }).navigator?.userAgent === "Cloudflare-Workers";
+  const onWorkers =
+    (globalThis as { navigator?: { userAgent?: string } }).navigator?.userAgent === "Cloudflare-Workers";
   if (!processEnv || onWorkers || readEnv("QSTASH_CURRENT_SIGNING_KEY")) return;
   if (readEnv("NEXT_PHASE") === "phase-production-build") return;
   if (isDevelopment()) {

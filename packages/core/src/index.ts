@@ -1,4 +1,11 @@
-export type { Channel, ChannelConfig, PublishOptions, PublishResult, SubscriberConfig, SubscriberHandler } from "./channel";
+export type {
+  Channel,
+  ChannelConfig,
+  PublishOptions,
+  PublishResult,
+  SubscriberConfig,
+  SubscriberHandler,
+} from "./channel";
 export type {
   DeliveryContext,
   DeliveryFailure,

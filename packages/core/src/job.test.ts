@@ -53,7 +53,10 @@ describe("job.dispatch", () => {
     [{ timeout: 10 }, { "upstash-timeout": "10s" }],
     [
       { flowControl: { key: "tenant-1", parallelism: 2, rate: 10, period: "1m" } },
-      { "upstash-flow-control-key": "tenant-1", "upstash-flow-control-value": "parallelism=2, rate=10, period=60s" },
+      {
+        "upstash-flow-control-key": "tenant-1",
+        "upstash-flow-control-value": "parallelism=2, rate=10, period=60s",
+      },
     ],
     [{ label: "onboarding" }, { "upstash-label": "onboarding" }],
     [{ headers: { "X-Tenant": "acme" } }, { "upstash-forward-x-tenant": "acme" }],
@@ -203,7 +206,13 @@ describe("job schedules", () => {
     });
     const schedules = await sendEmail.schedules();
     expect(schedules).toEqual([
-      expect.objectContaining({ id: "daily", scheduleId: "send-email.daily", cron: "0 9 * * *", payload, paused: false }),
+      expect.objectContaining({
+        id: "daily",
+        scheduleId: "send-email.daily",
+        cron: "0 9 * * *",
+        payload,
+        paused: false,
+      }),
     ]);
     await sendEmail.unschedule("daily");
     expect(await sendEmail.schedules()).toEqual([]);
@@ -211,10 +220,18 @@ describe("job schedules", () => {
 
   it("accepts CRON_TZ and rejects malformed crons and payloads", async () => {
     await sendEmail.schedule({ id: "berlin", cron: "CRON_TZ=Europe/Berlin 0 9 * * 1-5", payload });
-    await expect(sendEmail.schedule({ id: "x", cron: "every day", payload })).rejects.toThrow(/not a 5-field cron/);
-    await expect(sendEmail.schedule({ id: "x", cron: "* * * * * *", payload })).rejects.toThrow(/not a 5-field cron/);
-    await expect(sendEmail.schedule({ id: "bad id!", cron: "* * * * *", payload })).rejects.toThrow(/schedule id/);
-    await expect(sendEmail.schedule({ id: "x", cron: "* * * * *", payload: { to: 1 } as never })).rejects.toMatchObject({
+    await expect(sendEmail.schedule({ id: "x", cron: "every day", payload })).rejects.toThrow(
+      /not a 5-field cron/,
+    );
+    await expect(sendEmail.schedule({ id: "x", cron: "* * * * * *", payload })).rejects.toThrow(
+      /not a 5-field cron/,
+    );
+    await expect(sendEmail.schedule({ id: "bad id!", cron: "* * * * *", payload })).rejects.toThrow(
+      /schedule id/,
+    );
+    await expect(
+      sendEmail.schedule({ id: "x", cron: "* * * * *", payload: { to: 1 } as never }),
+    ).rejects.toMatchObject({
       code: "INVALID_PAYLOAD",
     });
     expect(qstash.requestCount()).toBe(1);

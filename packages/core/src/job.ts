@@ -21,13 +21,16 @@ export interface JobConfig<TSchema extends AnySchema, TResult, TContext extends 
   /** Runs for each delivery. Throw `NonRetriableError` or `RetryAfterError` to steer retries. */
   handler: (payload: SchemaOutput<TSchema>, ctx: JobContext & TContext) => TResult | Promise<TResult>;
   /** Runs once the handler succeeded (a QStash callback to the same route). */
-  onSuccess?: (args: SuccessHookArgs<SchemaOutput<TSchema>, Awaited<TResult>, JobContext & TContext>) => unknown;
+  onSuccess?: (
+    args: SuccessHookArgs<SchemaOutput<TSchema>, Awaited<TResult>, JobContext & TContext>,
+  ) => unknown;
   /** Runs once the message failed for good: retries exhausted or non-retriable (QStash failure callback). */
   onFailure?: (args: FailureHookArgs<SchemaOutput<TSchema>, JobContext & TContext>) => unknown;
 }
 
 /** What `job.schedule` takes. */
-export interface ScheduleInput<TPayload> extends Omit<DispatchOptions, "deduplicationId" | "contentBasedDeduplication" | "notBefore"> {
+export interface ScheduleInput<TPayload>
+  extends Omit<DispatchOptions, "deduplicationId" | "contentBasedDeduplication" | "notBefore"> {
   /** Your id for the schedule, unique per job. Scheduling the same id again updates it. */
   id: string;
   /** Five-field cron in UTC, optionally prefixed with `CRON_TZ=Area/City `. */
@@ -73,7 +76,10 @@ export interface Job<TSchema extends AnySchema = AnySchema, TResult = unknown> {
    * await sendEmail.dispatchMany(users.map((u) => ({ to: u.email, subject: "News" })));
    * ```
    */
-  dispatchMany(payloads: readonly SchemaInput<TSchema>[], options?: DispatchOptions): Promise<DispatchResult[]>;
+  dispatchMany(
+    payloads: readonly SchemaInput<TSchema>[],
+    options?: DispatchOptions,
+  ): Promise<DispatchResult[]>;
   /**
    * Creates or updates (by `id`) a cron schedule that dispatches this job.
    * @example
@@ -105,7 +111,8 @@ export function createJob<TSchema extends AnySchema, TResult, TContext extends o
   }
   const owner = `job "${name}"`;
   assertSchema(schema, owner);
-  if (typeof handler !== "function") throw new SwitchboardError("INVALID_OPTIONS", `${owner}: handler must be a function.`);
+  if (typeof handler !== "function")
+    throw new SwitchboardError("INVALID_OPTIONS", `${owner}: handler must be a function.`);
   for (const [hook, fn] of Object.entries({ onSuccess, onFailure })) {
     if (fn !== undefined && typeof fn !== "function") {
       throw new SwitchboardError("INVALID_OPTIONS", `${owner}: ${hook} must be a function.`);
@@ -150,10 +157,14 @@ export function createJob<TSchema extends AnySchema, TResult, TContext extends o
           messages.push(await toMessage(payload, options));
         } catch (error) {
           if (error instanceof SwitchboardError && error.code === "INVALID_PAYLOAD") {
-            throw new SwitchboardError("INVALID_PAYLOAD", `payload #${index}: ${error.message} (nothing was published)`, {
-              issues: error.issues ?? [],
-              cause: error,
-            });
+            throw new SwitchboardError(
+              "INVALID_PAYLOAD",
+              `payload #${index}: ${error.message} (nothing was published)`,
+              {
+                issues: error.issues ?? [],
+                cause: error,
+              },
+            );
           }
           throw error;
         }

@@ -1,4 +1,4 @@
-import type { QStashPublishFields, DispatchResult } from "./dispatch-options";
+import type { DispatchResult, QStashPublishFields } from "./dispatch-options";
 import type { QStashClient } from "./qstash-client";
 import { callQStash } from "./qstash-client";
 
@@ -24,10 +24,16 @@ function toRequest(message: OutgoingMessage) {
 }
 
 /** Publishes one message, through the named queue when there is one. */
-export async function publishOne(client: QStashClient, message: OutgoingMessage, what: string): Promise<DispatchResult> {
+export async function publishOne(
+  client: QStashClient,
+  message: OutgoingMessage,
+  what: string,
+): Promise<DispatchResult> {
   const request = toRequest(message);
   const response = await callQStash(what, () =>
-    message.queue ? client.queue({ queueName: message.queue }).enqueueJSON(request) : client.publishJSON(request),
+    message.queue
+      ? client.queue({ queueName: message.queue }).enqueueJSON(request)
+      : client.publishJSON(request),
   );
   return toResult(response);
 }

@@ -19,12 +19,18 @@ export interface Runtime {
 /** Builds the runtime, validating what can be validated without reading env. */
 export function createRuntime(config: SwitchboardConfig<object>): Runtime {
   if (config === null || typeof config !== "object") {
-    throw new SwitchboardError("INVALID_OPTIONS", "createSwitchboard: pass a config object, e.g. createSwitchboard({}).");
+    throw new SwitchboardError(
+      "INVALID_OPTIONS",
+      "createSwitchboard: pass a config object, e.g. createSwitchboard({}).",
+    );
   }
   if (config.url !== undefined) checkUrl(config.url, "createSwitchboard: url");
   const batchSize = config.batchSize ?? 100;
   if (!Number.isInteger(batchSize) || batchSize < 1) {
-    throw new SwitchboardError("INVALID_OPTIONS", `createSwitchboard: batchSize must be a whole number >= 1, got ${batchSize}.`);
+    throw new SwitchboardError(
+      "INVALID_OPTIONS",
+      `createSwitchboard: batchSize must be a whole number >= 1, got ${batchSize}.`,
+    );
   }
   const tolerance = config.clockTolerance ?? 5;
   if (!Number.isFinite(tolerance) || tolerance < 0) {
@@ -73,7 +79,10 @@ function checkUrl(value: string, option: string): void {
   }
   for (const reserved of ["job", "channel", "subscriber", "hook"]) {
     if (url.searchParams.has(reserved)) {
-      throw new SwitchboardError("CONFIGURATION", `${option}: the query parameter "${reserved}" is reserved for routing.`);
+      throw new SwitchboardError(
+        "CONFIGURATION",
+        `${option}: the query parameter "${reserved}" is reserved for routing.`,
+      );
     }
   }
 }

@@ -54,7 +54,7 @@ export async function verifySignature(input: VerifySignatureInput): Promise<Sign
   const [headerPart, claimsPart, macPart] = parts as [string, string, string];
 
   const header = decodeJson(headerPart);
-  if (!header || header.alg !== "HS256") return fail("Signature algorithm must be HS256.");
+  if (header?.alg !== "HS256") return fail("Signature algorithm must be HS256.");
   let mac: Uint8Array<ArrayBuffer>;
   try {
     mac = fromBase64Url(macPart);
@@ -129,13 +129,19 @@ export async function signPayload(input: SignInput): Promise<string> {
   return `${header}.${claims}.${toBase64Url(mac)}`;
 }
 
-async function hmacVerify(key: string, mac: Uint8Array<ArrayBuffer>, data: Uint8Array<ArrayBuffer>): Promise<boolean> {
+async function hmacVerify(
+  key: string,
+  mac: Uint8Array<ArrayBuffer>,
+  data: Uint8Array<ArrayBuffer>,
+): Promise<boolean> {
   // crypto.subtle.verify compares in constant time.
   return crypto.subtle.verify("HMAC", await importKey(key, "verify"), mac, data);
 }
 
 function importKey(key: string, usage: "sign" | "verify"): Promise<CryptoKey> {
-  return crypto.subtle.importKey("raw", encoder.encode(key), { name: "HMAC", hash: "SHA-256" }, false, [usage]);
+  return crypto.subtle.importKey("raw", encoder.encode(key), { name: "HMAC", hash: "SHA-256" }, false, [
+    usage,
+  ]);
 }
 
 function encodeJson(value: unknown): string {

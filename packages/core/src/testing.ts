@@ -1,7 +1,12 @@
+export { type SignInput, signPayload, type VerifySignatureInput, verifySignature } from "./signature";
 export {
   type CallbackOutcome,
   createSignedRequest,
   type SignedRequestOptions,
 } from "./testing/create-signed-request";
-export { type MockQStashOptions, mockQStash, type QStashMock, type RecordedMessage } from "./testing/mock-qstash";
-export { signPayload, type SignInput, verifySignature, type VerifySignatureInput } from "./signature";
+export {
+  type MockQStashOptions,
+  mockQStash,
+  type QStashMock,
+  type RecordedMessage,
+} from "./testing/mock-qstash";

@@ -1,12 +1,12 @@
 import { toBase64 } from "../base64";
 import type { Channel } from "../channel";
+import type { Switchboard } from "../create-switchboard";
 import { runtimeOf } from "../create-switchboard";
 import { definitionOf } from "../definition";
 import type { Hook, RouteTarget } from "../destination";
 import { MAX_RETRIES_HEADER } from "../dispatch-options";
 import type { Job } from "../job";
 import { signPayload } from "../signature";
-import type { Switchboard } from "../create-switchboard";
 import { SwitchboardError } from "../switchboard-error";
 
 /** What a callback delivery reports, for `hook` in {@link SignedRequestOptions}. */
@@ -61,7 +61,10 @@ export async function createSignedRequest<TPayload>(
   const runtime = runtimeOf(sb);
   const definition = definitionOf(target);
   if (!runtime || !definition) {
-    throw new SwitchboardError("INVALID_OPTIONS", "createSignedRequest: pass a switchboard and a job or channel it created.");
+    throw new SwitchboardError(
+      "INVALID_OPTIONS",
+      "createSignedRequest: pass a switchboard and a job or channel it created.",
+    );
   }
   const hook: Hook | undefined = options.callback?.hook;
   let route: RouteTarget;
@@ -77,10 +80,15 @@ export async function createSignedRequest<TPayload>(
   const url = runtime.destination(route);
   const key = options.signingKey ?? runtime.signingKeys()?.current;
   if (!key) {
-    throw new SwitchboardError("CONFIGURATION", "createSignedRequest: the switchboard has no signing key; pass `signingKey`.");
+    throw new SwitchboardError(
+      "CONFIGURATION",
+      "createSignedRequest: the switchboard has no signing key; pass `signingKey`.",
+    );
   }
   const messageId = options.messageId ?? `msg_${crypto.randomUUID().replace(/-/g, "")}`;
-  const body = options.rawBody ?? JSON.stringify(options.callback ? callbackBody(payload, messageId, url, options) : payload);
+  const body =
+    options.rawBody ??
+    JSON.stringify(options.callback ? callbackBody(payload, messageId, url, options) : payload);
   const headers = new Headers({
     "Content-Type": "application/json",
     "User-Agent": "Upstash-QStash",
@@ -110,7 +118,8 @@ function callbackBody(payload: unknown, messageId: string, url: string, options:
     status: outcome.hook === "success" ? 200 : outcome.status,
     header: { "Content-Type": ["application/json"] },
     body: toBase64(encoder.encode(response)),
-    retried: outcome.hook === "failure" ? (outcome.retried ?? options.maxRetries ?? 3) : (options.retried ?? 0),
+    retried:
+      outcome.hook === "failure" ? (outcome.retried ?? options.maxRetries ?? 3) : (options.retried ?? 0),
     maxRetries: options.maxRetries ?? 3,
     sourceMessageId: messageId,
     url: url.replace(/&hook=(success|failure)$/, ""),

@@ -57,7 +57,13 @@ export function mockQStash(options: MockQStashOptions = {}): QStashMock {
   let requests = 0;
   let counter = 0;
 
-  const accept = (via: RecordedMessage["via"], destination: string, headers: Record<string, string>, body: unknown, queue?: string) => {
+  const accept = (
+    via: RecordedMessage["via"],
+    destination: string,
+    headers: Record<string, string>,
+    body: unknown,
+    queue?: string,
+  ) => {
     const dedupId = headers["upstash-deduplication-id"];
     const existing = dedupId ? dedup.get(dedupId) : undefined;
     if (existing) return { messageId: existing, url: destination, deduplicated: true };
@@ -81,22 +87,44 @@ export function mockQStash(options: MockQStashOptions = {}): QStashMock {
   const handlers = [
     http.post(`${base}/v2/publish/*`, async ({ request }) => {
       requests++;
-      const result = accept("publish", destinationOf(request, "/v2/publish/"), lower(request.headers), bodyOf(await request.text()));
+      const result = accept(
+        "publish",
+        destinationOf(request, "/v2/publish/"),
+        lower(request.headers),
+        bodyOf(await request.text()),
+      );
       return HttpResponse.json(result, { status: "deduplicated" in result ? 202 : 201 });
     }),
     http.post(`${base}/v2/enqueue/:queue/*`, async ({ request, params }) => {
       requests++;
       const queue = String(params.queue);
       const destination = destinationOf(request, `/v2/enqueue/${queue}/`);
-      const result = accept("enqueue", destination, lower(request.headers), bodyOf(await request.text()), queue);
+      const result = accept(
+        "enqueue",
+        destination,
+        lower(request.headers),
+        bodyOf(await request.text()),
+        queue,
+      );
       return HttpResponse.json(result, { status: "deduplicated" in result ? 202 : 201 });
     }),
     http.post(`${base}/v2/batch`, async ({ request }) => {
       requests++;
-      const items = (await request.json()) as { destination: string; headers?: Record<string, string>; body?: string; queue?: string }[];
+      const items = (await request.json()) as {
+        destination: string;
+        headers?: Record<string, string>;
+        body?: string;
+        queue?: string;
+      }[];
       return HttpResponse.json(
         items.map((item) =>
-          accept("batch", item.destination, lowerRecord(item.headers ?? {}), bodyOf(item.body ?? ""), item.queue),
+          accept(
+            "batch",
+            item.destination,
+            lowerRecord(item.headers ?? {}),
+            bodyOf(item.body ?? ""),
+            item.queue,
+          ),
         ),
       );
     }),
@@ -106,7 +134,14 @@ export function mockQStash(options: MockQStashOptions = {}): QStashMock {
       const destination = destinationOf(request, "/v2/schedules/");
       const scheduleId = headers["upstash-schedule-id"] ?? `scd_mock_${++counter}`;
       const text = await request.text();
-      messages.push({ via: "schedule", destination, headers, body: bodyOf(text), queue: headers["upstash-queue-name"], messageId: scheduleId });
+      messages.push({
+        via: "schedule",
+        destination,
+        headers,
+        body: bodyOf(text),
+        queue: headers["upstash-queue-name"],
+        messageId: scheduleId,
+      });
       schedules.set(scheduleId, {
         scheduleId,
         cron: headers["upstash-cron"],

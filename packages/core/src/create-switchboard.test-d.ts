@@ -1,0 +1,80 @@
+import { describe, expectTypeOf, it } from "vitest";
+import { z } from "zod";
+import type { JobContext, SubscriberContext } from "./context";
+import { createSwitchboard } from "./create-switchboard";
+import type { DispatchResult } from "./dispatch-options";
+
+const sb = createSwitchboard({ context: () => ({ db: { query: (sql: string) => sql.length } }) });
+
+describe("createJob types", () => {
+  const sendEmail = sb.createJob({
+    name: "send-email",
+    schema: z.object({ to: z.email(), subject: z.string(), priority: z.number().default(1) }),
+    handler: async (payload, ctx) => {
+      expectTypeOf(payload).toEqualTypeOf<{ to: string; subject: string; priority: number }>();
+      expectTypeOf(ctx).toMatchTypeOf<JobContext>();
+      expectTypeOf(ctx.db.query).toEqualTypeOf<(sql: string) => number>();
+      return { sent: true as const };
+    },
+    onSuccess: ({ result, payload }) => {
+      expectTypeOf(result).toEqualTypeOf<{ sent: true }>();
+      expectTypeOf(payload.priority).toEqualTypeOf<number>();
+    },
+  });
+
+  it("infers the dispatch payload from the schema's input", () => {
+    expectTypeOf(sendEmail.dispatch)
+      .parameter(0)
+      .toEqualTypeOf<{ to: string; subject: string; priority?: number | undefined }>();
+    expectTypeOf(sendEmail.dispatch({ to: "a@b.co", subject: "x" })).resolves.toEqualTypeOf<DispatchResult>();
+  });
+
+  it("rejects wrong payloads at compile time", () => {
+    // @ts-expect-error subject is missing
+    void sendEmail.dispatch({ to: "a@b.co" });
+    // @ts-expect-error to must be a string
+    void sendEmail.dispatch({ to: 1, subject: "x" });
+    // @ts-expect-error unknown option
+    void sendEmail.dispatch({ to: "a@b.co", subject: "x" }, { retires: 3 });
+    // @ts-expect-error dispatchMany takes an array of payloads
+    void sendEmail.dispatchMany([{ to: "a@b.co" }]);
+    // @ts-expect-error schedule payload is typed too
+    void sendEmail.schedule({ id: "daily", cron: "0 9 * * *", payload: { to: 1 } });
+  });
+});
+
+describe("createChannel types", () => {
+  const notify = sb.createChannel({
+    name: "notify",
+    schema: z.object({ userId: z.string(), title: z.string() }),
+    subscribers: {
+      email: async (event, ctx) => {
+        expectTypeOf(event).toEqualTypeOf<{ userId: string; title: string }>();
+        expectTypeOf(ctx).toMatchTypeOf<SubscriberContext>();
+        expectTypeOf(ctx.db).toEqualTypeOf<{ query: (sql: string) => number }>();
+      },
+      sms: {
+        retries: 5,
+        handler: async (event) => {
+          expectTypeOf(event.userId).toEqualTypeOf<string>();
+        },
+      },
+    },
+  });
+
+  it("types subscriber names", () => {
+    expectTypeOf(notify.subscribers).toEqualTypeOf<readonly ("email" | "sms")[]>();
+    void notify.publish({ userId: "u", title: "t" }, { only: ["email"] });
+    // @ts-expect-error "fax" is not a subscriber
+    void notify.publish({ userId: "u", title: "t" }, { only: ["fax"] });
+    // @ts-expect-error title is missing
+    void notify.publish({ userId: "u" });
+  });
+
+  it("returns a result per subscriber", () => {
+    expectTypeOf(notify.publish({ userId: "u", title: "t" })).resolves.toEqualTypeOf<{
+      email?: DispatchResult;
+      sms?: DispatchResult;
+    }>();
+  });
+});
