@@ -78,3 +78,11 @@ describe("createChannel types", () => {
     }>();
   });
 });
+
+describe("a switchboard with a context is still a Switchboard", () => {
+  it("is accepted by helpers typed with the base Switchboard", async () => {
+    const { createSignedRequest } = await import("./testing/create-signed-request");
+    const job = sb.createJob({ name: "j", schema: z.object({ n: z.number() }), handler: () => {} });
+    expectTypeOf(createSignedRequest(sb, job, { n: 1 })).resolves.toEqualTypeOf<Request>();
+  });
+});
