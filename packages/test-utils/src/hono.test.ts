@@ -1,0 +1,15 @@
+import type { Server } from "node:http";
+import { createAdaptorServer } from "@hono/node-server";
+import { serve } from "@switchboard/core/hono";
+import { Hono } from "hono";
+import { runAdapterContract } from "./adapter-contract";
+import { listen } from "./listen";
+
+runAdapterContract("hono on @hono/node-server", {
+  async start({ sb, routes }) {
+    const app = new Hono();
+    app.all("/api/switchboard", serve(sb, routes)); // all: a GET reaches the route and gets 405
+    const server = await listen(createAdaptorServer({ fetch: app.fetch }) as Server);
+    return { url: `${server.origin}/api/switchboard`, close: server.close };
+  },
+});
