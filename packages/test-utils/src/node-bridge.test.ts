@@ -1,0 +1,118 @@
+import { createServer, get, type IncomingMessage } from "node:http";
+import { toNodeHandler } from "@switchboard/core/express";
+import express from "express";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { type ListeningServer, listen } from "./listen";
+
+const encoder = new TextEncoder();
+let server: ListeningServer;
+let live: {
+  controller: ReadableStreamDefaultController<Uint8Array>;
+  cancelled: Promise<unknown>;
+  signal: AbortSignal;
+};
+let pulledBytes = 0;
+const TOTAL = 32 * 1024 * 1024;
+
+beforeAll(async () => {
+  const app = express();
+  app.get(
+    "/events",
+    toNodeHandler((request) => {
+      let onCancel!: (reason: unknown) => void;
+      const cancelled = new Promise((resolve) => (onCancel = resolve));
+      const body = new ReadableStream<Uint8Array>({
+        start(controller) {
+          live = { controller, cancelled, signal: request.signal };
+        },
+        cancel: onCancel,
+      });
+      return new Response(body, { headers: { "Content-Type": "text/event-stream" } });
+    }),
+  );
+  app.get(
+    "/bulk",
+    toNodeHandler(() => {
+      pulledBytes = 0;
+      const chunk = new Uint8Array(64 * 1024).fill(120);
+      const body = new ReadableStream<Uint8Array>({
+        pull(controller) {
+          if (pulledBytes >= TOTAL) return controller.close();
+          pulledBytes += chunk.byteLength;
+          controller.enqueue(chunk);
+        },
+      });
+      return new Response(body);
+    }),
+  );
+  app.get(
+    "/cookies",
+    toNodeHandler(() => {
+      const headers = new Headers([
+        ["Set-Cookie", "a=1; Path=/"],
+        ["Set-Cookie", "b=2; HttpOnly"],
+      ]);
+      return new Response("ok", { status: 201, headers });
+    }),
+  );
+  app.get(
+    "/throws",
+    toNodeHandler(() => {
+      throw new Error("boom");
+    }),
+  );
+  server = await listen(createServer(app));
+});
+afterAll(() => server.close());
+
+function open(path: string): Promise<{ res: IncomingMessage; destroy(): void }> {
+  return new Promise((resolve, reject) => {
+    const req = get(`${server.origin}${path}`, (res) => resolve({ res, destroy: () => req.destroy() }));
+    req.on("error", reject);
+  });
+}
+const nextChunk = (res: IncomingMessage) =>
+  new Promise<string>((resolve) => res.once("data", (d) => resolve(String(d))));
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+it("streams a Response incrementally and cancels it (and aborts the request) when the client leaves", async () => {
+  const { res, destroy } = await open("/events"); // headers arrive before any event is written
+  expect(res.headers["content-type"]).toBe("text/event-stream");
+  const first = nextChunk(res);
+  live.controller.enqueue(encoder.encode("data: one\n\n"));
+  expect(await first).toBe("data: one\n\n");
+  const second = nextChunk(res);
+  live.controller.enqueue(encoder.encode("data: two\n\n"));
+  expect(await second).toBe("data: two\n\n");
+  destroy();
+  await expect(live.cancelled).resolves.toBeUndefined();
+  expect(live.signal.aborted).toBe(true);
+});
+
+it("waits for drain: a paused client stops the producer, and every byte arrives after it resumes", async () => {
+  const { res } = await open("/bulk");
+  res.pause();
+  await sleep(300);
+  const whilePaused = pulledBytes;
+  await sleep(200);
+  expect(pulledBytes).toBe(whilePaused);
+  expect(whilePaused).toBeLessThan(TOTAL / 2);
+  let received = 0;
+  res.on("data", (chunk: Buffer) => (received += chunk.byteLength));
+  res.resume();
+  await new Promise((resolve) => res.once("end", resolve));
+  expect(received).toBe(TOTAL);
+});
+
+it("keeps the status and every Set-Cookie header", async () => {
+  const response = await fetch(`${server.origin}/cookies`);
+  expect(response.status).toBe(201);
+  expect(response.headers.getSetCookie()).toEqual(["a=1; Path=/", "b=2; HttpOnly"]);
+  expect(await response.text()).toBe("ok");
+});
+
+it("answers a throwing handler with Switchboard's JSON 500, not Express's error page", async () => {
+  const response = await fetch(`${server.origin}/throws`);
+  expect(response.status).toBe(500);
+  expect(await response.json()).toEqual({ error: { code: "HANDLER_FAILED", message: "boom" } });
+});
