@@ -1,1 +1,2 @@
-export {};
+export { DEFAULT_SIGNING_KEYS, DEFAULT_TOKEN } from "./defaults";
+export { type DevServer, type DevServerOptions, startDevServer } from "./start-dev-server";

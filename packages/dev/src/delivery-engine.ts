@@ -1,0 +1,359 @@
+import { randomUUID } from "node:crypto";
+import { DEFAULT_RETRIES, MAX_WAIT_SECONDS } from "./defaults";
+import { parseRetryAfter } from "./duration";
+import { Gate } from "./gate";
+import type { DevEvent, DlqEntry, StoredMessage } from "./model";
+import type { Reporter } from "./reporter";
+import { compileRetryDelay } from "./retry-delay";
+import { signDelivery } from "./sign-delivery";
+import type { StateStore } from "./state-store";
+
+/** What the engine needs from the server. */
+export interface DeliveryEngineOptions {
+  store: StateStore;
+  signingKey: string;
+  /** Every wait (delay, backoff, Retry-After) is divided by this. */
+  speed: number;
+  reporter: Reporter;
+}
+
+const MAX_EVENTS = 10_000;
+const DEFAULT_TIMEOUT_SECONDS = 15 * 60;
+const RESPONSE_LIMIT = 256 * 1024;
+
+/** A new id in QStash's style (`msg_…`, `dlq_…`). */
+export const newId = (prefix: string) => `${prefix}_${randomUUID().replace(/-/g, "")}`;
+
+/**
+ * Delivers messages the way QStash does: signed requests at their due time, through queue and
+ * flow-control gates, retried with QStash's backoff or the message's `Upstash-Retry-Delay`,
+ * honouring `Retry-After`, sending 489 + `Upstash-NonRetryable-Error` and exhausted messages to
+ * the DLQ, and firing callbacks and failure callbacks as signed deliveries of their own.
+ */
+export class DeliveryEngine {
+  readonly events: DevEvent[] = [];
+  private readonly timers = new Map<string, NodeJS.Timeout>();
+  private readonly queueGates = new Map<string, Gate<StoredMessage>>();
+  private readonly flowGates = new Map<string, Gate<StoredMessage>>();
+  private readonly inflight = new Map<string, AbortController>();
+  private closed = false;
+
+  constructor(private readonly options: DeliveryEngineOptions) {}
+
+  /** Resumes every stored message after a restart. */
+  resume(): void {
+    for (const message of this.options.store.state.messages.values()) this.arm(message);
+  }
+
+  /** Stores a newly accepted message and arms its delivery. The caller flushes the store. */
+  accept(message: StoredMessage): void {
+    this.options.store.put("messages", message.messageId, message);
+    this.event(message, "CREATED");
+    this.arm(message);
+  }
+
+  /** Cancels a message that has not been delivered yet. */
+  cancel(messageId: string): boolean {
+    const message = this.options.store.state.messages.get(messageId);
+    if (!message) return false;
+    clearTimeout(this.timers.get(messageId));
+    this.timers.delete(messageId);
+    this.inflight.get(messageId)?.abort();
+    for (const gate of [...this.queueGates.values(), ...this.flowGates.values()]) {
+      gate.remove((m) => m.messageId === messageId);
+    }
+    this.options.store.delete("messages", messageId);
+    this.event(message, "CANCELLED");
+    return true;
+  }
+
+  /** The gate of a queue, so queue settings (parallelism, pause) apply at once. */
+  queueGate(name: string): Gate<StoredMessage> {
+    let gate = this.queueGates.get(name);
+    if (!gate) {
+      const queue = this.options.store.state.queues.get(name);
+      gate = new Gate<StoredMessage>({ parallelism: queue?.parallelism ?? 1, paused: queue?.paused }, (m) =>
+        this.throughFlowControl(m, () => gate!.leave()),
+      );
+      this.queueGates.set(name, gate);
+    }
+    return gate;
+  }
+
+  /** Flow-control keys in use, with how many deliveries wait on each. */
+  flowControlInfo(): { flowControlKey: string; waitListSize: number; parallelism?: number; rate?: number }[] {
+    return [...this.flowGates].map(([key, gate]) => ({
+      flowControlKey: key,
+      waitListSize: gate.waiting.length,
+      parallelism: gate.limits.parallelism,
+      rate: gate.limits.rate,
+    }));
+  }
+
+  /** Deliveries in flight right now. */
+  get activeCount(): number {
+    return this.inflight.size;
+  }
+
+  close(): void {
+    this.closed = true;
+    for (const timer of this.timers.values()) clearTimeout(timer);
+    this.timers.clear();
+    for (const controller of this.inflight.values()) controller.abort();
+    for (const gate of [...this.queueGates.values(), ...this.flowGates.values()]) gate.close();
+  }
+
+  private arm(message: StoredMessage): void {
+    if (this.closed) return;
+    const wait = Math.max(0, message.notBefore - Date.now());
+    // Node timers overflow past ~24.8 days; re-arm in steps for far-future messages.
+    const step = Math.min(wait, 2_000_000_000);
+    this.timers.set(
+      message.messageId,
+      setTimeout(() => {
+        this.timers.delete(message.messageId);
+        if (Date.now() < message.notBefore) return this.arm(message);
+        this.due(message);
+      }, step),
+    );
+  }
+
+  private due(message: StoredMessage): void {
+    if (message.queueName) this.queueGate(message.queueName).enter(message);
+    else this.throughFlowControl(message, () => {});
+  }
+
+  private throughFlowControl(message: StoredMessage, done: () => void): void {
+    if (!message.flowControlKey) {
+      void this.deliver(message).finally(done);
+      return;
+    }
+    let gate = this.flowGates.get(message.flowControlKey);
+    const limits = {
+      parallelism: message.parallelism,
+      rate: message.rate,
+      periodMs: ((message.periodSeconds ?? 1) * 1000) / this.options.speed,
+    };
+    if (!gate) {
+      gate = new Gate<StoredMessage>(limits, (m) => void this.deliver(m).finally(() => gate!.leave()));
+      this.flowGates.set(message.flowControlKey, gate);
+    } else {
+      gate.limits = limits; // the latest message's settings win, as in QStash
+    }
+    gate.enter(message);
+    done();
+  }
+
+  private async deliver(message: StoredMessage): Promise<void> {
+    if (this.closed || !this.options.store.state.messages.has(message.messageId)) return;
+    const controller = new AbortController();
+    this.inflight.set(message.messageId, controller);
+    const timeout = setTimeout(
+      () => controller.abort(),
+      (message.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS) * 1000,
+    );
+    const body = Buffer.from(message.body, "base64");
+    const started = Date.now();
+    this.event(message, "ACTIVE");
+    let status = 0;
+    let responseHeader: Record<string, string[]> = {};
+    let responseBody: Buffer = Buffer.alloc(0);
+    let error: string | undefined;
+    let retryAfter: number | undefined;
+    let nonRetryable = false;
+    try {
+      const response = await fetch(message.url, {
+        method: message.method,
+        headers: this.deliveryHeaders(message, body),
+        body: message.method === "GET" || message.method === "HEAD" ? undefined : body,
+        signal: controller.signal,
+        redirect: "manual",
+      });
+      status = response.status;
+      responseHeader = toMultiHeader(response.headers);
+      responseBody = await readLimited(response);
+      nonRetryable = status === 489 && response.headers.get("upstash-nonretryable-error") === "true";
+      retryAfter =
+        parseRetryAfter(response.headers.get("retry-after")) ??
+        parseRetryAfter(response.headers.get("x-ratelimit-reset")) ??
+        parseRetryAfter(response.headers.get("x-ratelimit-reset-requests")) ??
+        parseRetryAfter(response.headers.get("x-ratelimit-reset-tokens"));
+      if (status < 200 || status >= 300) error = describeFailure(status, responseBody);
+    } catch (cause) {
+      error = controller.signal.aborted
+        ? `timed out after ${message.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS}s`
+        : String((cause as Error).cause ?? cause);
+    } finally {
+      clearTimeout(timeout);
+      this.inflight.delete(message.messageId);
+    }
+    if (this.closed || !this.options.store.state.messages.has(message.messageId)) return;
+    const ms = Date.now() - started;
+    const attempt = message.retried + 1;
+    const result = { status, responseHeader, responseBody };
+
+    if (error === undefined) {
+      this.options.store.delete("messages", message.messageId);
+      this.event(message, "DELIVERED", { responseStatus: status });
+      this.options.reporter.report({
+        type: "delivered",
+        messageId: message.messageId,
+        url: message.url,
+        status,
+        attempt,
+        ms,
+      });
+      if (message.callback) this.spawnCallback(message, "success", result);
+    } else if (!nonRetryable && message.retried < message.retries) {
+      const waitSeconds = Math.min(MAX_WAIT_SECONDS, retryAfter ?? this.backoffSeconds(message));
+      const nextInMs = (waitSeconds * 1000) / this.options.speed;
+      const next: StoredMessage = {
+        ...message,
+        retried: message.retried + 1,
+        notBefore: Date.now() + nextInMs,
+      };
+      this.options.store.put("messages", next.messageId, next);
+      this.options.store.flush();
+      this.event(message, "RETRY", { responseStatus: status, error, nextDeliveryTime: next.notBefore });
+      this.options.reporter.report({
+        type: "retry",
+        messageId: message.messageId,
+        url: message.url,
+        status,
+        attempt,
+        ms,
+        nextInMs,
+        error,
+      });
+      this.arm(next);
+    } else {
+      const dlqId = newId("dlq");
+      const entry: DlqEntry = {
+        ...message,
+        dlqId,
+        responseStatus: status,
+        responseHeader,
+        responseBody: responseBody.toString("utf8"),
+        failedAt: Date.now(),
+      };
+      this.options.store.delete("messages", message.messageId);
+      // Callback deliveries that fail are not dead-lettered again with callbacks of their own.
+      this.options.store.put("dlq", dlqId, entry);
+      this.event(message, "FAILED", { responseStatus: status, error });
+      this.options.reporter.report({
+        type: "dead-letter",
+        messageId: message.messageId,
+        url: message.url,
+        status,
+        attempt,
+        ms,
+        dlqId,
+        error,
+      });
+      if (message.failureCallback) this.spawnCallback(message, "failure", result, dlqId);
+    }
+    this.options.store.flush();
+  }
+
+  private backoffSeconds(message: StoredMessage): number {
+    if (message.retryDelay) return compileRetryDelay(message.retryDelay)(message.retried) / 1000;
+    return Math.exp(2.5 * (message.retried + 1));
+  }
+
+  private deliveryHeaders(message: StoredMessage, body: Buffer): Headers {
+    const headers = new Headers();
+    for (const [name, values] of Object.entries(message.header))
+      for (const v of values) headers.append(name, v);
+    headers.set("User-Agent", "Upstash-QStash");
+    headers.set("Upstash-Signature", signDelivery(this.options.signingKey, message.url, body));
+    headers.set("Upstash-Message-Id", message.messageId);
+    headers.set("Upstash-Retried", String(message.retried));
+    headers.set("Upstash-Caller-Ip", message.callerIp);
+    if (message.scheduleId) headers.set("Upstash-Schedule-Id", message.scheduleId);
+    if (message.topicName) headers.set("Upstash-Topic-Name", message.topicName);
+    return headers;
+  }
+
+  private spawnCallback(
+    source: StoredMessage,
+    kind: "success" | "failure",
+    result: { status: number; responseHeader: Record<string, string[]>; responseBody: Buffer },
+    dlqId?: string,
+  ): void {
+    const url = kind === "success" ? source.callback! : source.failureCallback!;
+    const options = (kind === "success" ? source.callbackOptions : source.failureCallbackOptions) ?? {};
+    const payload = {
+      status: result.status,
+      header: result.responseHeader,
+      body: result.responseBody.toString("base64"),
+      retried: source.retried,
+      maxRetries: source.retries,
+      sourceMessageId: source.messageId,
+      topicName: source.topicName ?? "",
+      endpointName: source.endpointName ?? "",
+      url: source.url,
+      method: source.method,
+      sourceHeader: source.header,
+      sourceBody: source.body,
+      notBefore: source.notBefore,
+      createdAt: source.createdAt,
+      scheduleId: source.scheduleId ?? "",
+      callerIP: source.callerIp,
+      ...(dlqId ? { dlqId } : {}),
+    };
+    this.accept({
+      messageId: newId("msg"),
+      url,
+      method: options.method ?? "POST",
+      header: { "Content-Type": ["application/json"] },
+      body: Buffer.from(JSON.stringify(payload)).toString("base64"),
+      retries: options.retries ?? DEFAULT_RETRIES,
+      retried: 0,
+      timeoutSeconds: options.timeoutSeconds,
+      notBefore: Date.now() + ((options.delaySeconds ?? 0) * 1000) / this.options.speed,
+      createdAt: Date.now(),
+      callerIp: source.callerIp,
+      callbackOf: { sourceMessageId: source.messageId, kind },
+    });
+  }
+
+  private event(message: StoredMessage, state: DevEvent["state"], extra: Partial<DevEvent> = {}): void {
+    this.events.push({
+      time: Date.now(),
+      messageId: message.messageId,
+      state,
+      url: message.url,
+      topicName: message.topicName,
+      queueName: message.queueName,
+      scheduleId: message.scheduleId,
+      label: message.label,
+      ...extra,
+    });
+    if (this.events.length > MAX_EVENTS) this.events.splice(0, this.events.length - MAX_EVENTS);
+  }
+}
+
+function toMultiHeader(headers: Headers): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  headers.forEach((value, name) => {
+    out[name] = [...(out[name] ?? []), value];
+  });
+  return out;
+}
+
+async function readLimited(response: Response): Promise<Buffer> {
+  const bytes = Buffer.from(await response.arrayBuffer());
+  return bytes.length > RESPONSE_LIMIT ? bytes.subarray(0, RESPONSE_LIMIT) : bytes;
+}
+
+function describeFailure(status: number, body: Buffer): string {
+  const text = body.toString("utf8").slice(0, 200);
+  try {
+    const parsed = JSON.parse(text) as { error?: { message?: string } | string };
+    const message = typeof parsed.error === "string" ? parsed.error : parsed.error?.message;
+    if (message) return message;
+  } catch {
+    // not JSON: fall through to the raw text
+  }
+  return text || `HTTP ${status}`;
+}

@@ -1,0 +1,15 @@
+import type { CronRunner } from "./cron-runner";
+import type { DeliveryEngine } from "./delivery-engine";
+import type { StateStore } from "./state-store";
+
+/** What the API handlers share. */
+export interface DevContext {
+  store: StateStore;
+  engine: DeliveryEngine;
+  cron: CronRunner;
+  speed: number;
+  token: string;
+  signingKeys: { current: string; next: string };
+  /** Deduplication ids seen in the last 10 minutes, with the message they produced. */
+  dedup: Map<string, { messageId: string; expires: number }>;
+}

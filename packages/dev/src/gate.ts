@@ -1,0 +1,74 @@
+/** Limits for a {@link Gate}: a queue's parallelism and pause, or a flow-control key's limits. */
+export interface GateLimits {
+  parallelism?: number | undefined;
+  rate?: number | undefined;
+  periodMs?: number | undefined;
+  paused?: boolean | undefined;
+}
+
+/**
+ * Admits deliveries in FIFO order within a parallelism, a rate per period, and a pause switch.
+ * Deliveries that cannot start wait their turn; `pump` starts as many as the limits allow.
+ */
+export class Gate<T> {
+  inflight = 0;
+  readonly waiting: T[] = [];
+  private starts: number[] = [];
+  private wakeTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    public limits: GateLimits,
+    private readonly start: (item: T) => void,
+  ) {}
+
+  enter(item: T): void {
+    this.waiting.push(item);
+    this.pump();
+  }
+
+  /** Call when a delivery admitted by this gate has finished. */
+  leave(): void {
+    this.inflight--;
+    this.pump();
+  }
+
+  remove(predicate: (item: T) => boolean): void {
+    const index = this.waiting.findIndex(predicate);
+    if (index >= 0) this.waiting.splice(index, 1);
+  }
+
+  pump(): void {
+    while (this.waiting.length > 0 && this.admits()) {
+      const item = this.waiting.shift()!;
+      this.inflight++;
+      if (this.limits.rate) this.starts.push(Date.now());
+      this.start(item);
+    }
+  }
+
+  close(): void {
+    clearTimeout(this.wakeTimer);
+    this.waiting.length = 0;
+  }
+
+  private admits(): boolean {
+    const { parallelism, rate, periodMs = 1000, paused } = this.limits;
+    if (paused) return false;
+    if (parallelism !== undefined && this.inflight >= parallelism) return false;
+    if (rate !== undefined) {
+      const now = Date.now();
+      this.starts = this.starts.filter((t) => now - t < periodMs);
+      if (this.starts.length >= rate) {
+        if (!this.wakeTimer) {
+          const wait = periodMs - (now - this.starts[0]!);
+          this.wakeTimer = setTimeout(() => {
+            this.wakeTimer = undefined;
+            this.pump();
+          }, wait);
+        }
+        return false;
+      }
+    }
+    return true;
+  }
+}

@@ -1,0 +1,148 @@
+import { createHash } from "node:crypto";
+import { DEFAULT_RETRIES } from "./defaults";
+import { DevServerError } from "./dev-server-error";
+import { parseDuration } from "./duration";
+import type { CallbackOptions, StoredMessage } from "./model";
+import { compileRetryDelay } from "./retry-delay";
+
+/** The message fields a publish request sets through `Upstash-*` headers. */
+export type MessageOptions = Omit<
+  StoredMessage,
+  "messageId" | "url" | "body" | "retried" | "notBefore" | "createdAt" | "callerIp"
+> & {
+  delaySeconds: number;
+  notBeforeSeconds?: number | undefined;
+  deduplicationId?: string | undefined;
+  contentBasedDeduplication: boolean;
+  cron?: string | undefined;
+  scheduleId?: string | undefined;
+};
+
+/**
+ * Reads QStash's request headers (case-insensitive) into message options: method, delay,
+ * not-before, retries, retry delay, timeouts, callbacks and their options, dedup, label, flow
+ * control, queue and schedule settings, and `Upstash-Forward-*` headers to deliver. Anything
+ * malformed is a 400 whose message names the header.
+ */
+export function parseMessageOptions(headers: Headers): MessageOptions {
+  const header: Record<string, string[]> = {};
+  const contentType = headers.get("content-type");
+  if (contentType) header["Content-Type"] = [contentType];
+  headers.forEach((value, name) => {
+    const lower = name.toLowerCase();
+    if (lower.startsWith("upstash-forward-")) {
+      const forwarded = name.slice("upstash-forward-".length);
+      header[forwarded] = [...(header[forwarded] ?? []), value];
+    }
+  });
+
+  const retries = intHeader(headers, "upstash-retries") ?? DEFAULT_RETRIES;
+  const retryDelay = headers.get("upstash-retry-delay") ?? undefined;
+  if (retryDelay) compileRetryDelay(retryDelay); // reject bad expressions at publish time
+  const flowValue = headers.get("upstash-flow-control-value");
+  const flow = flowValue ? parseFlowControl(flowValue) : {};
+  const method = (headers.get("upstash-method") ?? "POST").toUpperCase();
+  if (!/^(GET|POST|PUT|PATCH|DELETE|HEAD)$/.test(method)) {
+    throw new DevServerError(
+      400,
+      `Upstash-Method: "${method}" is not an HTTP method QStash can deliver with.`,
+    );
+  }
+  const notBefore = intHeader(headers, "upstash-not-before");
+  return {
+    method,
+    header,
+    retries,
+    retryDelay,
+    timeoutSeconds: durationHeader(headers, "upstash-timeout"),
+    delaySeconds: durationHeader(headers, "upstash-delay") ?? 0,
+    notBeforeSeconds: notBefore,
+    deduplicationId: headers.get("upstash-deduplication-id") ?? undefined,
+    contentBasedDeduplication: headers.get("upstash-content-based-deduplication") === "true",
+    callback: urlHeader(headers, "upstash-callback"),
+    failureCallback: urlHeader(headers, "upstash-failure-callback"),
+    callbackOptions: callbackOptions(headers, "upstash-callback"),
+    failureCallbackOptions: callbackOptions(headers, "upstash-failure-callback"),
+    label: headers.get("upstash-label") ?? undefined,
+    queueName: headers.get("upstash-queue-name") ?? undefined,
+    flowControlKey: headers.get("upstash-flow-control-key") ?? undefined,
+    ...flow,
+    cron: headers.get("upstash-cron") ?? undefined,
+    scheduleId: headers.get("upstash-schedule-id") ?? undefined,
+  };
+}
+
+/** The content-based deduplication key: destination, body, content type and forwarded headers. */
+export function contentHash(url: string, body: Buffer, header: Record<string, string[]>): string {
+  const hash = createHash("sha256").update(url).update("\n").update(body).update("\n");
+  for (const name of Object.keys(header).sort())
+    hash.update(`${name.toLowerCase()}:${header[name]!.join(",")}\n`);
+  return hash.digest("hex");
+}
+
+/** Checks a destination URL and returns it unchanged (it becomes the JWT `sub` exactly). */
+export function checkDestination(url: string): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new DevServerError(400, `invalid destination url: "${url}" is not an absolute http(s) URL.`);
+  }
+  if (parsed.protocol !== "http:" && parsed.protocol !== "https:") {
+    throw new DevServerError(400, `invalid destination url: "${url}" must use http or https.`);
+  }
+  return url;
+}
+
+function parseFlowControl(value: string): Pick<MessageOptions, "parallelism" | "rate" | "periodSeconds"> {
+  const out: Pick<MessageOptions, "parallelism" | "rate" | "periodSeconds"> = {};
+  for (const part of value.split(",")) {
+    const [rawKey, rawValue] = part.split("=").map((s) => s.trim());
+    if (!rawKey || rawValue === undefined) continue;
+    if (rawKey === "parallelism") out.parallelism = positive(rawValue, "parallelism");
+    else if (rawKey === "rate") out.rate = positive(rawValue, "rate");
+    else if (rawKey === "period")
+      out.periodSeconds = parseDuration(rawValue, "Upstash-Flow-Control-Value period");
+    else
+      throw new DevServerError(
+        400,
+        `Upstash-Flow-Control-Value: unknown setting "${rawKey}" (use parallelism, rate, period).`,
+      );
+  }
+  return out;
+}
+
+function positive(value: string, name: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1)
+    throw new DevServerError(400, `Upstash-Flow-Control-Value: ${name} must be a whole number >= 1.`);
+  return n;
+}
+
+function intHeader(headers: Headers, name: string): number | undefined {
+  const value = headers.get(name);
+  if (value === null) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0)
+    throw new DevServerError(400, `${name}: "${value}" must be a whole number >= 0.`);
+  return n;
+}
+
+function durationHeader(headers: Headers, name: string): number | undefined {
+  const value = headers.get(name);
+  return value === null ? undefined : parseDuration(value, name);
+}
+
+function urlHeader(headers: Headers, name: string): string | undefined {
+  const value = headers.get(name);
+  return value === null ? undefined : checkDestination(value);
+}
+
+function callbackOptions(headers: Headers, prefix: string): CallbackOptions {
+  return {
+    retries: intHeader(headers, `${prefix}-retries`),
+    timeoutSeconds: durationHeader(headers, `${prefix}-timeout`),
+    delaySeconds: durationHeader(headers, `${prefix}-delay`),
+    method: headers.get(`${prefix}-method`)?.toUpperCase() ?? undefined,
+  };
+}

@@ -1,0 +1,115 @@
+/** A message QStash has accepted and not yet finished with. Times are unix milliseconds. */
+export interface StoredMessage {
+  messageId: string;
+  /** The destination URL exactly as published (the JWT `sub`). */
+  url: string;
+  method: string;
+  /** Headers delivered to the destination (forwarded headers and Content-Type). */
+  header: Record<string, string[]>;
+  /** The raw body, base64. */
+  body: string;
+  retries: number;
+  retried: number;
+  retryDelay?: string | undefined;
+  timeoutSeconds?: number | undefined;
+  notBefore: number;
+  createdAt: number;
+  callback?: string | undefined;
+  failureCallback?: string | undefined;
+  callbackOptions?: CallbackOptions | undefined;
+  failureCallbackOptions?: CallbackOptions | undefined;
+  queueName?: string | undefined;
+  topicName?: string | undefined;
+  endpointName?: string | undefined;
+  scheduleId?: string | undefined;
+  label?: string | undefined;
+  flowControlKey?: string | undefined;
+  parallelism?: number | undefined;
+  rate?: number | undefined;
+  periodSeconds?: number | undefined;
+  callerIp: string;
+  /** Set on callback deliveries: which message and outcome the callback reports. */
+  callbackOf?: { sourceMessageId: string; kind: "success" | "failure" } | undefined;
+}
+
+/** Options QStash takes for a callback delivery (`Upstash-Callback-Retries`, …). */
+export interface CallbackOptions {
+  retries?: number | undefined;
+  timeoutSeconds?: number | undefined;
+  delaySeconds?: number | undefined;
+  method?: string | undefined;
+}
+
+/** A message that failed for good. */
+export interface DlqEntry extends StoredMessage {
+  dlqId: string;
+  responseStatus: number;
+  responseHeader: Record<string, string[]>;
+  responseBody: string;
+  failedAt: number;
+}
+
+/** A cron schedule. */
+export interface StoredSchedule {
+  scheduleId: string;
+  cron: string;
+  destination: string;
+  method: string;
+  header: Record<string, string[]>;
+  body: string;
+  retries: number;
+  delaySeconds?: number | undefined;
+  retryDelay?: string | undefined;
+  timeoutSeconds?: number | undefined;
+  callback?: string | undefined;
+  failureCallback?: string | undefined;
+  queueName?: string | undefined;
+  label?: string | undefined;
+  flowControlKey?: string | undefined;
+  parallelism?: number | undefined;
+  rate?: number | undefined;
+  periodSeconds?: number | undefined;
+  isPaused: boolean;
+  createdAt: number;
+  lastScheduleTime?: number | undefined;
+  callerIp: string;
+}
+
+/** A named queue. */
+export interface StoredQueue {
+  name: string;
+  parallelism: number;
+  paused: boolean;
+  createdAt: number;
+}
+
+/** A URL group (QStash's "topic"). */
+export interface StoredTopic {
+  name: string;
+  endpoints: { name?: string | undefined; url: string }[];
+  createdAt: number;
+}
+
+/** One line of the event log (`GET /v2/events`). */
+export interface DevEvent {
+  time: number;
+  messageId: string;
+  state: "CREATED" | "ACTIVE" | "DELIVERED" | "ERROR" | "RETRY" | "FAILED" | "CANCEL_REQUESTED" | "CANCELLED";
+  url: string;
+  topicName?: string | undefined;
+  queueName?: string | undefined;
+  scheduleId?: string | undefined;
+  label?: string | undefined;
+  responseStatus?: number | undefined;
+  error?: string | undefined;
+  nextDeliveryTime?: number | undefined;
+}
+
+/** Everything the server keeps, as one serialisable record. */
+export interface DevState {
+  messages: Map<string, StoredMessage>;
+  dlq: Map<string, DlqEntry>;
+  schedules: Map<string, StoredSchedule>;
+  queues: Map<string, StoredQueue>;
+  topics: Map<string, StoredTopic>;
+}

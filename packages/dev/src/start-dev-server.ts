@@ -1,0 +1,296 @@
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { CronRunner } from "./cron-runner";
+import { DEFAULT_SIGNING_KEYS, DEFAULT_TOKEN } from "./defaults";
+import { DeliveryEngine, newId } from "./delivery-engine";
+import type { DevContext } from "./dev-context";
+import { DevServerError } from "./dev-server-error";
+import { handleManagement } from "./management-api";
+import { publish, publishBatch } from "./publish-api";
+import { startRedisRest } from "./redis-rest";
+import { createReporter, type Reporter } from "./reporter";
+import { StateStore } from "./state-store";
+
+/** Options for {@link startDevServer}. */
+export interface DevServerOptions {
+  /** Port for the QStash API; `0` picks a free one. @default 8080 */
+  port?: number;
+  /** Interface to listen on. @default "127.0.0.1" */
+  host?: string;
+  /** Keep messages, schedules, queues and the DLQ here, so they survive a restart. @default memory only */
+  dataDir?: string;
+  /** Divide every wait (delays, retry backoff, Retry-After, cron) by this, to run retries in tests quickly. @default 1 */
+  speed?: number;
+  /** Also serve the Upstash Redis REST protocol in front of this Redis, e.g. `redis://127.0.0.1:6379`. */
+  redisUrl?: string;
+  /** Port for the Redis REST endpoint; `0` picks a free one. @default 8079 */
+  redisPort?: number;
+  /** The API token. @default QStash's local-development token */
+  token?: string;
+  /** The signing keys. @default QStash's local-development keys */
+  signingKeys?: { current: string; next: string };
+  /** Print nothing. */
+  quiet?: boolean;
+  /** Print one JSON object per event instead of human lines. */
+  json?: boolean;
+  /** Where delivery lines go. @default process.stdout */
+  write?: (line: string) => void;
+}
+
+/** A running dev server. */
+export interface DevServer {
+  /** The QStash API base URL: set `QSTASH_URL` to it. */
+  url: string;
+  token: string;
+  /** The same shape `createSwitchboard({ signingKeys })` takes. */
+  signingKeys: { current: string; next: string };
+  /** The Upstash Redis REST URL, when `redisUrl` was given. */
+  redisRestUrl?: string;
+  /** `true` when state is kept on disk (`dataDir`). */
+  durable: boolean;
+  /** Stops delivering and listening. Stored messages resume on the next start with the same `dataDir`. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts a local QStash: the v2 REST API the official `@upstash/qstash` client calls, with
+ * deliveries signed as QStash signs them, retries, callbacks, the DLQ, queues, schedules and flow
+ * control. With `redisUrl` it also serves Upstash Redis REST in front of a real Redis.
+ *
+ * @example
+ * ```ts
+ * import { startDevServer } from "@switchboard/dev";
+ * import { createSwitchboard } from "@switchboard/core";
+ *
+ * const dev = await startDevServer({ port: 0, speed: 100, quiet: true });
+ * const sb = createSwitchboard({
+ *   url: "http://127.0.0.1:3000/api/switchboard",
+ *   qstash: { token: dev.token, baseUrl: dev.url },
+ *   signingKeys: dev.signingKeys,
+ * });
+ * // … dispatch jobs; they are delivered over HTTP to your route …
+ * await dev.close();
+ * ```
+ */
+export async function startDevServer(options: DevServerOptions = {}): Promise<DevServer> {
+  const speed = options.speed ?? 1;
+  if (!(speed > 0) || !Number.isFinite(speed))
+    throw new TypeError(`startDevServer: speed must be a number > 0, got ${options.speed}.`);
+  const host = options.host ?? "127.0.0.1";
+  const token = options.token ?? DEFAULT_TOKEN;
+  const signingKeys = options.signingKeys ?? { ...DEFAULT_SIGNING_KEYS };
+  const reporter: Reporter = createReporter(
+    options.quiet ? "quiet" : options.json ? "json" : "pretty",
+    options.write,
+  );
+  const store = new StateStore(options.dataDir);
+  const engine = new DeliveryEngine({ store, signingKey: signingKeys.current, speed, reporter });
+  const cron = new CronRunner(speed, (schedule) => {
+    const now = Date.now();
+    const messageId = newId("msg");
+    engine.accept({
+      messageId,
+      url: schedule.destination,
+      method: schedule.method,
+      header: schedule.header,
+      body: schedule.body,
+      retries: schedule.retries,
+      retried: 0,
+      retryDelay: schedule.retryDelay,
+      timeoutSeconds: schedule.timeoutSeconds,
+      notBefore: now + ((schedule.delaySeconds ?? 0) * 1000) / speed,
+      createdAt: now,
+      callback: schedule.callback,
+      failureCallback: schedule.failureCallback,
+      queueName: schedule.queueName,
+      scheduleId: schedule.scheduleId,
+      label: schedule.label,
+      flowControlKey: schedule.flowControlKey,
+      parallelism: schedule.parallelism,
+      rate: schedule.rate,
+      periodSeconds: schedule.periodSeconds,
+      callerIp: schedule.callerIp,
+    });
+    store.put("schedules", schedule.scheduleId, { ...schedule, lastScheduleTime: now });
+    store.flush();
+    reporter.report({
+      type: "scheduled",
+      scheduleId: schedule.scheduleId,
+      messageId,
+      url: schedule.destination,
+    });
+  });
+  const ctx: DevContext = { store, engine, cron, speed, token, signingKeys, dedup: new Map() };
+
+  const server = createServer((req, res) => {
+    void handle(ctx, req, res);
+  });
+  await listen(server, options.port ?? 8080, host);
+  const { port } = server.address() as AddressInfo;
+
+  let redisRest: Awaited<ReturnType<typeof startRedisRest>> | undefined;
+  if (options.redisUrl) {
+    try {
+      redisRest = await startRedisRest({
+        redisUrl: options.redisUrl,
+        port: options.redisPort ?? 8079,
+        host,
+        token,
+      });
+    } catch (error) {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      store.close();
+      throw error;
+    }
+  }
+  // Resume only once listening: stored messages and schedules pick up where they stopped.
+  engine.resume();
+  for (const schedule of store.state.schedules.values()) cron.start(schedule);
+
+  return {
+    url: `http://${host}:${port}`,
+    token,
+    signingKeys,
+    ...(redisRest ? { redisRestUrl: redisRest.url } : {}),
+    durable: store.durable,
+    async close() {
+      cron.close();
+      engine.close();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await redisRest?.close();
+      store.close();
+    },
+  };
+}
+
+async function handle(ctx: DevContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  try {
+    const rawUrl = req.url ?? "/";
+    const method = (req.method ?? "GET").toUpperCase();
+    const [pathPart = "", queryPart = ""] = splitOnce(rawUrl, "?");
+    const query = new URLSearchParams(queryPart);
+    checkAuth(ctx, req, rawUrl);
+    const body = await readBody(req);
+    const headers = toHeaders(req);
+    const callerIp = req.socket.remoteAddress?.replace(/^::ffff:/, "") ?? "127.0.0.1";
+
+    if (!pathPart.startsWith("/v2/"))
+      throw new DevServerError(404, `${method} ${pathPart}: QStash's API lives under /v2/.`);
+    const rest = rawUrl.slice("/v2/".length);
+    // Publish paths carry the destination raw, query string included: it becomes the JWT `sub`.
+    if (method === "POST" && rest.startsWith("publish/")) {
+      const { answer, deduplicated } = publish(
+        ctx,
+        decodeDestination(rest.slice("publish/".length)),
+        headers,
+        body,
+        callerIp,
+      );
+      ctx.store.flush();
+      return sendJson(res, deduplicated ? 202 : 201, answer);
+    }
+    if (method === "POST" && rest.startsWith("enqueue/")) {
+      const [queue = "", destination = ""] = splitOnce(rest.slice("enqueue/".length), "/");
+      if (!queue) throw new DevServerError(400, "enqueue: the path is /v2/enqueue/{queue}/{destination}.");
+      const { answer, deduplicated } = publish(
+        ctx,
+        decodeDestination(destination),
+        headers,
+        body,
+        callerIp,
+        decodeURIComponent(queue),
+      );
+      ctx.store.flush();
+      return sendJson(res, deduplicated ? 202 : 201, answer);
+    }
+    if (method === "POST" && pathPart === "/v2/batch") {
+      const answers = publishBatch(ctx, parseJson(body), callerIp);
+      ctx.store.flush();
+      return sendJson(res, 200, answers);
+    }
+    const segments = pathPart.slice("/v2/".length).split("/").filter(Boolean).map(decodeURIComponent);
+    const rawRest = segments[0] === "schedules" ? decodeDestination(rest.slice("schedules/".length)) : "";
+    const answer = handleManagement(ctx, { method, segments, rawRest, query, headers, body, callerIp });
+    return answer.body === undefined
+      ? sendEmpty(res, answer.status)
+      : sendJson(res, answer.status, answer.body);
+  } catch (error) {
+    const status = error instanceof DevServerError ? error.status : 500;
+    sendJson(res, status, { error: error instanceof Error ? error.message : String(error) });
+  }
+}
+
+function checkAuth(ctx: DevContext, req: IncomingMessage, rawUrl: string): void {
+  const header = req.headers.authorization ?? "";
+  const bearer = header.startsWith("Bearer ") ? header.slice(7).trim() : undefined;
+  const fromQuery = /^\/v2\/(?:publish|enqueue|schedules)\//.test(rawUrl)
+    ? undefined // there the query string belongs to the destination URL
+    : new URLSearchParams(splitOnce(rawUrl, "?")[1] ?? "").get("qstash_token");
+  if ((bearer ?? fromQuery) !== ctx.token) {
+    throw new DevServerError(
+      401,
+      "Unauthorized: send `Authorization: Bearer <token>` with the token `switchboard dev` printed (QSTASH_TOKEN).",
+    );
+  }
+}
+
+function decodeDestination(raw: string): string {
+  // The SDK appends the destination raw; some clients percent-encode it instead.
+  return /^https?%3A/i.test(raw) ? decodeURIComponent(raw) : raw;
+}
+
+function splitOnce(text: string, separator: string): [string, string] {
+  const index = text.indexOf(separator);
+  return index < 0 ? [text, ""] : [text.slice(0, index), text.slice(index + 1)];
+}
+
+function toHeaders(req: IncomingMessage): Headers {
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value === undefined) continue;
+    for (const v of Array.isArray(value) ? value : [value]) headers.append(name, v);
+  }
+  return headers;
+}
+
+function parseJson(body: Buffer): unknown {
+  try {
+    return JSON.parse(body.toString("utf8"));
+  } catch {
+    throw new DevServerError(400, "the request body is not valid JSON.");
+  }
+}
+
+function readBody(req: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (chunk: Buffer) => chunks.push(chunk));
+    req.on("end", () => resolve(Buffer.concat(chunks)));
+    req.on("error", reject);
+  });
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(text) });
+  res.end(text);
+}
+
+function sendEmpty(res: ServerResponse, status: number): void {
+  res.writeHead(status, { "Content-Length": 0 });
+  res.end();
+}
+
+function listen(server: ReturnType<typeof createServer>, port: number, host: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once("error", (error: NodeJS.ErrnoException) =>
+      reject(
+        error.code === "EADDRINUSE"
+          ? new Error(`Port ${port} on ${host} is already in use: stop the other process or pass --port.`)
+          : error,
+      ),
+    );
+    server.listen(port, host, () => resolve());
+  });
+}
