@@ -19,7 +19,7 @@ export interface RedisRest {
   close(): Promise<void>;
 }
 
-type Reply = Buffer | string | number | null | Reply[];
+type Reply = Buffer | string | number | null | Reply[] | { [field: string]: Reply };
 
 /**
  * Serves the Upstash Redis REST protocol (as `serverless-redis-http` does) in front of a real
@@ -28,7 +28,8 @@ type Reply = Buffer | string | number | null | Reply[];
  * Server-Sent Events. `@upstash/redis` works against it unchanged.
  */
 export async function startRedisRest(options: RedisRestOptions): Promise<RedisRest> {
-  const redis = new Redis(options.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  // RESP2: Upstash REST answers in RESP2 shapes, which @upstash/redis expects.
+  const redis = new Redis(options.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1, protocol: 2 });
   try {
     await redis.connect();
     await redis.ping();
@@ -164,6 +165,13 @@ function encodeReply(reply: Reply, base64: boolean): unknown {
   if (Buffer.isBuffer(reply)) return base64 ? reply.toString("base64") : reply.toString("utf8");
   if (Array.isArray(reply)) return reply.map((item) => encodeReply(item, base64));
   if (typeof reply === "string") return base64 ? Buffer.from(reply).toString("base64") : reply;
+  // ioredis turns HGETALL (and CONFIG GET, …) into objects; the REST protocol answers Redis's flat array.
+  if (reply !== null && typeof reply === "object") {
+    return Object.entries(reply).flatMap(([field, value]) => [
+      encodeReply(field, base64),
+      encodeReply(value, base64),
+    ]);
+  }
   return reply;
 }
 

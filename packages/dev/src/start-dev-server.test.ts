@@ -44,7 +44,8 @@ describe("publish and delivery", () => {
       "x-tenant": "acme",
     });
     expect(delivery?.headers["upstash-caller-ip"]).toBeTruthy();
-    expect(lines.join("")).toMatch(/200\s+\/api\/switchboard\?job=send-email\s+attempt 1/);
+    // The line is printed once the response is read, just after the sink has the request.
+    await expect.poll(() => lines.join("")).toMatch(/200\s+\/api\/switchboard\?job=send-email\s+attempt 1/);
   });
 
   it("rejects a wrong token and a bad destination with QStash-style errors", async () => {
