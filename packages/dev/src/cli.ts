@@ -1,1 +1,115 @@
-export {};
+#!/usr/bin/env node
+import { parseArgs } from "node:util";
+import { startDevServer } from "./start-dev-server";
+
+const HELP = `switchboard dev — a local QStash (and Upstash Redis REST endpoint) for development and tests
+
+Usage: switchboard dev [options]
+
+Options:
+  --port <n>         QStash API port (default 8080; 0 picks a free port)
+  --host <addr>      interface to listen on (default 127.0.0.1)
+  --data-dir <dir>   keep messages, schedules, queues and the DLQ on disk across restarts
+  --speed <n>        divide every wait (delays, retry backoff, cron) by n (default 1)
+  --redis-url <url>  also serve Upstash Redis REST in front of this Redis (e.g. redis://127.0.0.1:6379)
+  --redis-port <n>   Redis REST port (default 8079)
+  --quiet            print nothing but the banner
+  --json             print one JSON object per event
+  -h, --help         show this help
+`;
+
+async function main(argv: string[]): Promise<void> {
+  let parsed: ReturnType<typeof parse>;
+  try {
+    parsed = parse(argv);
+  } catch (error) {
+    fail(`${(error as Error).message}\n\n${HELP}`);
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    process.stdout.write(HELP);
+    return;
+  }
+  if (positionals[0] !== "dev" || positionals.length > 1)
+    fail(`Unknown command: ${positionals.join(" ") || "(none)"}\n\n${HELP}`);
+
+  const port = toNumber(values.port, "--port", 8080);
+  const redisPort = toNumber(values["redis-port"], "--redis-port", 8079);
+  const speed = toNumber(values.speed, "--speed", 1);
+  if (!(speed > 0)) fail("--speed must be a number > 0.");
+
+  const dev = await startDevServer({
+    port,
+    host: values.host ?? "127.0.0.1",
+    speed,
+    redisPort,
+    ...(values["data-dir"] ? { dataDir: values["data-dir"] } : {}),
+    ...(values["redis-url"] ? { redisUrl: values["redis-url"] } : {}),
+    quiet: values.quiet ?? false,
+    json: values.json ?? false,
+  }).catch((error: unknown) => fail((error as Error).message));
+
+  const banner = [
+    `switchboard dev: QStash API on ${dev.url}${speed !== 1 ? ` (speed ×${speed})` : ""}`,
+    dev.durable
+      ? `state is kept in ${values["data-dir"]}`
+      : "state is in memory only: pass --data-dir to keep it across restarts",
+    "",
+    "Paste into your .env:",
+    `QSTASH_URL=${dev.url}`,
+    `QSTASH_TOKEN=${dev.token}`,
+    `QSTASH_CURRENT_SIGNING_KEY=${dev.signingKeys.current}`,
+    `QSTASH_NEXT_SIGNING_KEY=${dev.signingKeys.next}`,
+    ...(dev.redisRestUrl
+      ? [`UPSTASH_REDIS_REST_URL=${dev.redisRestUrl}`, `UPSTASH_REDIS_REST_TOKEN=${dev.token}`]
+      : []),
+    "",
+  ];
+  if (values.json)
+    process.stdout.write(
+      `${JSON.stringify({ type: "ready", url: dev.url, redisRestUrl: dev.redisRestUrl })}\n`,
+    );
+  else process.stdout.write(`${banner.join("\n")}\n`);
+
+  let stopping = false;
+  const stop = () => {
+    if (stopping) return;
+    stopping = true;
+    void dev.close().then(() => process.exit(0));
+  };
+  process.on("SIGINT", stop);
+  process.on("SIGTERM", stop);
+}
+
+function parse(argv: string[]) {
+  return parseArgs({
+    args: argv,
+    allowPositionals: true,
+    strict: true,
+    options: {
+      port: { type: "string" },
+      host: { type: "string" },
+      "data-dir": { type: "string" },
+      speed: { type: "string" },
+      "redis-url": { type: "string" },
+      "redis-port": { type: "string" },
+      quiet: { type: "boolean" },
+      json: { type: "boolean" },
+      help: { type: "boolean", short: "h" },
+    },
+  });
+}
+
+function toNumber(value: string | undefined, flag: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0) fail(`${flag} must be a number, got "${value}".`);
+  return n;
+}
+
+function fail(message: string): never {
+  process.stderr.write(`switchboard: ${message}\n`);
+  process.exit(1);
+}
+
+void main(process.argv.slice(2));
