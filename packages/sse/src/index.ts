@@ -1,1 +1,8 @@
-export {};
+export { createFeed, type Feed, type FeedOptions, type PushOptions } from "./create-feed";
+export { FeedError, type FeedIssue } from "./feed-error";
+export type { FeedItem, FeedPage } from "./feed-item";
+export type { AppendOptions, AppendResult, FeedStore } from "./feed-store";
+export type { StreamOptions } from "./feed-stream";
+export { memoryFeedStore } from "./memory-feed-store";
+export { type FeedRedisClient, type RedisFeedStoreOptions, redisFeedStore } from "./redis-feed-store";
+export { formatSseComment, formatSseEvent, type SseEvent } from "./sse-event";

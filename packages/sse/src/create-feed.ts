@@ -1,0 +1,221 @@
+import type { StandardSchemaV1 } from "@standard-schema/spec";
+import { FeedError } from "./feed-error";
+import type { FeedItem, FeedPage } from "./feed-item";
+import type { AppendOptions, FeedStore } from "./feed-store";
+import { type StreamOptions, streamFeed } from "./feed-stream";
+import { memoryFeedStore } from "./memory-feed-store";
+import { type FeedRedisClient, redisFeedStore } from "./redis-feed-store";
+import { SharedPoller } from "./shared-poller";
+
+/** Options for {@link createFeed}. */
+export interface FeedOptions<TSchema extends StandardSchemaV1> {
+  /** Any Standard Schema (zod documented) for the item payload; the item type is inferred from it. */
+  schema: TSchema;
+  /** An `@upstash/redis` client. Without it (and without `store`) the feed lives in memory. */
+  redis?: FeedRedisClient;
+  /** A store to use instead: `memoryFeedStore()` or `redisFeedStore({ redis, onCommand })`. */
+  store?: FeedStore;
+  /** Key prefix in Redis. @default "sb:feed" */
+  prefix?: string;
+  /** Items kept per recipient; older ones are trimmed. @default 500 */
+  maxItems?: number;
+  /** Expire an idle recipient's feed after this many seconds (0 = never). @default 0 */
+  ttlSeconds?: number;
+  /** Pushes with the same `groupKey` within this window collapse into one item. @default 600000 (10 minutes) */
+  groupWindowMs?: number;
+  /** Per-recipient limit: at most `max` pushes per `windowMs`; the rest collapse into one summary item. @default off */
+  rateLimit?: { max: number; windowMs: number };
+  /** How often the shared poller checks every open stream's recipient (one command per tick). @default 1000 */
+  pollIntervalMs?: number;
+}
+
+/** Options for `feed.push`. */
+export interface PushOptions {
+  /** Collapse with earlier pushes of the same key inside the group window (e.g. `"comments:task-234"`). */
+  groupKey?: string;
+}
+
+/** A per-recipient notification feed. */
+export interface Feed<TData, TInput = TData> {
+  /**
+   * Validates and stores an item; returns it with its new id. Same-`groupKey` pushes inside the
+   * window replace the group's item with a new one (new id, `count` + 1).
+   * @example
+   * ```ts
+   * await feed.push("u_42", { title: "New comment on Task #234" }, { groupKey: "comments:234" });
+   * ```
+   */
+  push(recipient: string, item: TInput, options?: PushOptions): Promise<FeedItem<TData>>;
+  /** Newest first; pass `nextCursor` as `before` for older items. @default limit 20 (max 100) */
+  list(recipient: string, options?: { before?: number; limit?: number }): Promise<FeedPage<TData>>;
+  /** Marks items, or all of them, read; returns the unread count after. */
+  markRead(recipient: string, ids: readonly number[] | "all"): Promise<number>;
+  unreadCount(recipient: string): Promise<number>;
+  /** Deletes items; returns how many existed. */
+  remove(recipient: string, ids: readonly number[]): Promise<number>;
+  /**
+   * The recipient's live feed as a Server-Sent Events `Response` (works as is in Next.js and Hono;
+   * in Express through `toNodeHandler` from `@switchboard/core/express`).
+   * @example
+   * ```ts
+   * export const GET = (request: Request) => feed.stream(request, { recipient: userIdFromSession(request) });
+   * ```
+   */
+  stream(request: Request, options: StreamOptions): Response;
+  readonly schema: StandardSchemaV1;
+  /** The store in use, e.g. to count its commands. */
+  readonly store: FeedStore;
+  /** Open streams in this process served by this feed's store. */
+  readonly openStreams: number;
+}
+
+const pollers = new WeakMap<FeedStore, SharedPoller>();
+
+/**
+ * Creates a notification feed: Redis when given a client, memory otherwise.
+ *
+ * @example
+ * ```ts
+ * import { Redis } from "@upstash/redis";
+ * import { createFeed } from "@switchboard/sse";
+ * import { z } from "zod";
+ *
+ * export const feed = createFeed({
+ *   redis: Redis.fromEnv(),
+ *   schema: z.object({ title: z.string(), body: z.string().optional(), href: z.string().optional() }),
+ *   maxItems: 500,
+ * });
+ * ```
+ */
+export function createFeed<TSchema extends StandardSchemaV1>(
+  options: FeedOptions<TSchema>,
+): Feed<StandardSchemaV1.InferOutput<TSchema>, StandardSchemaV1.InferInput<TSchema>> {
+  type Data = StandardSchemaV1.InferOutput<TSchema>;
+  if (options === null || typeof options !== "object")
+    throw new FeedError("createFeed: pass { schema, redis? }.");
+  const { schema } = options;
+  if (typeof (schema as { "~standard"?: { validate?: unknown } })?.["~standard"]?.validate !== "function") {
+    throw new FeedError(
+      "createFeed: `schema` must be a Standard Schema such as a zod object (z.object({ title: z.string() })).",
+    );
+  }
+  const maxItems = positiveInt(options.maxItems ?? 500, "maxItems");
+  const groupWindowMs = positiveInt(options.groupWindowMs ?? 600_000, "groupWindowMs");
+  const pollIntervalMs = positiveInt(options.pollIntervalMs ?? 1000, "pollIntervalMs");
+  const ttlSeconds = options.ttlSeconds ?? 0;
+  if (!Number.isInteger(ttlSeconds) || ttlSeconds < 0)
+    throw new FeedError("createFeed: ttlSeconds must be whole seconds >= 0.");
+  const rateLimit = options.rateLimit;
+  if (rateLimit !== undefined) {
+    positiveInt(rateLimit.max, "rateLimit.max");
+    positiveInt(rateLimit.windowMs, "rateLimit.windowMs");
+  }
+  const store =
+    options.store ??
+    (options.redis
+      ? redisFeedStore({ redis: options.redis, ...(options.prefix ? { prefix: options.prefix } : {}) })
+      : memoryFeedStore());
+  let poller = pollers.get(store);
+  if (!poller) {
+    poller = new SharedPoller(store, pollIntervalMs);
+    pollers.set(store, poller);
+  }
+  const sharedPoller = poller;
+
+  const feed: Feed<Data, StandardSchemaV1.InferInput<TSchema>> = {
+    schema,
+    store,
+    get openStreams() {
+      return sharedPoller.size;
+    },
+    async push(recipient, item, pushOptions = {}) {
+      checkRecipient(recipient);
+      const groupKey = pushOptions.groupKey;
+      if (
+        groupKey !== undefined &&
+        (typeof groupKey !== "string" || groupKey === "" || groupKey.length > 200)
+      ) {
+        throw new FeedError("push: groupKey must be a non-empty string of at most 200 characters.");
+      }
+      const result = await schema["~standard"].validate(item);
+      if (result.issues) {
+        const issues = result.issues.map((issue) => ({
+          path: (issue.path ?? []).map((p) => String(typeof p === "object" ? p.key : p)).join("."),
+          message: issue.message,
+        }));
+        throw new FeedError(
+          `push: the item is invalid: ${issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join("; ")}`,
+          issues,
+        );
+      }
+      const appendOptions: AppendOptions = {
+        maxItems,
+        ttlSeconds,
+        groupKey,
+        groupWindowMs,
+        rateLimit: rateLimit?.max ?? 0,
+        rateWindowMs: rateLimit?.windowMs ?? 0,
+      };
+      const { item: stored } = await store.append(recipient, result.value, Date.now(), appendOptions);
+      sharedPoller.notify(recipient);
+      return stored as FeedItem<Data>;
+    },
+    async list(recipient, listOptions = {}) {
+      checkRecipient(recipient);
+      const limit = listOptions.limit ?? 20;
+      if (!Number.isInteger(limit) || limit < 1 || limit > 100)
+        throw new FeedError("list: limit must be a whole number from 1 to 100.");
+      const before = listOptions.before;
+      if (before !== undefined && (!Number.isSafeInteger(before) || before < 0))
+        throw new FeedError("list: before must be an item id (a whole number).");
+      const { items, unread, more } = await store.list(recipient, before, limit);
+      return { items: items as FeedItem<Data>[], unread, nextCursor: more ? items.at(-1)?.id : undefined };
+    },
+    async markRead(recipient, ids) {
+      checkRecipient(recipient);
+      if (ids !== "all") checkIds(ids, "markRead");
+      const unread = await store.markRead(recipient, ids);
+      sharedPoller.notify(recipient);
+      return unread;
+    },
+    async unreadCount(recipient) {
+      checkRecipient(recipient);
+      return store.unreadCount(recipient);
+    },
+    async remove(recipient, ids) {
+      checkRecipient(recipient);
+      checkIds(ids, "remove");
+      const removed = await store.remove(recipient, ids);
+      sharedPoller.notify(recipient);
+      return removed;
+    },
+    stream(request, streamOptions) {
+      if (streamOptions?.recipient) checkRecipient(streamOptions.recipient);
+      return streamFeed({ store, poller: sharedPoller }, request, streamOptions ?? { recipient: undefined });
+    },
+  };
+  return feed;
+}
+
+function checkRecipient(recipient: unknown): asserts recipient is string {
+  if (typeof recipient !== "string" || recipient === "") {
+    throw new FeedError("The recipient must be a non-empty string, e.g. the signed-in user's id.");
+  }
+  if (recipient.length > 200)
+    throw new FeedError("The recipient id is longer than 200 characters; use a user id, not a payload.");
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: rejecting control characters is the point
+  if (/[\u0000-\u001f\u007f]/.test(recipient))
+    throw new FeedError("The recipient id contains control characters.");
+}
+
+function checkIds(ids: unknown, where: string): void {
+  if (!Array.isArray(ids) || !ids.every((id) => Number.isSafeInteger(id) && id > 0)) {
+    throw new FeedError(`${where}: pass an array of item ids (whole numbers), or "all".`);
+  }
+}
+
+function positiveInt(value: number, option: string): number {
+  if (!Number.isInteger(value) || value < 1)
+    throw new FeedError(`createFeed: ${option} must be a whole number >= 1, got ${value}.`);
+  return value;
+}

@@ -1,0 +1,140 @@
+import type { StoredFeedItem } from "./feed-item";
+import { type AppendOptions, type AppendResult, type FeedStore, toFeedItem } from "./feed-store";
+
+interface RecipientState {
+  seq: number;
+  version: number;
+  items: Map<number, StoredFeedItem>;
+  unread: Set<number>;
+  groups: Map<string, number>;
+  rate: { count: number; resetAt: number };
+  expiresAt: number;
+}
+
+/** The group key under which pushes over the rate limit collapse. */
+export const OVERFLOW_GROUP = "~overflow";
+
+/**
+ * An in-process feed store: the default when no Redis is given, for demos and tests. One
+ * process only; state is lost on restart. Same semantics as the Redis store.
+ *
+ * @example
+ * ```ts
+ * import { createFeed, memoryFeedStore } from "@switchboard/sse";
+ *
+ * const feed = createFeed({ store: memoryFeedStore(), schema });
+ * ```
+ */
+export function memoryFeedStore(): FeedStore {
+  const recipients = new Map<string, RecipientState>();
+  const state = (recipient: string): RecipientState => {
+    let s = recipients.get(recipient);
+    if (s && s.expiresAt > 0 && s.expiresAt <= Date.now()) {
+      recipients.delete(recipient);
+      s = undefined;
+    }
+    if (!s) {
+      s = {
+        seq: 0,
+        version: 0,
+        items: new Map(),
+        unread: new Set(),
+        groups: new Map(),
+        rate: { count: 0, resetAt: 0 },
+        expiresAt: 0,
+      };
+      recipients.set(recipient, s);
+    }
+    return s;
+  };
+  const sorted = (s: RecipientState) => [...s.items.keys()].sort((a, b) => a - b);
+
+  return {
+    async append(recipient, data, createdAt, options: AppendOptions): Promise<AppendResult> {
+      const s = state(recipient);
+      let groupKey = options.groupKey;
+      let groupWindowMs = options.groupWindowMs;
+      let summary = false;
+      if (options.rateLimit > 0) {
+        if (s.rate.resetAt <= createdAt) s.rate = { count: 0, resetAt: createdAt + options.rateWindowMs };
+        s.rate.count++;
+        if (s.rate.count > options.rateLimit) {
+          groupKey = OVERFLOW_GROUP;
+          groupWindowMs = options.rateWindowMs;
+          summary = true;
+        }
+      }
+      let count = 1;
+      let groupStartedAt = createdAt;
+      let replaced: number | undefined;
+      const previousId = groupKey ? s.groups.get(groupKey) : undefined;
+      const previous = previousId === undefined ? undefined : s.items.get(previousId);
+      if (previous && createdAt - previous.groupStartedAt < groupWindowMs) {
+        count = previous.count + 1;
+        groupStartedAt = previous.groupStartedAt;
+        replaced = previous.id;
+        s.items.delete(previous.id);
+        s.unread.delete(previous.id);
+      }
+      const id = ++s.seq;
+      const stored: StoredFeedItem = { id, createdAt, data, groupKey, groupStartedAt, count, summary };
+      s.items.set(id, stored);
+      s.unread.add(id);
+      if (groupKey) s.groups.set(groupKey, id);
+      const ids = sorted(s);
+      for (const old of ids.slice(0, Math.max(0, ids.length - options.maxItems))) {
+        s.items.delete(old);
+        s.unread.delete(old);
+      }
+      s.version++;
+      s.expiresAt = options.ttlSeconds > 0 ? Date.now() + options.ttlSeconds * 1000 : 0;
+      return { item: toFeedItem(stored, false), unread: s.unread.size, replaced };
+    },
+    async list(recipient, before, limit) {
+      const s = state(recipient);
+      const ids = sorted(s)
+        .reverse()
+        .filter((id) => before === undefined || id < before);
+      const page = ids.slice(0, limit);
+      return {
+        items: page.map((id) => toFeedItem(s.items.get(id)!, !s.unread.has(id))),
+        unread: s.unread.size,
+        more: ids.length > limit,
+      };
+    },
+    async since(recipient, after, limit) {
+      const s = state(recipient);
+      const ids = sorted(s).filter((id) => id > after);
+      return {
+        items: ids.slice(0, limit).map((id) => toFeedItem(s.items.get(id)!, !s.unread.has(id))),
+        more: ids.length > limit,
+      };
+    },
+    async markRead(recipient, ids) {
+      const s = state(recipient);
+      if (ids === "all") s.unread.clear();
+      else for (const id of ids) s.unread.delete(id);
+      s.version++;
+      return s.unread.size;
+    },
+    async remove(recipient, ids) {
+      const s = state(recipient);
+      let removed = 0;
+      for (const id of ids) {
+        if (s.items.delete(id)) removed++;
+        s.unread.delete(id);
+      }
+      s.version++;
+      return removed;
+    },
+    async unreadCount(recipient) {
+      return state(recipient).unread.size;
+    },
+    async latestId(recipient) {
+      return state(recipient).seq;
+    },
+    async versions(list) {
+      return list.map((recipient) => recipients.get(recipient)?.version ?? 0);
+    },
+  };
+}
