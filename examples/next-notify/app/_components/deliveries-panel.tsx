@@ -1,0 +1,80 @@
+"use client";
+
+import { useEffect, useState } from "react";
+
+type Delivery = {
+  id: number;
+  at: number;
+  subscriber: string;
+  title: string;
+  attempt: number;
+  outcome: "delivered" | "failed" | "failed-last" | "dead-letter";
+  detail: string;
+};
+
+const LABEL = {
+  delivered: "✓ delivered",
+  failed: "↻ failed, will retry",
+  "failed-last": "✗ failed, last attempt",
+  "dead-letter": "✗ dead letter",
+} as const;
+
+/** Every subscriber's delivery attempts as they happen (polled once a second). */
+export function DeliveriesPanel() {
+  const [deliveries, setDeliveries] = useState<Delivery[]>([]);
+
+  useEffect(() => {
+    let stopped = false;
+    const tick = async () => {
+      try {
+        const body = (await (await fetch("/api/deliveries")).json()) as { deliveries: Delivery[] };
+        if (!stopped) setDeliveries(body.deliveries);
+      } catch {
+        // the server restarted; try again on the next tick
+      }
+    };
+    void tick();
+    const timer = setInterval(() => void tick(), 1000);
+    return () => {
+      stopped = true;
+      clearInterval(timer);
+    };
+  }, []);
+
+  return (
+    <section className="card wide">
+      <h2>Deliveries</h2>
+      <table data-testid="deliveries">
+        <thead>
+          <tr>
+            <th>Time</th>
+            <th>Subscriber</th>
+            <th>Event</th>
+            <th>Attempt</th>
+            <th>Outcome</th>
+          </tr>
+        </thead>
+        <tbody>
+          {deliveries.length === 0 && (
+            <tr>
+              <td colSpan={5} className="muted">
+                Nothing delivered yet.
+              </td>
+            </tr>
+          )}
+          {deliveries.map((d) => (
+            <tr key={d.id} className={d.outcome} data-testid="delivery">
+              <td>{new Date(d.at).toLocaleTimeString()}</td>
+              <td>{d.subscriber}</td>
+              <td>{d.title}</td>
+              <td>{d.attempt}</td>
+              <td title={d.detail}>
+                {LABEL[d.outcome]} <span className="muted">{d.detail}</span>
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </section>
+  );
+}

@@ -1,0 +1,38 @@
+import { SwitchboardError } from "@switchboard/core";
+import { type NextRequest, NextResponse } from "next/server";
+import { currentUser } from "@/lib/session";
+import { notify } from "@/lib/switchboard";
+
+const CHANNELS = ["email", "sms", "inApp"] as const;
+type ChannelName = (typeof CHANNELS)[number];
+
+/** Fires one event: a single publish fans out to the selected subscribers. */
+export async function POST(request: NextRequest) {
+  const input = (await request.json().catch(() => ({}))) as {
+    title?: unknown;
+    message?: unknown;
+    channels?: unknown;
+    groupKey?: unknown;
+  };
+  const only = Array.isArray(input.channels)
+    ? input.channels.filter((c): c is ChannelName => CHANNELS.includes(c as ChannelName))
+    : [...CHANNELS];
+  if (only.length === 0) return NextResponse.json({ error: "Pick at least one channel." }, { status: 400 });
+  try {
+    const sent = await notify.publish(
+      {
+        userId: currentUser(request),
+        title: String(input.title ?? ""),
+        message: String(input.message ?? ""),
+        ...(typeof input.groupKey === "string" && input.groupKey ? { groupKey: input.groupKey } : {}),
+      },
+      { only },
+    );
+    return NextResponse.json({ sent });
+  } catch (error) {
+    if (error instanceof SwitchboardError && error.code === "INVALID_PAYLOAD") {
+      return NextResponse.json({ error: error.message, issues: error.issues }, { status: 400 });
+    }
+    throw error;
+  }
+}

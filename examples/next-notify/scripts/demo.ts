@@ -1,0 +1,23 @@
+import { startDemo } from "./start-demo";
+
+const port = Number(process.env.PORT ?? 3000);
+const qstashPort = Number(process.env.QSTASH_PORT ?? 8080);
+
+const demo = await startDemo({ port, qstashPort }).catch((error: unknown) => {
+  console.error(`\nThe demo could not start: ${(error as Error).message}`);
+  process.exit(1);
+});
+
+console.log(
+  `\n  StaffNotify is running at ${demo.url}\n  Local QStash (switchboard dev) at ${demo.dev.url}\n  Press Ctrl-C to stop.\n`,
+);
+
+let stopping = false;
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.on(signal, () => {
+    if (stopping) return;
+    stopping = true;
+    console.log("\nStopping…");
+    void demo.close().then(() => process.exit(0));
+  });
+}
