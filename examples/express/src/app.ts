@@ -1,0 +1,27 @@
+import { serve, toNodeHandler } from "@switchboard/core/express";
+import express, { type Express } from "express";
+import { type createOrders, feed } from "./switchboard";
+
+/**
+ * The Express app. The Switchboard route is mounted BEFORE `express.json()`: it reads the raw
+ * body itself, because the signature covers the exact bytes. The feed stream goes through the
+ * same Node bridge (streaming, backpressure, abort). `X-User` stands in for your real auth.
+ */
+export function createApp({ sb, resizeImage, orderPlaced }: ReturnType<typeof createOrders>): Express {
+  const app = express();
+  app.post("/api/switchboard", serve(sb, { jobs: [resizeImage], channels: [orderPlaced] }));
+  app.get(
+    "/notifications/stream",
+    toNodeHandler((request) => feed.stream(request, { recipient: request.headers.get("x-user") })),
+  );
+  app.use(express.json());
+  app.get("/notifications", async (req, res) => {
+    const user = req.header("x-user");
+    if (!user) {
+      res.status(401).json({ error: "sign in first" });
+      return;
+    }
+    res.json(await feed.list(user));
+  });
+  return app;
+}

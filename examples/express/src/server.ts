@@ -1,0 +1,8 @@
+import { createApp } from "./app";
+import { createOrders } from "./switchboard";
+
+// Env: SWITCHBOARD_URL, QSTASH_URL, QSTASH_TOKEN and the signing keys (`switchboard dev` prints them).
+const port = Number(process.env.PORT ?? 3002);
+createApp(createOrders()).listen(port, "127.0.0.1", () =>
+  console.log(`Express example on http://127.0.0.1:${port} (route: /api/switchboard)`),
+);
