@@ -13,7 +13,7 @@ export interface ErrorResponseOptions {
  */
 export function errorResponse(error: unknown, options: ErrorResponseOptions = {}): Response {
   const failure = SwitchboardError.from(error);
-  const headers = new Headers({ "Content-Type": "application/json" });
+  const headers = new Headers();
   if (failure.status === 489) headers.set("Upstash-NonRetryable-Error", "true");
   if (failure.code === "RETRY_LATER") {
     const seconds = (failure as { retryAfterSeconds?: number }).retryAfterSeconds ?? 1;
@@ -25,5 +25,15 @@ export function errorResponse(error: unknown, options: ErrorResponseOptions = {}
   const original =
     failure.cause instanceof Error && failure.code === "HANDLER_FAILED" ? failure.cause : failure;
   if (options.exposeStack && original.stack) body.stack = original.stack;
-  return new Response(JSON.stringify({ error: body }), { status: failure.status, headers });
+  return jsonResponse(failure.status, { error: body }, headers);
+}
+
+const encoder = new TextEncoder();
+
+/** A JSON response with its `Content-Length`, so Node bridges can send it in one write. */
+export function jsonResponse(status: number, value: unknown, headers = new Headers()): Response {
+  const bytes = encoder.encode(JSON.stringify(value));
+  headers.set("Content-Type", "application/json");
+  headers.set("Content-Length", String(bytes.byteLength));
+  return new Response(bytes, { status, headers });
 }

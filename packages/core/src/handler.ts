@@ -5,7 +5,7 @@ import { type Definition, definitionOf, type Endpoint } from "./definition";
 import { describeTarget, parseTarget, type RouteTarget } from "./destination";
 import { DEFAULT_RETRIES, MAX_RETRIES_HEADER } from "./dispatch-options";
 import { type EnvRecord, isDevelopment, readEnv } from "./env";
-import { errorResponse } from "./error-response";
+import { errorResponse, jsonResponse } from "./error-response";
 import type { Job } from "./job";
 import type { Runtime } from "./runtime";
 import { parsePayload } from "./schema";

@@ -1,4 +1,5 @@
 import { fromBase64Url, toBase64Url } from "./base64";
+import { cryptoPrimitives } from "./crypto-primitives";
 
 /** QStash's two signing keys. `next` takes over when QStash rotates keys. */
 export interface SigningKeys {
@@ -88,7 +89,7 @@ export async function verifySignature(input: VerifySignatureInput): Promise<Sign
       `Signature was issued for "${claims.sub}", but this route expects "${input.expectedUrl}". Check that SWITCHBOARD_URL (or the \`url\` option) is the public URL QStash calls.`,
     );
   }
-  const bodyHash = toBase64Url(new Uint8Array(await crypto.subtle.digest("SHA-256", input.body)));
+  const bodyHash = toBase64Url(await cryptoPrimitives().sha256(input.body));
   if (typeof claims.body !== "string" || claims.body.replace(/=+$/, "") !== bodyHash) {
     return fail(
       "Body hash does not match the signature: the body was changed after QStash signed it (a body parser or proxy rewrote it?).",
@@ -113,7 +114,7 @@ export interface SignInput {
 export async function signPayload(input: SignInput): Promise<string> {
   const iat = input.issuedAt ?? Math.floor(Date.now() / 1000);
   const body = typeof input.body === "string" ? encoder.encode(input.body) : input.body;
-  const hash = toBase64Url(new Uint8Array(await crypto.subtle.digest("SHA-256", body)));
+  const hash = toBase64Url(await cryptoPrimitives().sha256(body));
   const header = encodeJson({ alg: "HS256", typ: "JWT" });
   const claims = encodeJson({
     iss: "Upstash",
@@ -124,8 +125,7 @@ export async function signPayload(input: SignInput): Promise<string> {
     jti: `jwt_${crypto.randomUUID().replace(/-/g, "")}`,
     body: hash,
   });
-  const key = await importKey(input.key, "sign");
-  const mac = new Uint8Array(await crypto.subtle.sign("HMAC", key, encoder.encode(`${header}.${claims}`)));
+  const mac = await cryptoPrimitives().hmacSha256(input.key, encoder.encode(`${header}.${claims}`));
   return `${header}.${claims}.${toBase64Url(mac)}`;
 }
 
@@ -134,14 +134,8 @@ async function hmacVerify(
   mac: Uint8Array<ArrayBuffer>,
   data: Uint8Array<ArrayBuffer>,
 ): Promise<boolean> {
-  // crypto.subtle.verify compares in constant time.
-  return crypto.subtle.verify("HMAC", await importKey(key, "verify"), mac, data);
-}
-
-function importKey(key: string, usage: "sign" | "verify"): Promise<CryptoKey> {
-  return crypto.subtle.importKey("raw", encoder.encode(key), { name: "HMAC", hash: "SHA-256" }, false, [
-    usage,
-  ]);
+  const primitives = cryptoPrimitives();
+  return primitives.equal(await primitives.hmacSha256(key, data), mac);
 }
 
 function encodeJson(value: unknown): string {

@@ -34,6 +34,12 @@ export async function sendWebResponse(res: ServerResponse, response: Response): 
     res.end();
     return;
   }
+  // A body of known, modest length (JSON answers): one write, headers and body in one packet.
+  const length = Number(response.headers.get("content-length") ?? Number.NaN);
+  if (Number.isInteger(length) && length <= 1_048_576) {
+    res.end(new Uint8Array(await response.arrayBuffer()));
+    return;
+  }
   res.flushHeaders();
   const reader = response.body.getReader();
   const onClose = () => {

@@ -88,19 +88,24 @@ function firstValue(value: string | string[] | undefined): string | undefined {
 const encoder = new TextEncoder();
 
 /** Reads the whole stream as bytes. Chunks are Buffers (Uint8Arrays) unless someone set an encoding. */
-async function readBody(req: IncomingMessage): Promise<Uint8Array<ArrayBuffer>> {
-  const chunks: Uint8Array[] = [];
-  let length = 0;
-  for await (const chunk of req as AsyncIterable<Uint8Array | string>) {
-    const bytes = typeof chunk === "string" ? encoder.encode(chunk) : chunk;
-    chunks.push(bytes);
-    length += bytes.byteLength;
-  }
-  const body = new Uint8Array(length);
-  let offset = 0;
-  for (const chunk of chunks) {
-    body.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return body;
+function readBody(req: IncomingMessage): Promise<Uint8Array<ArrayBuffer>> {
+  return new Promise((resolve, reject) => {
+    const chunks: Uint8Array[] = [];
+    let length = 0;
+    req.on("data", (chunk: Uint8Array | string) => {
+      const bytes = typeof chunk === "string" ? encoder.encode(chunk) : chunk;
+      chunks.push(bytes);
+      length += bytes.byteLength;
+    });
+    req.once("error", reject);
+    req.once("end", () => {
+      const body = new Uint8Array(length);
+      let offset = 0;
+      for (const chunk of chunks) {
+        body.set(chunk, offset);
+        offset += chunk.byteLength;
+      }
+      resolve(body);
+    });
+  });
 }

@@ -1,0 +1,18 @@
+import type { BenchResult } from "./result";
+import { benchRoutes } from "./route-throughput";
+
+/** `quick` is the CI smoke size: seconds, proving the benchmarks still run; figures mean nothing. */
+export type Scale = "quick" | "full";
+
+/** Every benchmark, in the order `pnpm bench` runs them. */
+export const benchmarks: { name: string; run(scale: Scale): Promise<BenchResult[]> }[] = [
+  {
+    name: "route",
+    run: (scale) =>
+      benchRoutes(
+        scale === "quick"
+          ? { seconds: 1, rounds: 1, connections: 4, nextRequests: 50 }
+          : { seconds: 5, rounds: 2, connections: 20, nextRequests: 3000 },
+      ),
+  },
+];
