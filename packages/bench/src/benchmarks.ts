@@ -1,3 +1,5 @@
+import { benchDispatch } from "./dispatch";
+import { benchFeedIdle } from "./feed-idle";
 import type { BenchResult } from "./result";
 import { benchRoutes } from "./route-throughput";
 
@@ -15,4 +17,12 @@ export const benchmarks: { name: string; run(scale: Scale): Promise<BenchResult[
           : { seconds: 5, rounds: 2, connections: 20, nextRequests: 3000 },
       ),
   },
+  {
+    name: "feed",
+    run: (scale) =>
+      scale === "quick"
+        ? benchFeedIdle([50, 100], 1500, 5)
+        : benchFeedIdle([1_000, 5_000, 10_000], 5000, 100),
+  },
+  { name: "dispatch", run: (scale) => benchDispatch(scale === "quick" ? 300 : 10_000) },
 ];

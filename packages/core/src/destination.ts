@@ -14,6 +14,19 @@ export const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/;
  * signature's `sub` claim is checked against a URL we built, never against what a proxy passed on.
  */
 export function destinationUrl(base: string, target: RouteTarget): string {
+  // Called for every delivery (the expected `sub`): memoise, since targets repeat.
+  const key = `${base}\n${target.kind}\n${target.kind === "job" ? target.job : `${target.channel}\n${target.subscriber}`}\n${target.hook ?? ""}`;
+  const cached = destinations.get(key);
+  if (cached !== undefined) return cached;
+  const built = buildDestination(base, target);
+  if (destinations.size >= 1000) destinations.clear();
+  destinations.set(key, built);
+  return built;
+}
+
+const destinations = new Map<string, string>();
+
+function buildDestination(base: string, target: RouteTarget): string {
   const url = new URL(base);
   if (target.kind === "job") {
     url.searchParams.set("job", target.job);

@@ -98,10 +98,7 @@ export function createHandler(runtime: Runtime, routes: Routes): FetchHandler {
       const payload = await parsePayload(definition.schema, json, owner);
       const result = await endpoint.run(payload, ctx);
       if (result === undefined) return new Response(null, { status: 200 });
-      return new Response(JSON.stringify(result), {
-        status: 200,
-        headers: { "Content-Type": "application/json" },
-      });
+      return jsonResponse(200, result);
     } catch (error) {
       const failure = SwitchboardError.from(error);
       if (failure.code === "HANDLER_FAILED" || failure.code === "CONFIGURATION") {

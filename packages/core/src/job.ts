@@ -151,10 +151,13 @@ export function createJob<TSchema extends AnySchema, TResult, TContext extends o
       if (!Array.isArray(payloads)) {
         throw new SwitchboardError("INVALID_OPTIONS", `${owner}: dispatchMany takes an array of payloads.`);
       }
+      // Options are shared: validate and build them once, then only the body varies.
+      const template = payloads.length > 0 ? await toMessage(payloads[0], options) : undefined;
       const messages: OutgoingMessage[] = [];
       for (const [index, payload] of payloads.entries()) {
         try {
-          messages.push(await toMessage(payload, options));
+          await parsePayload(schema, payload, owner);
+          messages.push({ ...template!, body: payload });
         } catch (error) {
           if (error instanceof SwitchboardError && error.code === "INVALID_PAYLOAD") {
             throw new SwitchboardError(

@@ -329,7 +329,8 @@ export class DeliveryEngine {
       label: message.label,
       ...extra,
     });
-    if (this.events.length > MAX_EVENTS) this.events.splice(0, this.events.length - MAX_EVENTS);
+    // Trim in bulk: splicing one entry off a full log on every event would be O(n) per event.
+    if (this.events.length > MAX_EVENTS * 1.5) this.events.splice(0, this.events.length - MAX_EVENTS);
   }
 }
 

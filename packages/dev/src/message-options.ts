@@ -5,6 +5,27 @@ import { parseDuration } from "./duration";
 import type { CallbackOptions, StoredMessage } from "./model";
 import { compileRetryDelay } from "./retry-delay";
 
+/** What option parsing needs from request headers: `Headers`, or the lighter {@link headerLookup}. */
+export interface HeaderLookup {
+  get(name: string): string | null;
+  forEach(callback: (value: string, name: string) => void): void;
+}
+
+/**
+ * A case-insensitive view of a plain header object (a batch item's `headers`). Building a web
+ * `Headers` per batch item costs more than the rest of accepting the message.
+ */
+export function headerLookup(record: Record<string, string>): HeaderLookup {
+  const lower = new Map<string, string>();
+  for (const [name, value] of Object.entries(record)) lower.set(name.toLowerCase(), String(value));
+  return {
+    get: (name) => lower.get(name.toLowerCase()) ?? null,
+    forEach: (callback) => {
+      for (const [name, value] of Object.entries(record)) callback(String(value), name);
+    },
+  };
+}
+
 /** The message fields a publish request sets through `Upstash-*` headers. */
 export type MessageOptions = Omit<
   StoredMessage,
@@ -24,7 +45,7 @@ export type MessageOptions = Omit<
  * control, queue and schedule settings, and `Upstash-Forward-*` headers to deliver. Anything
  * malformed is a 400 whose message names the header.
  */
-export function parseMessageOptions(headers: Headers): MessageOptions {
+export function parseMessageOptions(headers: HeaderLookup): MessageOptions {
   const header: Record<string, string[]> = {};
   const contentType = headers.get("content-type");
   if (contentType) header["Content-Type"] = [contentType];
@@ -119,7 +140,7 @@ function positive(value: string, name: string): number {
   return n;
 }
 
-function intHeader(headers: Headers, name: string): number | undefined {
+function intHeader(headers: HeaderLookup, name: string): number | undefined {
   const value = headers.get(name);
   if (value === null) return undefined;
   const n = Number(value);
@@ -128,17 +149,17 @@ function intHeader(headers: Headers, name: string): number | undefined {
   return n;
 }
 
-function durationHeader(headers: Headers, name: string): number | undefined {
+function durationHeader(headers: HeaderLookup, name: string): number | undefined {
   const value = headers.get(name);
   return value === null ? undefined : parseDuration(value, name);
 }
 
-function urlHeader(headers: Headers, name: string): string | undefined {
+function urlHeader(headers: HeaderLookup, name: string): string | undefined {
   const value = headers.get(name);
   return value === null ? undefined : checkDestination(value);
 }
 
-function callbackOptions(headers: Headers, prefix: string): CallbackOptions {
+function callbackOptions(headers: HeaderLookup, prefix: string): CallbackOptions {
   return {
     retries: intHeader(headers, `${prefix}-retries`),
     timeoutSeconds: durationHeader(headers, `${prefix}-timeout`),

@@ -2,7 +2,14 @@ import { DEDUP_WINDOW_MS } from "./defaults";
 import { newId } from "./delivery-engine";
 import type { DevContext } from "./dev-context";
 import { DevServerError } from "./dev-server-error";
-import { checkDestination, contentHash, parseMessageOptions } from "./message-options";
+import {
+  checkDestination,
+  contentHash,
+  type HeaderLookup,
+  headerLookup,
+  type MessageOptions,
+  parseMessageOptions,
+} from "./message-options";
 import type { StoredMessage } from "./model";
 
 /** QStash's answer for one published message. */
@@ -20,12 +27,13 @@ export interface PublishAnswer {
 export function publish(
   ctx: DevContext,
   destination: string,
-  headers: Headers,
+  headers: HeaderLookup,
   body: Buffer,
   callerIp: string,
   queueName?: string,
+  parsed?: MessageOptions,
 ): { answer: PublishAnswer | PublishAnswer[]; deduplicated: boolean } {
-  const options = parseMessageOptions(headers);
+  const options = parsed ?? parseMessageOptions(headers);
   const queue = queueName ?? options.queueName;
   if (queue) ensureQueue(ctx, queue);
   const isUrl = /^[a-z][a-z0-9+.-]*:\/\//i.test(destination);
@@ -89,20 +97,18 @@ export function publishBatch(
   if (!Array.isArray(items))
     throw new DevServerError(400, "batch: the body must be a JSON array of { destination, headers, body }.");
   // Check every item before accepting any, so a bad item never leaves half a batch published.
-  items.forEach((item, index) => {
-    const destination = (item as { destination?: unknown } | null)?.destination;
-    if (typeof destination !== "string" || destination === "") {
+  type Item = { destination?: unknown; headers?: Record<string, string>; body?: string; queue?: string };
+  const checked = (items as Item[]).map((item, index) => {
+    if (typeof item?.destination !== "string" || item.destination === "") {
       throw new DevServerError(400, `batch item ${index}: "destination" must be a URL or URL group name.`);
     }
-    parseMessageOptions(new Headers(((item as { headers?: HeadersInit }).headers ?? {}) as HeadersInit));
+    const headers = headerLookup(item.headers ?? {});
+    return { item, destination: item.destination, headers, options: parseMessageOptions(headers) };
   });
-  return items.map(
-    (item: { destination: string; headers?: Record<string, string>; body?: string; queue?: string }) => {
-      const headers = new Headers(item.headers ?? {});
-      const body = Buffer.from(item.body ?? "", "utf8");
-      return publish(ctx, item.destination, headers, body, callerIp, item.queue).answer;
-    },
-  );
+  return checked.map(({ item, destination, headers, options }) => {
+    const body = Buffer.from(item.body ?? "", "utf8");
+    return publish(ctx, destination, headers, body, callerIp, item.queue, options).answer;
+  });
 }
 
 function ensureQueue(ctx: DevContext, name: string): void {

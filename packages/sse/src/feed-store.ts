@@ -43,6 +43,12 @@ export interface FeedStore {
   /** The newest id of a recipient (0 when empty). */
   latestId(recipient: string): Promise<number>;
   /**
+   * Newest id, unread count and change counter in one round trip: what a stream needs when it
+   * opens. Starting the shared poller from this version means no change between the stream's
+   * first read and its first poll is missed, and no stream needs waking just because it is new.
+   */
+  snapshot(recipient: string): Promise<{ latestId: number; unread: number; version: number }>;
+  /**
    * A change counter per recipient, for many recipients in ONE round trip: the shared poller calls
    * this once per interval for every open stream, so idle cost does not grow with connections.
    */

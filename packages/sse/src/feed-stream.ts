@@ -107,12 +107,14 @@ export function streamFeed(source: StreamSource, request: Request, options: Stre
 
       send(formatSseEvent({ event: "ready", data: "{}", retry: retryMs }));
       pending = (async () => {
+        // One round trip for the newest id, the unread count and the version the poller starts from.
+        const snapshot = await source.store.snapshot(recipient);
         if (resumeFrom === undefined) {
-          lastId = await source.store.latestId(recipient);
+          lastId = snapshot.latestId;
         } else {
           const { items, more } = await source.store.since(recipient, resumeFrom, maxReplay);
           if (more) {
-            lastId = await source.store.latestId(recipient);
+            lastId = snapshot.latestId;
             send(
               formatSseEvent({
                 event: "reset",
@@ -125,8 +127,9 @@ export function streamFeed(source: StreamSource, request: Request, options: Stre
             sendItems(items);
           }
         }
-        sendUnread(await source.store.unreadCount(recipient));
-        if (!closed) unwatch = source.poller.watch(recipient, catchUp);
+        sendUnread(snapshot.unread);
+        if (!closed) unwatch = source.poller.watch(recipient, catchUp, snapshot.version);
+        // A change between the snapshot and the replay is caught by the first poll (versions differ).
       })();
       pending.catch(() => close());
     },

@@ -133,6 +133,10 @@ export function memoryFeedStore(): FeedStore {
     async latestId(recipient) {
       return state(recipient).seq;
     },
+    async snapshot(recipient) {
+      const s = state(recipient);
+      return { latestId: s.seq, unread: s.unread.size, version: s.version };
+    },
     async versions(list) {
       return list.map((recipient) => recipients.get(recipient)?.version ?? 0);
     },

@@ -211,6 +211,17 @@ export function redisFeedStore(options: RedisFeedStoreOptions): FeedStore {
       const [seq] = await redis.multi().get(keys(recipient).seq).exec();
       return Number(seq ?? 0);
     },
+    async snapshot(recipient) {
+      const k = keys(recipient);
+      count("MULTI");
+      const [seq, unread, version] = await redis
+        .multi()
+        .get(k.seq)
+        .scard(k.unread)
+        .hget(versionsKey, recipient)
+        .exec();
+      return { latestId: Number(seq ?? 0), unread: Number(unread ?? 0), version: Number(version ?? 0) };
+    },
     async versions(recipients) {
       if (recipients.length === 0) return [];
       count("HMGET");

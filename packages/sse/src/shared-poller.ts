@@ -19,8 +19,13 @@ export class SharedPoller {
     private readonly intervalMs: number,
   ) {}
 
-  /** Calls `listener` whenever `recipient`'s feed changes. Returns the unsubscribe function. */
-  watch(recipient: string, listener: Listener): () => void {
+  /**
+   * Calls `listener` whenever `recipient`'s feed changes after `version` (the change counter the
+   * caller read when it caught up). Returns the unsubscribe function.
+   */
+  watch(recipient: string, listener: Listener, version: number): () => void {
+    // Keep the oldest known version: if it differs from the next poll, every stream catches up.
+    if (!this.known.has(recipient)) this.known.set(recipient, version);
     let set = this.listeners.get(recipient);
     if (!set) {
       set = new Set();
@@ -70,8 +75,7 @@ export class SharedPoller {
         const version = versions[i] ?? 0;
         const before = this.known.get(recipient);
         this.known.set(recipient, version);
-        // The first poll of a new stream also wakes it: a change may have landed since it opened.
-        if (before !== version) this.notify(recipient);
+        if (before !== undefined && before !== version) this.notify(recipient);
       });
     } catch {
       // A failed poll is retried on the next tick; streams stay open.
