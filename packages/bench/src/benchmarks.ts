@@ -1,3 +1,5 @@
+import { benchBundle } from "./bundle-size";
+import { benchDevServer } from "./dev-deliveries";
 import { benchDispatch } from "./dispatch";
 import { benchFeedIdle } from "./feed-idle";
 import type { BenchResult } from "./result";
@@ -24,5 +26,7 @@ export const benchmarks: { name: string; run(scale: Scale): Promise<BenchResult[
         ? benchFeedIdle([50, 100], 1500, 5)
         : benchFeedIdle([1_000, 5_000, 10_000], 5000, 100),
   },
+  { name: "dev", run: (scale) => (scale === "quick" ? benchDevServer(200, 5) : benchDevServer(5_000, 200)) },
+  { name: "bundle", run: () => benchBundle() },
   { name: "dispatch", run: (scale) => benchDispatch(scale === "quick" ? 300 : 10_000) },
 ];
