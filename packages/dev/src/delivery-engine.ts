@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { DEFAULT_RETRIES, MAX_WAIT_SECONDS } from "./defaults";
 import { parseRetryAfter } from "./duration";
+import { FlowControl } from "./flow-control";
 import { Gate } from "./gate";
 import type { DevEvent, DlqEntry, StoredMessage } from "./model";
 import type { Reporter } from "./reporter";
@@ -32,13 +33,17 @@ export const newId = (prefix: string) => `${prefix}_${randomUUID().replace(/-/g,
  */
 export class DeliveryEngine {
   readonly events: DevEvent[] = [];
+  /** Flow-control keys: limits, pause and pins (`/v2/flowControl/{key}`). */
+  readonly flowControl: FlowControl;
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private readonly queueGates = new Map<string, Gate<StoredMessage>>();
-  private readonly flowGates = new Map<string, Gate<StoredMessage>>();
   private readonly inflight = new Map<string, AbortController>();
+  private eventSeq = 0;
   private closed = false;
 
-  constructor(private readonly options: DeliveryEngineOptions) {}
+  constructor(private readonly options: DeliveryEngineOptions) {
+    this.flowControl = new FlowControl(options.speed, (message) => this.deliver(message));
+  }
 
   /** Resumes every stored message after a restart. */
   resume(): void {
@@ -59,11 +64,10 @@ export class DeliveryEngine {
     clearTimeout(this.timers.get(messageId));
     this.timers.delete(messageId);
     this.inflight.get(messageId)?.abort();
-    for (const gate of [...this.queueGates.values(), ...this.flowGates.values()]) {
-      gate.remove((m) => m.messageId === messageId);
-    }
+    for (const gate of this.queueGates.values()) gate.remove((m) => m.messageId === messageId);
+    this.flowControl.remove(messageId);
     this.options.store.delete("messages", messageId);
-    this.event(message, "CANCELLED");
+    this.event(message, "CANCELED");
     return true;
   }
 
@@ -80,16 +84,6 @@ export class DeliveryEngine {
     return gate;
   }
 
-  /** Flow-control keys in use, with how many deliveries wait on each. */
-  flowControlInfo(): { flowControlKey: string; waitListSize: number; parallelism?: number; rate?: number }[] {
-    return [...this.flowGates].map(([key, gate]) => ({
-      flowControlKey: key,
-      waitListSize: gate.waiting.length,
-      parallelism: gate.limits.parallelism,
-      rate: gate.limits.rate,
-    }));
-  }
-
   /** Deliveries in flight right now. */
   get activeCount(): number {
     return this.inflight.size;
@@ -100,7 +94,8 @@ export class DeliveryEngine {
     for (const timer of this.timers.values()) clearTimeout(timer);
     this.timers.clear();
     for (const controller of this.inflight.values()) controller.abort();
-    for (const gate of [...this.queueGates.values(), ...this.flowGates.values()]) gate.close();
+    for (const gate of this.queueGates.values()) gate.close();
+    this.flowControl.close();
   }
 
   private arm(message: StoredMessage): void {
@@ -124,23 +119,12 @@ export class DeliveryEngine {
   }
 
   private throughFlowControl(message: StoredMessage, done: () => void): void {
-    if (!message.flowControlKey) {
+    const { flowControlKey } = message;
+    if (!flowControlKey) {
       void this.deliver(message).finally(done);
       return;
     }
-    let gate = this.flowGates.get(message.flowControlKey);
-    const limits = {
-      parallelism: message.parallelism,
-      rate: message.rate,
-      periodMs: ((message.periodSeconds ?? 1) * 1000) / this.options.speed,
-    };
-    if (!gate) {
-      gate = new Gate<StoredMessage>(limits, (m) => void this.deliver(m).finally(() => gate!.leave()));
-      this.flowGates.set(message.flowControlKey, gate);
-    } else {
-      gate.limits = limits; // the latest message's settings win, as in QStash
-    }
-    gate.enter(message);
+    this.flowControl.enter({ ...message, flowControlKey });
     done();
   }
 
@@ -319,6 +303,7 @@ export class DeliveryEngine {
 
   private event(message: StoredMessage, state: DevEvent["state"], extra: Partial<DevEvent> = {}): void {
     this.events.push({
+      seq: ++this.eventSeq,
       time: Date.now(),
       messageId: message.messageId,
       state,
@@ -326,6 +311,7 @@ export class DeliveryEngine {
       topicName: message.topicName,
       queueName: message.queueName,
       scheduleId: message.scheduleId,
+      endpointName: message.endpointName,
       label: message.label,
       ...extra,
     });

@@ -37,6 +37,21 @@ export class Gate<T> {
     if (index >= 0) this.waiting.splice(index, 1);
   }
 
+  /** Starts inside the current rate period, and when that period began (unix ms, 0 if none). */
+  rateWindow(now = Date.now()): { count: number; start: number } {
+    const periodMs = this.limits.periodMs ?? 1000;
+    this.starts = this.starts.filter((t) => now - t < periodMs);
+    return { count: this.starts.length, start: this.starts[0] ?? 0 };
+  }
+
+  /** Forgets the starts counted against the rate, so a new period begins now. */
+  resetRate(): void {
+    this.starts = [];
+    clearTimeout(this.wakeTimer);
+    this.wakeTimer = undefined;
+    this.pump();
+  }
+
   pump(): void {
     while (this.waiting.length > 0 && this.admits()) {
       const item = this.waiting.shift()!;

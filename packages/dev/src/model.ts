@@ -63,6 +63,8 @@ export interface StoredSchedule {
   timeoutSeconds?: number | undefined;
   callback?: string | undefined;
   failureCallback?: string | undefined;
+  callbackOptions?: CallbackOptions | undefined;
+  failureCallbackOptions?: CallbackOptions | undefined;
   queueName?: string | undefined;
   label?: string | undefined;
   flowControlKey?: string | undefined;
@@ -81,6 +83,7 @@ export interface StoredQueue {
   parallelism: number;
   paused: boolean;
   createdAt: number;
+  updatedAt?: number | undefined;
 }
 
 /** A URL group (QStash's "topic"). */
@@ -88,15 +91,19 @@ export interface StoredTopic {
   name: string;
   endpoints: { name?: string | undefined; url: string }[];
   createdAt: number;
+  updatedAt?: number | undefined;
 }
 
 /** One line of the event log (`GET /v2/events`). */
 export interface DevEvent {
+  /** Order of the event in this run; the events cursor. */
+  seq: number;
   time: number;
   messageId: string;
-  state: "CREATED" | "ACTIVE" | "DELIVERED" | "ERROR" | "RETRY" | "FAILED" | "CANCEL_REQUESTED" | "CANCELLED";
+  state: "CREATED" | "ACTIVE" | "DELIVERED" | "ERROR" | "RETRY" | "FAILED" | "CANCELED";
   url: string;
   topicName?: string | undefined;
+  endpointName?: string | undefined;
   queueName?: string | undefined;
   scheduleId?: string | undefined;
   label?: string | undefined;

@@ -102,6 +102,8 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
       createdAt: now,
       callback: schedule.callback,
       failureCallback: schedule.failureCallback,
+      callbackOptions: schedule.callbackOptions,
+      failureCallbackOptions: schedule.failureCallbackOptions,
       queueName: schedule.queueName,
       scheduleId: schedule.scheduleId,
       label: schedule.label,
