@@ -13,6 +13,16 @@ export function parseCron(expression: string): { pattern: string; timezone?: str
       `Upstash-Cron: "${expression}" must have 5 fields (minute hour day month weekday).`,
     );
   }
+  if (timezone) {
+    try {
+      new Intl.DateTimeFormat("en-US", { timeZone: timezone });
+    } catch {
+      throw new DevServerError(
+        400,
+        `Upstash-Cron: "${expression}" is invalid: CRON_TZ=${timezone} is not an IANA time zone (e.g. Europe/Berlin).`,
+      );
+    }
+  }
   try {
     new Cron(pattern, timezone ? { timezone, paused: true } : { paused: true }).stop();
   } catch (error) {

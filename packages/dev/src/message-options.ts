@@ -52,7 +52,7 @@ export function parseMessageOptions(headers: HeaderLookup): MessageOptions {
   headers.forEach((value, name) => {
     const lower = name.toLowerCase();
     if (lower.startsWith("upstash-forward-")) {
-      const forwarded = name.slice("upstash-forward-".length);
+      const forwarded = canonicalHeaderName(name.slice("upstash-forward-".length));
       header[forwarded] = [...(header[forwarded] ?? []), value];
     }
   });
@@ -91,6 +91,21 @@ export function parseMessageOptions(headers: HeaderLookup): MessageOptions {
     cron: headers.get("upstash-cron") ?? undefined,
     scheduleId: headers.get("upstash-schedule-id") ?? undefined,
   };
+}
+
+/**
+ * A header name as QStash (written in Go) reports it in `header` maps: each dash-separated word
+ * capitalised, `x-tenant` → `X-Tenant`. Node and the SDK's `Headers` lower-case names on the way in.
+ *
+ * @example
+ * ```ts
+ * canonicalHeaderName("x-request-id"); // "X-Request-Id"
+ * ```
+ */
+export function canonicalHeaderName(name: string): string {
+  return name
+    .toLowerCase()
+    .replace(/(^|-)([a-z])/g, (_, dash: string, letter: string) => dash + letter.toUpperCase());
 }
 
 /** The content-based deduplication key: destination, body, content type and forwarded headers. */

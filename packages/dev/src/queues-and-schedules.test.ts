@@ -13,8 +13,10 @@ beforeEach(async () => {
   client = new Client({ baseUrl: dev.url, token: dev.token, retry: false });
 });
 afterEach(async () => {
+  const unverified = sink.received.filter((d) => !d.verified).map((d) => d.path);
   await dev.close();
   await sink.close();
+  expect(unverified, "deliveries the official Receiver rejected").toEqual([]);
 });
 
 describe("queues", () => {

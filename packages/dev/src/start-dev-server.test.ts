@@ -11,13 +11,15 @@ const lines: string[] = [];
 
 beforeEach(async () => {
   lines.length = 0;
-  dev = await startDevServer({ port: 0, speed: 1000, write: (l) => void lines.push(l) });
+  dev = await startDevServer({ port: 0, speed: 1000, logger: (l) => void lines.push(l) });
   sink = await startTestSink(dev.signingKeys);
   client = new Client({ baseUrl: dev.url, token: dev.token, retry: false });
 });
 afterEach(async () => {
+  const unverified = sink.received.filter((d) => !d.verified).map((d) => d.path);
   await dev.close();
   await sink.close();
+  expect(unverified, "deliveries the official Receiver rejected").toEqual([]);
 });
 
 describe("publish and delivery", () => {

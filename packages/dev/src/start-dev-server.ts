@@ -33,7 +33,12 @@ export interface DevServerOptions {
   quiet?: boolean;
   /** Print one JSON object per event instead of human lines. */
   json?: boolean;
-  /** Where delivery lines go. @default process.stdout */
+  /**
+   * Receives every line the server prints (one per delivery, or one JSON object per event with
+   * `json`), each ending in a newline. @default writes to process.stdout
+   */
+  logger?: (line: string) => void;
+  /** @deprecated Use `logger`. */
   write?: (line: string) => void;
 }
 
@@ -81,7 +86,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
   const signingKeys = options.signingKeys ?? { ...DEFAULT_SIGNING_KEYS };
   const reporter: Reporter = createReporter(
     options.quiet ? "quiet" : options.json ? "json" : "pretty",
-    options.write,
+    options.logger ?? options.write,
   );
   const store = new StateStore(options.dataDir);
   const engine = new DeliveryEngine({ store, signingKey: signingKeys.current, speed, reporter });

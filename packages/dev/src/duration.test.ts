@@ -1,0 +1,28 @@
+import { describe, expect, it } from "vitest";
+import { parseDuration, parseRetryAfter } from "./duration";
+
+describe("parseDuration", () => {
+  it("reads QStash durations, compound ones included", () => {
+    expect(parseDuration("30s", "Upstash-Delay")).toBe(30);
+    expect(parseDuration("5m", "Upstash-Delay")).toBe(300);
+    expect(parseDuration("1d10h30m", "Upstash-Delay")).toBe(86_400 + 36_000 + 1_800);
+    expect(parseDuration("45", "Upstash-Delay")).toBe(45);
+  });
+
+  it("names the header in its error", () => {
+    expect(() => parseDuration("soon", "Upstash-Delay")).toThrow(/Upstash-Delay: "soon" is not a duration/);
+    expect(() => parseDuration("5w", "Upstash-Timeout")).toThrow(/Upstash-Timeout/);
+  });
+});
+
+describe("parseRetryAfter", () => {
+  const now = Date.parse("2026-01-01T00:00:00Z");
+  it("reads seconds, HTTP dates, 6m5s and unix-time resets", () => {
+    expect(parseRetryAfter("120", now)).toBe(120);
+    expect(parseRetryAfter("6m5s", now)).toBe(365);
+    expect(parseRetryAfter("Thu, 01 Jan 2026 00:01:00 GMT", now)).toBe(60);
+    expect(parseRetryAfter(String(now / 1000 + 30), now)).toBe(30);
+    expect(parseRetryAfter(null, now)).toBeUndefined();
+    expect(parseRetryAfter("whenever", now)).toBeUndefined();
+  });
+});
