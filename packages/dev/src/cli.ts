@@ -33,10 +33,12 @@ async function main(argv: string[]): Promise<void> {
   if (positionals[0] !== "dev" || positionals.length > 1)
     fail(`Unknown command: ${positionals.join(" ") || "(none)"}\n\n${HELP}`);
 
-  const port = toNumber(values.port, "--port", 8080);
-  const redisPort = toNumber(values["redis-port"], "--redis-port", 8079);
-  const speed = toNumber(values.speed, "--speed", 1);
-  if (!(speed > 0)) fail("--speed must be a number > 0.");
+  const port = toPort(values.port, "--port", 8080);
+  const redisPort = toPort(values["redis-port"], "--redis-port", 8079);
+  const speed = values.speed === undefined ? 1 : Number(values.speed);
+  if (!(speed > 0) || !Number.isFinite(speed)) fail(`--speed must be a number > 0, got "${values.speed}".`);
+  if (values["redis-port"] !== undefined && !values["redis-url"])
+    fail("--redis-port needs --redis-url: the Redis REST endpoint fronts a real Redis.");
 
   const dev = await startDevServer({
     port,
@@ -49,27 +51,31 @@ async function main(argv: string[]): Promise<void> {
     json: values.json ?? false,
   }).catch((error: unknown) => fail((error as Error).message));
 
-  const banner = [
-    `switchboard dev: QStash API on ${dev.url}${speed !== 1 ? ` (speed ×${speed})` : ""}`,
-    dev.durable
-      ? `state is kept in ${values["data-dir"]}`
-      : "state is in memory only: pass --data-dir to keep it across restarts",
-    "",
-    "Paste into your .env:",
-    `QSTASH_URL=${dev.url}`,
-    `QSTASH_TOKEN=${dev.token}`,
-    `QSTASH_CURRENT_SIGNING_KEY=${dev.signingKeys.current}`,
-    `QSTASH_NEXT_SIGNING_KEY=${dev.signingKeys.next}`,
+  const env: Record<string, string> = {
+    QSTASH_URL: dev.url,
+    QSTASH_TOKEN: dev.token,
+    QSTASH_CURRENT_SIGNING_KEY: dev.signingKeys.current,
+    QSTASH_NEXT_SIGNING_KEY: dev.signingKeys.next,
     ...(dev.redisRestUrl
-      ? [`UPSTASH_REDIS_REST_URL=${dev.redisRestUrl}`, `UPSTASH_REDIS_REST_TOKEN=${dev.token}`]
-      : []),
-    "",
-  ];
-  if (values.json)
-    process.stdout.write(
-      `${JSON.stringify({ type: "ready", url: dev.url, redisRestUrl: dev.redisRestUrl })}\n`,
-    );
-  else process.stdout.write(`${banner.join("\n")}\n`);
+      ? { UPSTASH_REDIS_REST_URL: dev.redisRestUrl, UPSTASH_REDIS_REST_TOKEN: dev.token }
+      : {}),
+  };
+  if (values.json) {
+    const ready = { type: "ready", url: dev.url, redisRestUrl: dev.redisRestUrl, durable: dev.durable, env };
+    process.stdout.write(`${JSON.stringify(ready)}\n`);
+  } else {
+    const banner = [
+      `switchboard dev: QStash API on ${dev.url}${speed !== 1 ? ` (speed ×${speed})` : ""}`,
+      dev.durable
+        ? `state is kept in ${values["data-dir"]}`
+        : "state is in memory only: pass --data-dir to keep it across restarts",
+      "",
+      "Paste into your .env:",
+      ...Object.entries(env).map(([name, value]) => `${name}=${value}`),
+      "",
+    ];
+    process.stdout.write(`${banner.join("\n")}\n`);
+  }
 
   let stopping = false;
   const stop = () => {
@@ -100,10 +106,11 @@ function parse(argv: string[]) {
   });
 }
 
-function toNumber(value: string | undefined, flag: string, fallback: number): number {
+function toPort(value: string | undefined, flag: string, fallback: number): number {
   if (value === undefined) return fallback;
   const n = Number(value);
-  if (!Number.isFinite(n) || n < 0) fail(`${flag} must be a number, got "${value}".`);
+  if (!/^\d+$/.test(value) || n > 65_535)
+    fail(`${flag} must be a whole number from 0 to 65535, got "${value}".`);
   return n;
 }
 

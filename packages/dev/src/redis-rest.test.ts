@@ -64,7 +64,60 @@ describe("Upstash Redis REST endpoint", () => {
     expect(await plain.json()).toEqual({ result: "a" });
   });
 
+  it("answers pipelines item by item, errors included, and aborts a transaction Redis refuses", async () => {
+    const call = (path: string, body: unknown) =>
+      fetch(`${dev.redisRestUrl}${path}`, {
+        method: "POST",
+        headers: { Authorization: `Bearer ${dev.token}` },
+        body: JSON.stringify(body),
+      });
+    const pipeline = await call("/pipeline", [
+      ["SET", `${prefix}pe`, "x"],
+      ["LPUSH", `${prefix}pe`, "y"],
+      ["GET", `${prefix}pe`],
+    ]);
+    expect(pipeline.status).toBe(200);
+    expect(await pipeline.json()).toEqual([
+      { result: "OK" },
+      { error: expect.stringMatching(/WRONGTYPE/) },
+      { result: "x" },
+    ]);
+    const aborted = await call("/multi-exec", [["SET", `${prefix}tx`, "1"], ["NOSUCHCOMMAND"]]);
+    expect(aborted.status).toBe(400);
+    expect(await aborted.json()).toEqual({ error: expect.stringMatching(/EXECABORT|unknown command/i) });
+    expect(await redis.get(`${prefix}tx`)).toBeNull();
+    const single = await call("/", ["NOSUCHCOMMAND"]);
+    expect(single.status).toBe(400);
+  });
+
+  it("base64-encodes every string in nested replies but not integers", async () => {
+    await redis.zadd(`${prefix}b64`, { score: 1.5, member: "ä" }, { score: 2, member: "b" });
+    const response = await fetch(`${dev.redisRestUrl}/pipeline`, {
+      method: "POST",
+      headers: { Authorization: `Bearer ${dev.token}`, "Upstash-Encoding": "base64" },
+      body: JSON.stringify([
+        ["ZRANGE", `${prefix}b64`, "0", "-1", "WITHSCORES"],
+        ["ZCARD", `${prefix}b64`],
+        ["GET", `${prefix}nothing`],
+      ]),
+    });
+    const b64 = (text: string) => Buffer.from(text).toString("base64");
+    expect(await response.json()).toEqual([
+      { result: [b64("ä"), b64("1.5"), b64("b"), b64("2")] },
+      { result: 2 },
+      { result: null },
+    ]);
+  });
+
   it("rejects requests without the token", async () => {
+    for (const path of ["/", "/pipeline", "/multi-exec", "/subscribe/x"]) {
+      const response = await fetch(`${dev.redisRestUrl}${path}`, {
+        method: "POST",
+        headers: { Authorization: "Bearer wrong" },
+        body: JSON.stringify(["PING"]),
+      });
+      expect(response.status, path).toBe(401);
+    }
     const wrong = new Redis({ url: dev.redisRestUrl!, token: "wrong" });
     await expect(wrong.get(`${prefix}p1`)).rejects.toThrow(/Unauthorized/);
   });
@@ -78,6 +131,17 @@ describe("Upstash Redis REST endpoint", () => {
     await subscribed;
     expect(await redis.publish(channel, JSON.stringify({ n: 1 }))).toBe(1);
     await expect.poll(() => received).toEqual([{ n: 1 }]);
+    await subscriber.unsubscribe();
+  });
+
+  it("streams pattern subscriptions, with commas in channel-free payloads intact", async () => {
+    const subscriber = redis.psubscribe([`${prefix}room:*`]);
+    const received: unknown[] = [];
+    const subscribed = new Promise<void>((resolve) => subscriber.on("psubscribe", () => resolve()));
+    subscriber.on("pmessage", ({ channel, message }) => void received.push({ channel, message }));
+    await subscribed;
+    await redis.publish(`${prefix}room:1`, JSON.stringify({ text: "a, b, c" }));
+    await expect.poll(() => received).toEqual([{ channel: `${prefix}room:1`, message: { text: "a, b, c" } }]);
     await subscriber.unsubscribe();
   });
 });

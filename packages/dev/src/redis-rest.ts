@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { Redis } from "ioredis";
 import { DevServerError } from "./dev-server-error";
+import { urlHost } from "./url-host";
 
 /** Options for {@link startRedisRest}. */
 export interface RedisRestOptions {
@@ -30,14 +31,18 @@ type Reply = Buffer | string | number | null | Reply[] | { [field: string]: Repl
 export async function startRedisRest(options: RedisRestOptions): Promise<RedisRest> {
   // RESP2: Upstash REST answers in RESP2 shapes, which @upstash/redis expects.
   const redis = new Redis(options.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1, protocol: 2 });
+  // ioredis reports connection errors as events; keep the last one for a useful start-up error.
+  let lastError: Error | undefined;
+  redis.on("error", (error: Error) => {
+    lastError = error;
+  });
   try {
     await redis.connect();
     await redis.ping();
   } catch (error) {
     redis.disconnect();
-    throw new Error(
-      `Cannot reach Redis at ${options.redisUrl}: ${(error as Error).message}. Is redis-server running?`,
-    );
+    const reason = (lastError ?? (error as Error)).message.replace(/\.$/, "");
+    throw new Error(`Cannot reach Redis at ${options.redisUrl} (${reason}): is redis-server running?`);
   }
   const subscribers = new Set<Redis>();
 
@@ -72,7 +77,14 @@ export async function startRedisRest(options: RedisRestOptions): Promise<RedisRe
       const commands = parseCommands(body, true) as string[][];
       const batch = first === "pipeline" ? redis.pipeline() : redis.multi();
       for (const [name, ...args] of commands) batch.callBuffer(name!, ...args);
-      const results = (await batch.exec()) ?? [];
+      let results: [Error | null, unknown][];
+      try {
+        results = (await batch.exec()) ?? [];
+      } catch (error) {
+        // A command Redis refused while queueing aborts the whole transaction (EXECABORT).
+        send(res, 400, { error: (error as Error).message });
+        return;
+      }
       send(
         res,
         200,
@@ -135,7 +147,7 @@ export async function startRedisRest(options: RedisRestOptions): Promise<RedisRe
   });
   const { port } = server.address() as AddressInfo;
   return {
-    url: `http://${options.host}:${port}`,
+    url: `http://${urlHost(options.host)}:${port}`,
     async close() {
       for (const subscriber of subscribers) subscriber.disconnect();
       server.closeAllConnections();

@@ -10,6 +10,7 @@ import { publish, publishBatch } from "./publish-api";
 import { startRedisRest } from "./redis-rest";
 import { createReporter, type Reporter } from "./reporter";
 import { StateStore } from "./state-store";
+import { urlHost } from "./url-host";
 
 /** Options for {@link startDevServer}. */
 export interface DevServerOptions {
@@ -155,7 +156,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
   for (const schedule of store.state.schedules.values()) cron.start(schedule);
 
   return {
-    url: `http://${host}:${port}`,
+    url: `http://${urlHost(host)}:${port}`,
     token,
     signingKeys,
     ...(redisRest ? { redisRestUrl: redisRest.url } : {}),

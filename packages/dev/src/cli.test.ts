@@ -1,0 +1,116 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { resolve } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { DEFAULT_SIGNING_KEYS, DEFAULT_TOKEN } from "./defaults";
+
+const cli = resolve(import.meta.dirname, "cli.ts");
+const children: ChildProcess[] = [];
+
+/** Runs the CLI as a real process; `until` decides when the output so far is enough. */
+function run(
+  args: string[],
+  until: (stdout: string) => boolean = () => false,
+): Promise<{ child: ChildProcess; stdout: string; stderr: string; code: number | null }> {
+  const child = spawn(
+    process.execPath,
+    ["--conditions=@switchboard/source", "--import", "tsx", cli, ...args],
+    {
+      cwd: resolve(import.meta.dirname, ".."),
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
+  children.push(child);
+  let stdout = "";
+  let stderr = "";
+  return new Promise((done, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`CLI gave no answer in 20 s: ${stdout}${stderr}`)),
+      20_000,
+    );
+    child.stdout!.on("data", (chunk: Buffer) => {
+      stdout += chunk;
+      if (until(stdout)) {
+        clearTimeout(timer);
+        done({ child, stdout, stderr, code: null });
+      }
+    });
+    child.stderr!.on("data", (chunk: Buffer) => {
+      stderr += chunk;
+    });
+    child.once("exit", (code) => {
+      clearTimeout(timer);
+      done({ child, stdout, stderr, code });
+    });
+  });
+}
+
+afterEach(() => {
+  for (const child of children.splice(0)) if (child.exitCode === null) child.kill("SIGKILL");
+});
+
+describe("switchboard CLI", () => {
+  it("prints help with every flag", async () => {
+    const { stdout, code } = await run(["--help"]);
+    expect(code).toBe(0);
+    for (const flag of [
+      "--port",
+      "--host",
+      "--data-dir",
+      "--speed",
+      "--redis-url",
+      "--redis-port",
+      "--quiet",
+      "--json",
+    ])
+      expect(stdout).toContain(flag);
+  });
+
+  it("rejects unknown flags, bad values and unknown commands with a clear message", async () => {
+    const [unknown, badPort, badSpeed, command] = await Promise.all([
+      run(["dev", "--prot", "8080"]),
+      run(["dev", "--port", "eighty"]),
+      run(["dev", "--speed", "0"]),
+      run(["serve"]),
+    ]);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toMatch(/Unknown option '--prot'/);
+    expect(badPort.code).toBe(1);
+    expect(badPort.stderr).toMatch(/--port must be a whole number from 0 to 65535, got "eighty"/);
+    expect(badSpeed.stderr).toMatch(/--speed must be a number > 0/);
+    expect(command.code).toBe(1);
+    expect(command.stderr).toMatch(/Unknown command: serve/);
+  });
+
+  it("prints the env lines to paste, says state is in memory, and stops cleanly on SIGTERM", async () => {
+    const { child, stdout } = await run(
+      ["dev", "--port", "0", "--redis-url", "redis://127.0.0.1:6379", "--redis-port", "0"],
+      (out) => out.includes("UPSTASH_REDIS_REST_TOKEN="),
+    );
+    expect(stdout).toMatch(/QSTASH_URL=http:\/\/127\.0\.0\.1:\d+\n/);
+    expect(stdout).toContain(`QSTASH_TOKEN=${DEFAULT_TOKEN}\n`);
+    expect(stdout).toContain(`QSTASH_CURRENT_SIGNING_KEY=${DEFAULT_SIGNING_KEYS.current}\n`);
+    expect(stdout).toContain(`QSTASH_NEXT_SIGNING_KEY=${DEFAULT_SIGNING_KEYS.next}\n`);
+    expect(stdout).toMatch(/UPSTASH_REDIS_REST_URL=http:\/\/127\.0\.0\.1:\d+\n/);
+    expect(stdout).toMatch(/memory only/);
+    const url = /QSTASH_URL=(\S+)/.exec(stdout)![1]!;
+    const keys = await fetch(`${url}/v2/keys`, { headers: { Authorization: `Bearer ${DEFAULT_TOKEN}` } });
+    expect(await keys.json()).toEqual(DEFAULT_SIGNING_KEYS);
+    const exited = new Promise<number | null>((done) => child.once("exit", (code) => done(code)));
+    child.kill("SIGTERM");
+    expect(await exited).toBe(0);
+  });
+
+  it("fails with a clear message when Redis is unreachable", async () => {
+    const { code, stderr } = await run([
+      "dev",
+      "--port",
+      "0",
+      "--redis-url",
+      "redis://127.0.0.1:1",
+      "--redis-port",
+      "0",
+    ]);
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/Cannot reach Redis at redis:\/\/127\.0\.0\.1:1 .*is redis-server running\?/);
+  });
+});
