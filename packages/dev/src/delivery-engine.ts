@@ -3,6 +3,7 @@ import { DEFAULT_RETRIES, MAX_WAIT_SECONDS } from "./defaults";
 import { parseRetryAfter } from "./duration";
 import { FlowControl } from "./flow-control";
 import { Gate } from "./gate";
+import { canonicalHeaderName } from "./message-options";
 import type { DevEvent, DlqEntry, StoredMessage } from "./model";
 import type { Reporter } from "./reporter";
 import { compileRetryDelay } from "./retry-delay";
@@ -37,6 +38,11 @@ export class DeliveryEngine {
   readonly flowControl: FlowControl;
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private readonly queueGates = new Map<string, Gate<StoredMessage>>();
+  /**
+   * Queue slots held by message id. As in QStash, a queued message keeps its slot through its
+   * retries and until its callback or failure callback has finished, so the next message waits.
+   */
+  private readonly queueSlots = new Map<string, () => void>();
   private readonly inflight = new Map<string, AbortController>();
   private eventSeq = 0;
   private closed = false;
@@ -47,7 +53,10 @@ export class DeliveryEngine {
 
   /** Resumes every stored message after a restart. */
   resume(): void {
-    for (const message of this.options.store.state.messages.values()) this.arm(message);
+    const messages = [...this.options.store.state.messages.values()];
+    // Re-enter queues in publish order, so FIFO holds across a restart.
+    messages.sort((a, b) => a.createdAt - b.createdAt);
+    for (const message of messages) this.arm(message);
   }
 
   /** Stores a newly accepted message and arms its delivery. The caller flushes the store. */
@@ -66,6 +75,7 @@ export class DeliveryEngine {
     this.inflight.get(messageId)?.abort();
     for (const gate of this.queueGates.values()) gate.remove((m) => m.messageId === messageId);
     this.flowControl.remove(messageId);
+    this.releaseSlot(messageId);
     this.options.store.delete("messages", messageId);
     this.event(message, "CANCELED");
     return true;
@@ -76,9 +86,19 @@ export class DeliveryEngine {
     let gate = this.queueGates.get(name);
     if (!gate) {
       const queue = this.options.store.state.queues.get(name);
-      gate = new Gate<StoredMessage>({ parallelism: queue?.parallelism ?? 1, paused: queue?.paused }, (m) =>
-        this.throughFlowControl(m, () => gate!.leave()),
+      const held = new Gate<StoredMessage>(
+        { parallelism: queue?.parallelism ?? 1, paused: queue?.paused },
+        (m) => {
+          let released = false;
+          this.queueSlots.set(m.messageId, () => {
+            if (released) return;
+            released = true;
+            held.leave();
+          });
+          this.dispatch(m);
+        },
       );
+      gate = held;
       this.queueGates.set(name, gate);
     }
     return gate;
@@ -114,18 +134,30 @@ export class DeliveryEngine {
   }
 
   private due(message: StoredMessage): void {
-    if (message.queueName) this.queueGate(message.queueName).enter(message);
-    else this.throughFlowControl(message, () => {});
+    // A retry, or a callback that inherited its source's slot, already holds its queue slot.
+    if (message.queueName && !this.queueSlots.has(message.messageId))
+      this.queueGate(message.queueName).enter(message);
+    else this.dispatch(message);
   }
 
-  private throughFlowControl(message: StoredMessage, done: () => void): void {
+  private dispatch(message: StoredMessage): void {
     const { flowControlKey } = message;
-    if (!flowControlKey) {
-      void this.deliver(message).finally(done);
-      return;
-    }
-    this.flowControl.enter({ ...message, flowControlKey });
-    done();
+    if (flowControlKey) this.flowControl.enter({ ...message, flowControlKey });
+    else void this.deliver(message);
+  }
+
+  private releaseSlot(messageId: string): void {
+    const release = this.queueSlots.get(messageId);
+    this.queueSlots.delete(messageId);
+    release?.();
+  }
+
+  /** Hands a finished message's queue slot to its callback, or frees it. */
+  private finish(messageId: string, callbackId: string | undefined): void {
+    const release = this.queueSlots.get(messageId);
+    this.queueSlots.delete(messageId);
+    if (release && callbackId) this.queueSlots.set(callbackId, release);
+    else release?.();
   }
 
   private async deliver(message: StoredMessage): Promise<void> {
@@ -187,7 +219,10 @@ export class DeliveryEngine {
         attempt,
         ms,
       });
-      if (message.callback) this.spawnCallback(message, "success", result);
+      this.finish(
+        message.messageId,
+        message.callback ? this.spawnCallback(message, "success", result) : undefined,
+      );
     } else if (!nonRetryable && message.retried < message.retries) {
       const waitSeconds = Math.min(MAX_WAIT_SECONDS, retryAfter ?? this.backoffSeconds(message));
       const nextInMs = (waitSeconds * 1000) / this.options.speed;
@@ -198,6 +233,7 @@ export class DeliveryEngine {
       };
       this.options.store.put("messages", next.messageId, next);
       this.options.store.flush();
+      this.event(message, "ERROR", { responseStatus: status, error });
       this.event(message, "RETRY", { responseStatus: status, error, nextDeliveryTime: next.notBefore });
       this.options.reporter.report({
         type: "retry",
@@ -234,7 +270,10 @@ export class DeliveryEngine {
         dlqId,
         error,
       });
-      if (message.failureCallback) this.spawnCallback(message, "failure", result, dlqId);
+      this.finish(
+        message.messageId,
+        message.failureCallback ? this.spawnCallback(message, "failure", result, dlqId) : undefined,
+      );
     }
     this.options.store.flush();
   }
@@ -263,7 +302,7 @@ export class DeliveryEngine {
     kind: "success" | "failure",
     result: { status: number; responseHeader: Record<string, string[]>; responseBody: Buffer },
     dlqId?: string,
-  ): void {
+  ): string {
     const url = kind === "success" ? source.callback! : source.failureCallback!;
     const options = (kind === "success" ? source.callbackOptions : source.failureCallbackOptions) ?? {};
     const payload = {
@@ -285,8 +324,9 @@ export class DeliveryEngine {
       callerIP: source.callerIp,
       ...(dlqId ? { dlqId } : {}),
     };
+    const messageId = newId("msg");
     this.accept({
-      messageId: newId("msg"),
+      messageId,
       url,
       method: options.method ?? "POST",
       header: { "Content-Type": ["application/json"] },
@@ -299,6 +339,7 @@ export class DeliveryEngine {
       callerIp: source.callerIp,
       callbackOf: { sourceMessageId: source.messageId, kind },
     });
+    return messageId;
   }
 
   private event(message: StoredMessage, state: DevEvent["state"], extra: Partial<DevEvent> = {}): void {
@@ -323,7 +364,8 @@ export class DeliveryEngine {
 function toMultiHeader(headers: Headers): Record<string, string[]> {
   const out: Record<string, string[]> = {};
   headers.forEach((value, name) => {
-    out[name] = [...(out[name] ?? []), value];
+    const canonical = canonicalHeaderName(name);
+    out[canonical] = [...(out[canonical] ?? []), value];
   });
   return out;
 }

@@ -38,6 +38,18 @@ describe("queues", () => {
     expect(await queue.get()).toMatchObject({ name: "ordered", parallelism: 1, paused: false });
   });
 
+  it("holds the next message while the current one is retried and its callback runs, as QStash does", async () => {
+    let firstCalls = 0;
+    sink.answer((d) => ({ status: d.path === "/q1" && ++firstCalls < 3 ? 500 : 200 }));
+    const queue = client.queue({ queueName: "strict" });
+    await queue.upsert({ parallelism: 1 });
+    await queue.enqueueJSON({ url: `${sink.url}/q1`, body: {}, retries: 3, callback: `${sink.url}/cb` });
+    await queue.enqueueJSON({ url: `${sink.url}/q2`, body: {} });
+    const deliveries = await sink.waitFor(5);
+    expect(deliveries.map((d) => d.path)).toEqual(["/q1", "/q1", "/q1", "/cb", "/q2"]);
+    expect(deliveries.map((d) => d.headers["upstash-retried"])).toEqual(["0", "1", "2", "0", "0"]);
+  });
+
   it("holds a paused queue and resumes it", async () => {
     const queue = client.queue({ queueName: "held" });
     await queue.upsert({ parallelism: 2 });
