@@ -19,6 +19,9 @@ export const benchmarks: { name: string; run(scale: Scale): Promise<BenchResult[
           : { seconds: 5, rounds: 2, connections: 20, nextRequests: 3000 },
       ),
   },
+  { name: "dev", run: (scale) => (scale === "quick" ? benchDevServer(200, 5) : benchDevServer(5_000, 200)) },
+  { name: "bundle", run: () => benchBundle() },
+  { name: "dispatch", run: (scale) => benchDispatch(scale === "quick" ? 300 : 10_000) },
   {
     name: "feed",
     run: (scale) =>
@@ -26,7 +29,4 @@ export const benchmarks: { name: string; run(scale: Scale): Promise<BenchResult[
         ? benchFeedIdle([50, 100], 1500, 5)
         : benchFeedIdle([1_000, 5_000, 10_000], 5000, 100),
   },
-  { name: "dev", run: (scale) => (scale === "quick" ? benchDevServer(200, 5) : benchDevServer(5_000, 200)) },
-  { name: "bundle", run: () => benchBundle() },
-  { name: "dispatch", run: (scale) => benchDispatch(scale === "quick" ? 300 : 10_000) },
 ];

@@ -32,14 +32,10 @@ export function compare(
       : better === "higher"
         ? value / baseline
         : baseline / value;
+  // A target on a ratio ("≥ 1.0× baseline") reads the ratio; any other ("≥ 20× faster", "≤ 8 KB") reads the value.
   let pass: boolean | null = null;
   if (target) {
-    const subject =
-      target.min !== undefined || target.max !== undefined
-        ? target.text.includes("×")
-          ? ratio
-          : value
-        : null;
+    const subject = target.text.includes("baseline") ? ratio : value;
     pass =
       subject === null
         ? null

@@ -40,4 +40,7 @@ if (!values["no-docs"] && !values.only && scale === "full") {
   writeFileSync(docs, updated);
   console.log("Updated docs/benchmarks.md");
 }
-process.exit(results.some((r) => r.pass === false) ? 0 : 0);
+const missed = results.filter((r) => r.pass === false).map((r) => r.name);
+// Missed targets are findings to report, not crashes: the run still succeeds and says which.
+if (missed.length > 0) console.log(`Targets missed: ${missed.join(", ")}`);
+process.exit(0);
