@@ -10,6 +10,4 @@ export interface DevContext {
   speed: number;
   token: string;
   signingKeys: { current: string; next: string };
-  /** Deduplication ids seen in the last 10 minutes, with the message they produced. */
-  dedup: Map<string, { messageId: string; expires: number }>;
 }

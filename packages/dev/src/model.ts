@@ -119,4 +119,13 @@ export interface DevState {
   schedules: Map<string, StoredSchedule>;
   queues: Map<string, StoredQueue>;
   topics: Map<string, StoredTopic>;
+  /** Deduplication keys seen within the window, with the message they produced. */
+  dedup: Map<string, DedupEntry>;
+}
+
+/** A remembered deduplication id or content hash. */
+export interface DedupEntry {
+  messageId: string;
+  /** Unix ms after which the key may be published again. */
+  expires: number;
 }

@@ -50,9 +50,29 @@ afterAll(async () => {
 });
 
 describe("persistence with --data-dir", () => {
-  it("delivers every accepted message after a SIGKILL under load and a restart", async () => {
+  it("keeps every accepted message, schedule, queue, URL group, DLQ entry and dedup id across a SIGKILL under load", async () => {
     const first = await startCli(["--port", "0", "--data-dir", dataDir, "--speed", "100"]);
     const client = new Client({ baseUrl: first.url, token: DEFAULT_TOKEN, retry: false });
+    sink.answer((d) =>
+      d.path.startsWith("/dead")
+        ? { status: 489, headers: { "Upstash-NonRetryable-Error": "true" } }
+        : { status: 200 },
+    );
+    await client.queue({ queueName: "kept" }).upsert({ parallelism: 3, paused: true });
+    await client.schedules.create({
+      destination: `${sink.url}/yearly`,
+      cron: "0 0 1 1 *",
+      scheduleId: "kept.yearly",
+    });
+    await client.urlGroups.addEndpoints({ name: "kept-group", endpoints: [{ url: `${sink.url}/group` }] });
+    const dead = await client.publishJSON({ url: `${sink.url}/dead`, body: {}, retries: 0 });
+    const once = await client.publishJSON({
+      url: `${sink.url}/once`,
+      body: {},
+      deduplicationId: "kept-once",
+    });
+    await waitUntil(async () => (await client.dlq.listMessages()).messages.length === 1);
+
     const accepted: string[] = [];
     // Publish until killed: every message the server acknowledged must survive.
     const load = (async () => {
@@ -69,14 +89,14 @@ describe("persistence with --data-dir", () => {
         }
       }
     })();
-    while (accepted.length < 150) await new Promise((r) => setTimeout(r, 5));
+    await waitUntil(() => accepted.length >= 150);
     first.child.kill("SIGKILL");
     await load;
     const deliveredBeforeKill = new Set(sink.received.map((d) => String(d.headers["upstash-message-id"])));
-    expect(accepted.length).toBeGreaterThanOrEqual(150);
     expect(deliveredBeforeKill.size).toBeLessThan(accepted.length); // most were still waiting for their delay
 
-    await startCli(["--port", "0", "--data-dir", dataDir, "--speed", "100"]);
+    const second = await startCli(["--port", "0", "--data-dir", dataDir, "--speed", "100"]);
+    const after = new Client({ baseUrl: second.url, token: DEFAULT_TOKEN, retry: false });
     const isAccepted = new Set(accepted);
     await expect
       .poll(
@@ -86,12 +106,26 @@ describe("persistence with --data-dir", () => {
               .map((d) => String(d.headers["upstash-message-id"]))
               .filter((id) => isAccepted.has(id)),
           ).size,
-        {
-          timeout: 20_000,
-          interval: 100,
-        },
+        { timeout: 20_000, interval: 100 },
       )
       .toBe(accepted.length);
     expect(sink.received.every((d) => d.verified)).toBe(true);
+
+    expect(await after.queue({ queueName: "kept" }).get()).toMatchObject({ parallelism: 3, paused: true });
+    expect(await after.schedules.get("kept.yearly")).toMatchObject({ cron: "0 0 1 1 *" });
+    expect((await after.urlGroups.get("kept-group")).endpoints).toEqual([{ url: `${sink.url}/group` }]);
+    expect((await after.dlq.listMessages()).messages.map((m) => m.messageId)).toEqual([dead.messageId]);
+    expect(
+      await after.publishJSON({ url: `${sink.url}/once`, body: {}, deduplicationId: "kept-once" }),
+    ).toMatchObject({ messageId: once.messageId, deduplicated: true });
   }, 60_000);
 });
+
+/** Polls `check` every 10 ms; fails after `timeoutMs` instead of looping forever. */
+async function waitUntil(check: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}

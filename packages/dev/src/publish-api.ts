@@ -47,7 +47,7 @@ export function publish(
         ? `content:${contentHash(target.url, body, options.header)}`
         : undefined;
     const now = Date.now();
-    const seen = dedupKey ? ctx.dedup.get(dedupKey) : undefined;
+    const seen = dedupKey ? ctx.store.state.dedup.get(dedupKey) : undefined;
     if (seen && seen.expires > now) return { messageId: seen.messageId, url: target.url, deduplicated: true };
     const dueIn =
       options.notBeforeSeconds !== undefined
@@ -80,7 +80,8 @@ export function publish(
       callerIp,
     };
     ctx.engine.accept(message);
-    if (dedupKey) ctx.dedup.set(dedupKey, { messageId: message.messageId, expires: now + DEDUP_WINDOW_MS });
+    if (dedupKey)
+      ctx.store.put("dedup", dedupKey, { messageId: message.messageId, expires: now + DEDUP_WINDOW_MS });
     return { messageId: message.messageId, url: target.url };
   });
   pruneDedup(ctx);
@@ -129,7 +130,7 @@ function topicEndpoints(ctx: DevContext, name: string) {
 }
 
 function pruneDedup(ctx: DevContext): void {
-  if (ctx.dedup.size < 10_000) return;
+  if (ctx.store.state.dedup.size < 10_000) return;
   const now = Date.now();
-  for (const [key, entry] of ctx.dedup) if (entry.expires <= now) ctx.dedup.delete(key);
+  for (const [key, entry] of ctx.store.state.dedup) if (entry.expires <= now) ctx.store.delete("dedup", key);
 }

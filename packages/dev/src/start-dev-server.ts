@@ -128,7 +128,9 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
       url: schedule.destination,
     });
   });
-  const ctx: DevContext = { store, engine, cron, speed, token, signingKeys, dedup: new Map() };
+  const ctx: DevContext = { store, engine, cron, speed, token, signingKeys };
+  for (const [key, entry] of store.state.dedup) if (entry.expires <= Date.now()) store.delete("dedup", key);
+  store.flush();
 
   const server = createServer((req, res) => {
     void handle(ctx, req, res);

@@ -44,4 +44,19 @@ describe("StateStore", () => {
     expect(JSON.parse(readFileSync(join(dir, "snapshot.json"), "utf8")).queues).toEqual([["a", queue("a")]]);
     reopened.close();
   });
+
+  it("folds a long journal into the snapshot while running", () => {
+    const store = new StateStore(dir, 500);
+    for (let i = 0; i < 50; i++) {
+      store.put("queues", `q${i}`, queue(`q${i}`));
+      if (i % 2) store.delete("queues", `q${i - 1}`);
+      store.flush();
+    }
+    expect(readFileSync(join(dir, "journal.jsonl"), "utf8").length).toBeLessThan(600);
+    const reopened = new StateStore(dir);
+    expect([...reopened.state.queues.keys()]).toEqual([...store.state.queues.keys()]);
+    expect(reopened.state.queues.size).toBe(25);
+    reopened.close();
+    store.close();
+  });
 });

@@ -26,16 +26,24 @@ export class StateStore {
     schedules: new Map(),
     queues: new Map(),
     topics: new Map(),
+    dedup: new Map(),
   };
   private journal: number | undefined;
   private pending: string[] = [];
+  private journalBytes = 0;
 
-  constructor(private readonly dataDir?: string) {
+  /**
+   * @param dataDir where the snapshot and journal live; memory only without it.
+   * @param compactAfterBytes journal size that triggers a compaction while running.
+   */
+  constructor(
+    private readonly dataDir?: string,
+    private readonly compactAfterBytes = 16 * 1024 * 1024,
+  ) {
     if (!dataDir) return;
     mkdirSync(dataDir, { recursive: true });
     this.replay();
     this.compact();
-    this.journal = openSync(join(dataDir, "journal.jsonl"), "a");
   }
 
   /** `true` when changes survive a restart. */
@@ -58,12 +66,21 @@ export class StateStore {
     return existed;
   }
 
-  /** Writes every change recorded so far and fsyncs it. Call before answering a request. */
+  /**
+   * Writes every change recorded so far and fsyncs it. Call before answering a request. A journal
+   * past {@link StateStore.compactAfterBytes} is folded into a new snapshot.
+   */
   flush(): void {
     if (this.journal === undefined || this.pending.length === 0) return;
-    writeSync(this.journal, this.pending.join(""));
+    const text = this.pending.join("");
+    writeSync(this.journal, text);
     fsyncSync(this.journal);
     this.pending = [];
+    this.journalBytes += Buffer.byteLength(text);
+    if (this.journalBytes > this.compactAfterBytes) {
+      this.compact();
+      this.journalBytes = 0;
+    }
   }
 
   close(): void {
@@ -103,6 +120,11 @@ export class StateStore {
     }
   }
 
+  /**
+   * Writes the whole state as a new snapshot (write, fsync, rename), then empties the journal. A
+   * crash between the two replays the old journal over the new snapshot, which changes nothing:
+   * every record is an idempotent put or delete.
+   */
   private compact(): void {
     const dir = this.dataDir!;
     const snapshot = Object.fromEntries(
@@ -117,8 +139,12 @@ export class StateStore {
     fsyncSync(fd);
     closeSync(fd);
     renameSync(temp, join(dir, "snapshot.json"));
-    const journal = openSync(join(dir, "journal.jsonl"), "w");
-    fsyncSync(journal);
-    closeSync(journal);
+    // The rename itself is durable only once the directory entry is synced.
+    const dirFd = openSync(dir, "r");
+    fsyncSync(dirFd);
+    closeSync(dirFd);
+    if (this.journal !== undefined) closeSync(this.journal);
+    this.journal = openSync(join(dir, "journal.jsonl"), "w");
+    fsyncSync(this.journal);
   }
 }
