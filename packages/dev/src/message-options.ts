@@ -160,13 +160,13 @@ function intHeader(headers: HeaderLookup, name: string): number | undefined {
   if (value === null) return undefined;
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0)
-    throw new DevServerError(400, `${name}: "${value}" must be a whole number >= 0.`);
+    throw new DevServerError(400, `${canonicalHeaderName(name)}: "${value}" must be a whole number >= 0.`);
   return n;
 }
 
 function durationHeader(headers: HeaderLookup, name: string): number | undefined {
   const value = headers.get(name);
-  return value === null ? undefined : parseDuration(value, name);
+  return value === null ? undefined : parseDuration(value, canonicalHeaderName(name));
 }
 
 function urlHeader(headers: HeaderLookup, name: string): string | undefined {

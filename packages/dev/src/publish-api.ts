@@ -120,6 +120,12 @@ function ensureQueue(ctx: DevContext, name: string): void {
 function topicEndpoints(ctx: DevContext, name: string) {
   const topic = ctx.store.state.topics.get(name);
   if (!topic) {
+    if (/^[\w.-]+(:\d+)?\//.test(name) || /^[\w-]+\.[\w.-]+$/.test(name)) {
+      throw new DevServerError(
+        400,
+        `invalid destination url: "${name}" has no scheme; publish to http://${name} or https://${name}.`,
+      );
+    }
     throw new DevServerError(
       404,
       `"${name}" is neither a URL (http:// or https://) nor an existing URL group. Create the group with POST /v2/topics/${name}/endpoints first.`,
