@@ -15,8 +15,15 @@ export interface FeedOptions<TSchema extends StandardSchemaV1> {
   redis?: FeedRedisClient;
   /** A store to use instead: `memoryFeedStore()` or `redisFeedStore({ redis, onCommand })`. */
   store?: FeedStore;
-  /** Key prefix in Redis. @default "sb:feed" */
+  /** Key prefix in Redis (with `redis`). @default "sb:feed" */
   prefix?: string;
+  /**
+   * With `redis`: also wake open streams through Redis pub/sub (`PUBLISH` on each write, one REST
+   * `/subscribe` stream per process), so pushes from other instances arrive at once rather than
+   * within `pollIntervalMs`. See `redisFeedStore`.
+   * @default false
+   */
+  pubsub?: boolean;
   /** Items kept per recipient; older ones are trimmed. @default 500 */
   maxItems?: number;
   /** Expire an idle recipient's feed after this many seconds (0 = never). @default 0 */
@@ -35,6 +42,15 @@ export interface PushOptions {
   groupKey?: string;
 }
 
+/** Options for `feed.handler`: the stream options, with the recipient read from each request. */
+export interface HandlerOptions extends Omit<StreamOptions, "recipient"> {
+  /**
+   * Reads the signed-in user's id from the request with your own auth (cookie session, token).
+   * `null` or `undefined` answers 401. Never read it from the query string.
+   */
+  recipient: (request: Request) => string | null | undefined | Promise<string | null | undefined>;
+}
+
 /** A per-recipient notification feed. */
 export interface Feed<TData, TInput = TData> {
   /**
@@ -46,12 +62,39 @@ export interface Feed<TData, TInput = TData> {
    * ```
    */
   push(recipient: string, item: TInput, options?: PushOptions): Promise<FeedItem<TData>>;
-  /** Newest first; pass `nextCursor` as `before` for older items. @default limit 20 (max 100) */
+  /**
+   * Newest first; pass `nextCursor` as `before` for older items. `limit` defaults to 20 (max 100).
+   * @example
+   * ```ts
+   * const { items, nextCursor, unread } = await feed.list("u_42", { limit: 20 });
+   * ```
+   */
   list(recipient: string, options?: { before?: number; limit?: number }): Promise<FeedPage<TData>>;
-  /** Marks items, or all of them, read; returns the unread count after. */
+  /**
+   * Marks items, or all of them, read; returns the unread count after. Open streams get an
+   * `unread` event.
+   * @example
+   * ```ts
+   * await feed.markRead("u_42", [3, 4]);
+   * await feed.markRead("u_42", "all");
+   * ```
+   */
   markRead(recipient: string, ids: readonly number[] | "all"): Promise<number>;
+  /**
+   * The recipient's unread count.
+   * @example
+   * ```ts
+   * const badge = await feed.unreadCount("u_42");
+   * ```
+   */
   unreadCount(recipient: string): Promise<number>;
-  /** Deletes items; returns how many existed. */
+  /**
+   * Deletes items; returns how many existed.
+   * @example
+   * ```ts
+   * await feed.remove("u_42", [3]);
+   * ```
+   */
   remove(recipient: string, ids: readonly number[]): Promise<number>;
   /**
    * The recipient's live feed as a Server-Sent Events `Response` (works as is in Next.js and Hono;
@@ -62,10 +105,19 @@ export interface Feed<TData, TInput = TData> {
    * ```
    */
   stream(request: Request, options: StreamOptions): Response;
-  readonly schema: StandardSchemaV1;
+  /**
+   * A fetch-style route handler that reads the recipient with your (possibly async) auth callback,
+   * then streams: `feed.stream` for auth that needs a promise.
+   * @example
+   * ```ts
+   * export const GET = feed.handler({ recipient: async () => (await auth())?.user?.id });
+   * ```
+   */
+  handler(options: HandlerOptions): (request: Request) => Promise<Response>;
+  readonly schema: StandardSchemaV1<TInput, TData>;
   /** The store in use, e.g. to count its commands. */
   readonly store: FeedStore;
-  /** Open streams in this process served by this feed's store. */
+  /** Open streams in this process served by this feed's store (all feeds sharing the store). */
   readonly openStreams: number;
 }
 
@@ -110,10 +162,14 @@ export function createFeed<TSchema extends StandardSchemaV1>(
     positiveInt(rateLimit.max, "rateLimit.max");
     positiveInt(rateLimit.windowMs, "rateLimit.windowMs");
   }
-  const store =
+  const store: FeedStore =
     options.store ??
     (options.redis
-      ? redisFeedStore({ redis: options.redis, ...(options.prefix ? { prefix: options.prefix } : {}) })
+      ? redisFeedStore({
+          redis: options.redis,
+          ...(options.prefix ? { prefix: options.prefix } : {}),
+          pubsub: options.pubsub ?? false,
+        })
       : memoryFeedStore());
   let poller = pollers.get(store);
   if (!poller) {
@@ -123,7 +179,7 @@ export function createFeed<TSchema extends StandardSchemaV1>(
   const sharedPoller = poller;
 
   const feed: Feed<Data, StandardSchemaV1.InferInput<TSchema>> = {
-    schema,
+    schema: schema as StandardSchemaV1<StandardSchemaV1.InferInput<TSchema>, Data>,
     store,
     get openStreams() {
       return sharedPoller.size;
@@ -156,8 +212,13 @@ export function createFeed<TSchema extends StandardSchemaV1>(
         rateLimit: rateLimit?.max ?? 0,
         rateWindowMs: rateLimit?.windowMs ?? 0,
       };
-      const { item: stored } = await store.append(recipient, result.value, Date.now(), appendOptions);
-      sharedPoller.notify(recipient);
+      const { item: stored, version } = await store.append(
+        recipient,
+        result.value,
+        Date.now(),
+        appendOptions,
+      );
+      sharedPoller.notify(recipient, version);
       return stored as FeedItem<Data>;
     },
     async list(recipient, listOptions = {}) {
@@ -174,8 +235,8 @@ export function createFeed<TSchema extends StandardSchemaV1>(
     async markRead(recipient, ids) {
       checkRecipient(recipient);
       if (ids !== "all") checkIds(ids, "markRead");
-      const unread = await store.markRead(recipient, ids);
-      sharedPoller.notify(recipient);
+      const { unread, version } = await store.markRead(recipient, ids);
+      sharedPoller.notify(recipient, version);
       return unread;
     },
     async unreadCount(recipient) {
@@ -185,13 +246,27 @@ export function createFeed<TSchema extends StandardSchemaV1>(
     async remove(recipient, ids) {
       checkRecipient(recipient);
       checkIds(ids, "remove");
-      const removed = await store.remove(recipient, ids);
-      sharedPoller.notify(recipient);
+      if (ids.length === 0) return 0;
+      const { removed, version } = await store.remove(recipient, ids);
+      sharedPoller.notify(recipient, version);
       return removed;
     },
     stream(request, streamOptions) {
       if (streamOptions?.recipient) checkRecipient(streamOptions.recipient);
-      return streamFeed({ store, poller: sharedPoller }, request, streamOptions ?? { recipient: undefined });
+      return streamFeed(
+        { store, poller: sharedPoller, maxItems },
+        request,
+        streamOptions ?? { recipient: undefined },
+      );
+    },
+    handler(handlerOptions) {
+      if (typeof handlerOptions?.recipient !== "function") {
+        throw new FeedError(
+          "feed.handler: pass { recipient: (request) => userId } that reads the user from your own auth.",
+        );
+      }
+      return async (request) =>
+        feed.stream(request, { ...handlerOptions, recipient: await handlerOptions.recipient(request) });
     },
   };
   return feed;
@@ -212,6 +287,7 @@ function checkIds(ids: unknown, where: string): void {
   if (!Array.isArray(ids) || !ids.every((id) => Number.isSafeInteger(id) && id > 0)) {
     throw new FeedError(`${where}: pass an array of item ids (whole numbers), or "all".`);
   }
+  if (ids.length > 1000) throw new FeedError(`${where}: pass at most 1000 ids per call.`);
 }
 
 function positiveInt(value: number, option: string): number {

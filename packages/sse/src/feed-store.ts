@@ -20,11 +20,33 @@ export interface AppendResult {
   unread: number;
   /** The id of the item this push replaced (a group or summary update), if any. */
   replaced: number | undefined;
+  /** The recipient's change counter after the push. */
+  version: number;
+}
+
+/** A write's effect on the recipient: what streams need to know. */
+export interface WriteResult {
+  /** Unread count after the write. */
+  unread: number;
+  /** The recipient's change counter after the write. */
+  version: number;
+}
+
+/** What a stream reads when it catches up. */
+export interface SinceResult {
+  /** Oldest first, ids above `after`, at most `limit`. */
+  items: FeedItem[];
+  /** `true` when more than `limit` items follow `after`. */
+  more: boolean;
+  unread: number;
+  /** The newest id ever issued to the recipient (0 when empty). */
+  latestId: number;
+  version: number;
 }
 
 /**
  * Where a feed lives. `memoryFeedStore()` and `redisFeedStore({ redis })` implement it; each
- * method is one atomic step, so concurrent writers never lose or duplicate an item.
+ * write is one atomic step, so concurrent writers never lose or duplicate an item.
  */
 export interface FeedStore {
   append(recipient: string, data: unknown, createdAt: number, options: AppendOptions): Promise<AppendResult>;
@@ -34,25 +56,27 @@ export interface FeedStore {
     before: number | undefined,
     limit: number,
   ): Promise<{ items: FeedItem[]; unread: number; more: boolean }>;
-  /** Oldest first, ids above `after`, at most `limit`; `more` when there were more. */
-  since(recipient: string, after: number, limit: number): Promise<{ items: FeedItem[]; more: boolean }>;
-  /** Marks items (or all) read and returns the unread count after. */
-  markRead(recipient: string, ids: readonly number[] | "all"): Promise<number>;
-  remove(recipient: string, ids: readonly number[]): Promise<number>;
-  unreadCount(recipient: string): Promise<number>;
-  /** The newest id of a recipient (0 when empty). */
-  latestId(recipient: string): Promise<number>;
   /**
-   * Newest id, unread count and change counter in one round trip: what a stream needs when it
-   * opens. Starting the shared poller from this version means no change between the stream's
-   * first read and its first poll is missed, and no stream needs waking just because it is new.
+   * Items after `after` with the unread count, newest id and change counter, read together: what
+   * a stream needs when it opens or wakes. One round trip when nothing is new.
    */
-  snapshot(recipient: string): Promise<{ latestId: number; unread: number; version: number }>;
+  since(recipient: string, after: number, limit: number): Promise<SinceResult>;
+  /** Marks items (or all) read. */
+  markRead(recipient: string, ids: readonly number[] | "all"): Promise<WriteResult>;
+  /** Deletes items; `removed` is how many existed. */
+  remove(recipient: string, ids: readonly number[]): Promise<WriteResult & { removed: number }>;
+  unreadCount(recipient: string): Promise<number>;
   /**
    * A change counter per recipient, for many recipients in ONE round trip: the shared poller calls
    * this once per interval for every open stream, so idle cost does not grow with connections.
    */
   versions(recipients: readonly string[]): Promise<number[]>;
+  /**
+   * Optional push wake-up: calls `onChange` soon after any process writes to a recipient (Redis
+   * pub/sub). The poller still polls, so a missed message only costs latency. Returns the stop
+   * function.
+   */
+  subscribe?(onChange: (recipient: string, version: number) => void): () => void;
 }
 
 /** Turns a stored item into a public one. */
@@ -67,3 +91,6 @@ export function toFeedItem(stored: StoredFeedItem, read: boolean): FeedItem {
     summary: stored.summary,
   };
 }
+
+/** The group key under which pushes over the rate limit collapse into one summary item. */
+export const OVERFLOW_GROUP = "~overflow";

@@ -290,10 +290,10 @@ describe("idle cost", () => {
     // Opening costs one snapshot request per stream; from then on only the shared poll runs.
     commands.length = 0;
     await new Promise((r) => setTimeout(r, 1000));
-    const polls = commands.filter((c) => c === "HMGET").length;
+    const polls = commands.filter((c) => c === "MGET").length;
     expect(polls).toBeGreaterThanOrEqual(5);
     expect(polls).toBeLessThanOrEqual(12); // ≈ 10 polls in 1 s for 50 streams, not 500
-    expect(commands.filter((c) => c !== "HMGET")).toEqual([]); // idle: nothing else
+    expect(commands.filter((c) => c !== "MGET")).toEqual([]); // idle: nothing else
     for (const c of controllers) c.abort();
   });
 });

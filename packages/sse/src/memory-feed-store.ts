@@ -1,5 +1,11 @@
 import type { StoredFeedItem } from "./feed-item";
-import { type AppendOptions, type AppendResult, type FeedStore, toFeedItem } from "./feed-store";
+import {
+  type AppendOptions,
+  type AppendResult,
+  type FeedStore,
+  OVERFLOW_GROUP,
+  toFeedItem,
+} from "./feed-store";
 
 interface RecipientState {
   seq: number;
@@ -11,9 +17,6 @@ interface RecipientState {
   expiresAt: number;
 }
 
-/** The group key under which pushes over the rate limit collapse. */
-export const OVERFLOW_GROUP = "~overflow";
-
 /**
  * An in-process feed store: the default when no Redis is given, for demos and tests. One
  * process only; state is lost on restart. Same semantics as the Redis store.
@@ -21,8 +24,9 @@ export const OVERFLOW_GROUP = "~overflow";
  * @example
  * ```ts
  * import { createFeed, memoryFeedStore } from "@switchboard/sse";
+ * import { z } from "zod";
  *
- * const feed = createFeed({ store: memoryFeedStore(), schema });
+ * const feed = createFeed({ store: memoryFeedStore(), schema: z.object({ title: z.string() }) });
  * ```
  */
 export function memoryFeedStore(): FeedStore {
@@ -48,6 +52,10 @@ export function memoryFeedStore(): FeedStore {
     return s;
   };
   const sorted = (s: RecipientState) => [...s.items.keys()].sort((a, b) => a - b);
+  const view = (s: RecipientState, id: number) => {
+    const stored = s.items.get(id);
+    return stored ? [toFeedItem(stored, !s.unread.has(id))] : [];
+  };
 
   return {
     async append(recipient, data, createdAt, options: AppendOptions): Promise<AppendResult> {
@@ -83,21 +91,22 @@ export function memoryFeedStore(): FeedStore {
       if (groupKey) s.groups.set(groupKey, id);
       const ids = sorted(s);
       for (const old of ids.slice(0, Math.max(0, ids.length - options.maxItems))) {
+        const trimmed = s.items.get(old);
+        if (trimmed?.groupKey && s.groups.get(trimmed.groupKey) === old) s.groups.delete(trimmed.groupKey);
         s.items.delete(old);
         s.unread.delete(old);
       }
       s.version++;
       s.expiresAt = options.ttlSeconds > 0 ? Date.now() + options.ttlSeconds * 1000 : 0;
-      return { item: toFeedItem(stored, false), unread: s.unread.size, replaced };
+      return { item: toFeedItem(stored, false), unread: s.unread.size, replaced, version: s.version };
     },
     async list(recipient, before, limit) {
       const s = state(recipient);
       const ids = sorted(s)
         .reverse()
         .filter((id) => before === undefined || id < before);
-      const page = ids.slice(0, limit);
       return {
-        items: page.map((id) => toFeedItem(s.items.get(id)!, !s.unread.has(id))),
+        items: ids.slice(0, limit).flatMap((id) => view(s, id)),
         unread: s.unread.size,
         more: ids.length > limit,
       };
@@ -106,8 +115,11 @@ export function memoryFeedStore(): FeedStore {
       const s = state(recipient);
       const ids = sorted(s).filter((id) => id > after);
       return {
-        items: ids.slice(0, limit).map((id) => toFeedItem(s.items.get(id)!, !s.unread.has(id))),
+        items: ids.slice(0, limit).flatMap((id) => view(s, id)),
         more: ids.length > limit,
+        unread: s.unread.size,
+        latestId: s.seq,
+        version: s.version,
       };
     },
     async markRead(recipient, ids) {
@@ -115,7 +127,7 @@ export function memoryFeedStore(): FeedStore {
       if (ids === "all") s.unread.clear();
       else for (const id of ids) s.unread.delete(id);
       s.version++;
-      return s.unread.size;
+      return { unread: s.unread.size, version: s.version };
     },
     async remove(recipient, ids) {
       const s = state(recipient);
@@ -125,17 +137,10 @@ export function memoryFeedStore(): FeedStore {
         s.unread.delete(id);
       }
       s.version++;
-      return removed;
+      return { removed, unread: s.unread.size, version: s.version };
     },
     async unreadCount(recipient) {
       return state(recipient).unread.size;
-    },
-    async latestId(recipient) {
-      return state(recipient).seq;
-    },
-    async snapshot(recipient) {
-      const s = state(recipient);
-      return { latestId: s.seq, unread: s.unread.size, version: s.version };
     },
     async versions(list) {
       return list.map((recipient) => recipients.get(recipient)?.version ?? 0);

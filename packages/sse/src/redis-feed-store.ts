@@ -1,7 +1,13 @@
 import type { Redis } from "@upstash/redis";
 import type { StoredFeedItem } from "./feed-item";
-import { type AppendOptions, type AppendResult, type FeedStore, toFeedItem } from "./feed-store";
-import { OVERFLOW_GROUP } from "./memory-feed-store";
+import {
+  type AppendOptions,
+  type AppendResult,
+  type FeedStore,
+  OVERFLOW_GROUP,
+  toFeedItem,
+} from "./feed-store";
+import { APPEND_SCRIPT, MARK_READ_SCRIPT, REMOVE_SCRIPT } from "./redis-scripts";
 
 /** An `@upstash/redis` client (an optional peer dependency: install it to use Redis). */
 export type FeedRedisClient = Redis;
@@ -12,59 +18,21 @@ export interface RedisFeedStoreOptions {
   redis: FeedRedisClient;
   /** Prefix of every key. @default "sb:feed" */
   prefix?: string;
-  /** Called once per Redis request the store makes (an EVAL or a MULTI/EXEC counts once), to measure cost. */
-  onCommand?: (name: string) => void;
+  /**
+   * Also `PUBLISH` every change on `{prefix}:changes`, and let each process's shared poller
+   * `SUBSCRIBE` to it (one REST `/subscribe` stream per process), so a push from another instance
+   * reaches open streams at once instead of within one poll interval. Polling continues as the
+   * safety net. Costs one more command per write.
+   * @default false
+   */
+  pubsub?: boolean;
+  /**
+   * Called once per HTTP request the store sends to Redis, with the command name (`EVAL`, `MULTI`,
+   * `MGET`, `SUBSCRIBE`, …) and how many Redis commands it carries (a `MULTI` of three counts three,
+   * as Upstash bills them). For benchmarks and cost dashboards.
+   */
+  onCommand?: (command: string, commands: number) => void;
 }
-
-// Everything a push changes, in one atomic script. User data is spliced in as raw JSON, never
-// decoded and re-encoded by cjson, so it is stored byte for byte.
-const APPEND = `
-local seqKey, idsKey, dataKey, unreadKey, groupsKey, rateKey, versionsKey = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7]
-local recipient, payload, now = ARGV[1], ARGV[2], tonumber(ARGV[3])
-local groupKey, groupWindow = ARGV[4], tonumber(ARGV[5])
-local rateLimit, rateWindow = tonumber(ARGV[6]), tonumber(ARGV[7])
-local maxItems, ttl, overflow = tonumber(ARGV[8]), tonumber(ARGV[9]), ARGV[10]
-local summary = false
-if rateLimit > 0 then
-  local n = redis.call('INCR', rateKey)
-  if n == 1 then redis.call('PEXPIRE', rateKey, rateWindow) end
-  if n > rateLimit then groupKey = overflow; groupWindow = rateWindow; summary = true end
-end
-local count, startedAt, replaced = 1, now, 0
-if groupKey ~= '' then
-  local meta = redis.call('HGET', groupsKey, groupKey)
-  if meta then
-    local prevId, prevStart, prevCount = string.match(meta, '^(%d+)|(%d+)|(%d+)$')
-    if prevId and redis.call('HEXISTS', dataKey, prevId) == 1 and now - tonumber(prevStart) < groupWindow then
-      count, startedAt, replaced = tonumber(prevCount) + 1, tonumber(prevStart), tonumber(prevId)
-      redis.call('HDEL', dataKey, prevId)
-      redis.call('ZREM', idsKey, prevId)
-      redis.call('SREM', unreadKey, prevId)
-    end
-  end
-end
-local id = redis.call('INCR', seqKey)
-local item = '{"id":' .. id .. ',"createdAt":' .. now .. ',"groupKey":' .. (groupKey == '' and 'null' or cjson.encode(groupKey)) ..
-  ',"groupStartedAt":' .. startedAt .. ',"count":' .. count .. ',"summary":' .. tostring(summary) .. ',"data":' .. payload .. '}'
-redis.call('HSET', dataKey, id, item)
-redis.call('ZADD', idsKey, id, id)
-redis.call('SADD', unreadKey, id)
-if groupKey ~= '' then redis.call('HSET', groupsKey, groupKey, id .. '|' .. startedAt .. '|' .. count) end
-local total = redis.call('ZCARD', idsKey)
-if total > maxItems then
-  local old = redis.call('ZRANGE', idsKey, 0, total - maxItems - 1)
-  for _, oldId in ipairs(old) do
-    redis.call('HDEL', dataKey, oldId)
-    redis.call('SREM', unreadKey, oldId)
-  end
-  redis.call('ZREMRANGEBYRANK', idsKey, 0, total - maxItems - 1)
-end
-redis.call('HINCRBY', versionsKey, recipient, 1)
-if ttl > 0 then
-  for i = 1, 5 do redis.call('EXPIRE', KEYS[i], ttl) end
-end
-return {item, redis.call('SCARD', unreadKey), replaced}
-`;
 
 /**
  * A feed store in Upstash Redis, through the HTTP client `@upstash/redis` (serverless and edge
@@ -76,19 +44,25 @@ return {item, redis.call('SCARD', unreadKey), replaced}
  * - `{prefix}:{r}:unread`: set of unread ids
  * - `{prefix}:{r}:groups`: hash groupKey → "id|startedAt|count"
  * - `{prefix}:{r}:rate`: the rate-limit counter (expires with its window)
- * - `{prefix}:versions`: hash recipient → change counter, read for all streams with one HMGET
+ * - `{prefix}:{r}:ver`: change counter; the shared poller reads every open stream's with one MGET
  *
  * @example
  * ```ts
  * import { Redis } from "@upstash/redis";
  * import { createFeed, redisFeedStore } from "@switchboard/sse";
+ * import { z } from "zod";
  *
- * const feed = createFeed({ store: redisFeedStore({ redis: Redis.fromEnv() }), schema });
+ * let commands = 0;
+ * const feed = createFeed({
+ *   store: redisFeedStore({ redis: Redis.fromEnv(), onCommand: (_name, n) => (commands += n) }),
+ *   schema: z.object({ title: z.string() }),
+ * });
  * ```
  */
 export function redisFeedStore(options: RedisFeedStoreOptions): FeedStore {
   const { redis } = options;
   const prefix = options.prefix ?? "sb:feed";
+  const channel = options.pubsub ? `${prefix}:changes` : "";
   const count = options.onCommand ?? (() => {});
   const keys = (r: string) => ({
     seq: `${prefix}:${r}:seq`,
@@ -97,48 +71,35 @@ export function redisFeedStore(options: RedisFeedStoreOptions): FeedStore {
     unread: `${prefix}:${r}:unread`,
     groups: `${prefix}:${r}:groups`,
     rate: `${prefix}:${r}:rate`,
+    ver: `${prefix}:${r}:ver`,
   });
-  const versionsKey = `${prefix}:versions`;
+  const publishes = channel ? 1 : 0;
 
+  /** Items by id with their read flags: one MULTI of HMGET + SMISMEMBER. */
   const load = async (recipient: string, ids: number[]) => {
-    if (ids.length === 0) return { items: [], unread: 0 };
+    if (ids.length === 0) return [];
     const k = keys(recipient);
-    count("MULTI");
-    const [raw, unreadIds, unread] = (await redis
+    const members = ids.map(String);
+    count("MULTI", 2);
+    const [raw, unread] = (await redis
       .multi()
-      .hmget(k.data, ...ids.map(String))
-      .smembers(k.unread)
-      .scard(k.unread)
-      .exec()) as [Record<string, unknown> | null, (string | number)[], number];
-    const unreadSet = new Set(unreadIds.map(Number));
-    const items = ids
-      .map((id) => parseStored(raw?.[String(id)]))
-      .filter((s): s is StoredFeedItem => s !== undefined)
-      .map((s) => toFeedItem(s, !unreadSet.has(s.id)));
-    return { items, unread };
+      .hmget(k.data, ...members)
+      .smismember(k.unread, members)
+      .exec()) as [Record<string, unknown> | null, (0 | 1)[]];
+    return ids.flatMap((id, i) => {
+      const stored = parseStored(raw?.[String(id)]);
+      return stored ? [toFeedItem(stored, unread[i] !== 1)] : [];
+    });
   };
 
-  type Score = number | "-inf" | "+inf" | `(${number}`;
-  const byScore = async (recipient: string, min: Score, max: Score, rev: boolean, limit: number) => {
-    const k = keys(recipient);
-    count("MULTI");
-    const [ids, unread] = (await redis
-      .multi()
-      .zrange(k.ids, rev ? max : min, rev ? min : max, { byScore: true, rev, offset: 0, count: limit + 1 })
-      .scard(k.unread)
-      .exec()) as [(string | number)[], number];
-    return { ids: ids.map(Number), unread };
-  };
-
-  return {
+  const store: FeedStore = {
     async append(recipient, data, createdAt, o: AppendOptions): Promise<AppendResult> {
       const k = keys(recipient);
-      count("EVAL");
-      const [raw, unread, replaced] = (await redis.eval(
-        APPEND,
-        [k.seq, k.ids, k.data, k.unread, k.groups, k.rate, versionsKey],
+      count("EVAL", 1 + publishes);
+      const [raw, unread, replaced, version] = (await redis.eval(
+        APPEND_SCRIPT,
+        [k.seq, k.ids, k.data, k.unread, k.groups, k.rate, k.ver],
         [
-          recipient,
           JSON.stringify(data),
           createdAt,
           o.groupKey ?? "",
@@ -148,94 +109,116 @@ export function redisFeedStore(options: RedisFeedStoreOptions): FeedStore {
           o.maxItems,
           o.ttlSeconds,
           OVERFLOW_GROUP,
+          channel,
+          recipient,
         ],
-      )) as [unknown, number, number];
+      )) as [unknown, number, number, number];
       return {
         item: toFeedItem(parseStored(raw)!, false),
         unread: Number(unread),
         replaced: Number(replaced) || undefined,
+        version: Number(version),
       };
     },
     async list(recipient, before, limit) {
-      const { ids, unread } = await byScore(
-        recipient,
-        "-inf",
-        before === undefined ? "+inf" : `(${before}`,
-        true,
-        limit,
-      );
-      const page = ids.slice(0, limit);
-      const loaded = await load(recipient, page);
-      return {
-        items: loaded.items,
-        unread: page.length > 0 ? loaded.unread : unread,
-        more: ids.length > limit,
-      };
+      const k = keys(recipient);
+      count("MULTI", 2);
+      const [ids, unread] = (await redis
+        .multi()
+        .zrange(k.ids, before === undefined ? "+inf" : `(${before}`, "-inf", {
+          byScore: true,
+          rev: true,
+          offset: 0,
+          count: limit + 1,
+        })
+        .scard(k.unread)
+        .exec()) as [(string | number)[], number];
+      const items = await load(recipient, ids.slice(0, limit).map(Number));
+      return { items, unread: Number(unread), more: ids.length > limit };
     },
     async since(recipient, after, limit) {
-      const { ids } = await byScore(recipient, `(${after}`, "+inf", false, limit);
-      const loaded = await load(recipient, ids.slice(0, limit));
-      return { items: loaded.items, more: ids.length > limit };
+      const k = keys(recipient);
+      count("MULTI", 4);
+      const [ids, unread, seq, version] = (await redis
+        .multi()
+        .zrange(k.ids, `(${after}`, "+inf", { byScore: true, offset: 0, count: limit + 1 })
+        .scard(k.unread)
+        .get(k.seq)
+        .get(k.ver)
+        .exec()) as [(string | number)[], number, unknown, unknown];
+      const items = await load(recipient, ids.slice(0, limit).map(Number));
+      return {
+        items,
+        more: ids.length > limit,
+        unread: Number(unread),
+        latestId: Number(seq ?? 0),
+        version: Number(version ?? 0),
+      };
     },
     async markRead(recipient, ids) {
       const k = keys(recipient);
-      count("MULTI");
-      const tx = redis.multi();
-      if (ids === "all") tx.del(k.unread);
-      else if (ids.length > 0) tx.srem(k.unread, ...ids.map(String));
-      tx.hincrby(versionsKey, recipient, 1).scard(k.unread);
-      const results = await tx.exec();
-      return Number(results.at(-1));
+      count("EVAL", 1 + publishes);
+      const [unread, version] = (await redis.eval(
+        MARK_READ_SCRIPT,
+        [k.unread, k.ver],
+        [channel, recipient, ids === "all" ? "all" : "ids", ...ids],
+      )) as [number, number];
+      return { unread: Number(unread), version: Number(version) };
     },
     async remove(recipient, ids) {
-      if (ids.length === 0) return 0;
       const k = keys(recipient);
-      const members = ids.map(String);
-      count("MULTI");
-      const results = await redis
-        .multi()
-        .hdel(k.data, ...members)
-        .zrem(k.ids, ...members)
-        .srem(k.unread, ...members)
-        .hincrby(versionsKey, recipient, 1)
-        .exec();
-      return Number(results[0]);
+      count("EVAL", 1 + publishes);
+      const [removed, unread, version] = (await redis.eval(
+        REMOVE_SCRIPT,
+        [k.data, k.ids, k.unread, k.ver],
+        [channel, recipient, ...ids],
+      )) as [number, number, number];
+      return { removed: Number(removed), unread: Number(unread), version: Number(version) };
     },
     async unreadCount(recipient) {
-      count("MULTI");
-      const [unread] = await redis.multi().scard(keys(recipient).unread).exec();
-      return Number(unread);
-    },
-    async latestId(recipient) {
-      count("MULTI");
-      const [seq] = await redis.multi().get(keys(recipient).seq).exec();
-      return Number(seq ?? 0);
-    },
-    async snapshot(recipient) {
-      const k = keys(recipient);
-      count("MULTI");
-      const [seq, unread, version] = await redis
-        .multi()
-        .get(k.seq)
-        .scard(k.unread)
-        .hget(versionsKey, recipient)
-        .exec();
-      return { latestId: Number(seq ?? 0), unread: Number(unread ?? 0), version: Number(version ?? 0) };
+      count("SCARD", 1);
+      return Number(await redis.scard(keys(recipient).unread));
     },
     async versions(recipients) {
       if (recipients.length === 0) return [];
-      count("HMGET");
-      const [raw] = (await redis
-        .multi()
-        .hmget(versionsKey, ...recipients)
-        .exec()) as [Record<string, unknown> | null];
-      return recipients.map((r) => Number(raw?.[r] ?? 0));
+      count("MGET", 1);
+      const raw = await redis.mget<unknown[]>(...recipients.map((r) => keys(r).ver));
+      return recipients.map((_, i) => Number(raw[i] ?? 0));
     },
   };
+  if (channel) {
+    store.subscribe = (onChange) => {
+      count("SUBSCRIBE", 1);
+      const subscriber = redis.subscribe<unknown>(channel);
+      subscriber.on("message", ({ message }) => {
+        const change = parseChange(message);
+        if (change) onChange(change.r, change.v);
+      });
+      // A failed subscription only costs latency: the poller keeps polling.
+      subscriber.on("error", () => {});
+      return () => void subscriber.unsubscribe().catch(() => {});
+    };
+  }
+  return store;
 }
 
 function parseStored(raw: unknown): StoredFeedItem | undefined {
   if (raw === null || raw === undefined) return undefined;
   const value = typeof raw === "string" ? (JSON.parse(raw) as StoredFeedItem) : (raw as StoredFeedItem);
   return { ...value, groupKey: value.groupKey ?? undefined };
+}
+
+function parseChange(message: unknown): { r: string; v: number } | undefined {
+  const value = typeof message === "string" ? safeJson(message) : message;
+  if (value === null || typeof value !== "object") return undefined;
+  const { r, v } = value as { r?: unknown; v?: unknown };
+  return typeof r === "string" && typeof v === "number" ? { r, v } : undefined;
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
 }

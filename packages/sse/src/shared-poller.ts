@@ -4,14 +4,17 @@ type Listener = () => void;
 
 /**
  * One poller per store per process. Every interval it reads the change counters of ALL recipients
- * with open streams in one `versions()` call (one HMGET on Redis) and wakes only the streams whose
+ * with open streams in one `versions()` call (one MGET on Redis) and wakes only the streams whose
  * recipient changed. Idle cost is one command per interval, whatever the number of connections.
- * A push from this process wakes its recipient's streams at once, without waiting for the poll.
+ * A write from this process wakes its recipient's streams at once; with a store that can
+ * `subscribe` (Redis pub/sub), writes from other processes do too.
  */
 export class SharedPoller {
   private readonly listeners = new Map<string, Set<Listener>>();
+  /** The change counter each watched recipient's streams have caught up to (or will, once woken). */
   private readonly known = new Map<string, number>();
-  private timer: NodeJS.Timeout | undefined;
+  private timer: ReturnType<typeof setInterval> | undefined;
+  private unsubscribe: (() => void) | undefined;
   private polling = false;
 
   constructor(
@@ -24,8 +27,10 @@ export class SharedPoller {
    * caller read when it caught up). Returns the unsubscribe function.
    */
   watch(recipient: string, listener: Listener, version: number): () => void {
-    // Keep the oldest known version: if it differs from the next poll, every stream catches up.
-    if (!this.known.has(recipient)) this.known.set(recipient, version);
+    const known = this.known.get(recipient);
+    if (known === undefined) this.known.set(recipient, version);
+    // A poll ran between this stream's read and now: it may have missed a change the others saw.
+    else if (known !== version) queueMicrotask(listener);
     let set = this.listeners.get(recipient);
     if (!set) {
       set = new Set();
@@ -33,9 +38,14 @@ export class SharedPoller {
     }
     set.add(listener);
     this.timer ??= setInterval(() => void this.poll(), this.intervalMs);
+    this.unsubscribe ??= this.store.subscribe?.((changed, changedVersion) => {
+      const before = this.known.get(changed);
+      if (before === undefined || changedVersion <= before) return;
+      this.notify(changed, changedVersion);
+    });
     return () => {
       set.delete(listener);
-      if (set.size === 0) {
+      if (set.size === 0 && this.listeners.get(recipient) === set) {
         this.listeners.delete(recipient);
         this.known.delete(recipient);
       }
@@ -43,9 +53,16 @@ export class SharedPoller {
     };
   }
 
-  /** Wakes a recipient's streams now (a push or mark-read in this process). */
-  notify(recipient: string): void {
-    for (const listener of this.listeners.get(recipient) ?? []) listener();
+  /**
+   * Wakes a recipient's streams now (a write in this process, or a pub/sub message). With the
+   * write's `version`, the next poll will not wake them a second time for the same change.
+   */
+  notify(recipient: string, version?: number): void {
+    const set = this.listeners.get(recipient);
+    if (!set) return;
+    const known = this.known.get(recipient);
+    if (version !== undefined && (known === undefined || version > known)) this.known.set(recipient, version);
+    for (const listener of set) listener();
   }
 
   /** Open streams being watched. */
@@ -60,9 +77,12 @@ export class SharedPoller {
     return this.timer !== undefined;
   }
 
+  /** Stops polling and unsubscribes; the next `watch` starts again. */
   stop(): void {
     clearInterval(this.timer);
     this.timer = undefined;
+    this.unsubscribe?.();
+    this.unsubscribe = undefined;
   }
 
   private async poll(): Promise<void> {
@@ -74,8 +94,9 @@ export class SharedPoller {
       recipients.forEach((recipient, i) => {
         const version = versions[i] ?? 0;
         const before = this.known.get(recipient);
+        if (before === undefined) return; // its last stream closed during the poll
         this.known.set(recipient, version);
-        if (before !== undefined && before !== version) this.notify(recipient);
+        if (before !== version) this.notify(recipient);
       });
     } catch {
       // A failed poll is retried on the next tick; streams stay open.
