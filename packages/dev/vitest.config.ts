@@ -6,6 +6,10 @@ export default defineProject({
   test: {
     name: "dev",
     include: ["src/**/*.test.ts"],
+    // Real servers and child processes: leave room for a loaded CI machine. Each wait in the tests
+    // has its own, shorter bound, so a real hang still fails fast with a message.
+    testTimeout: 20_000,
+    hookTimeout: 20_000,
     typecheck: { enabled: true, include: ["src/**/*.test-d.ts"] },
   },
 });

@@ -5,12 +5,16 @@ const t = useDevServer({ speed: 600 });
 
 describe("flow control API", () => {
   it("reports a key in the SDK's FlowControlInfo shape", async () => {
-    t.sink.answer(() => ({ status: 200, delayMs: 100 }));
+    let release = () => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    t.sink.answer(() => ({ status: 200, until: held }));
     for (let i = 0; i < 3; i++) {
       await t.client.publishJSON({
         url: `${t.sink.url}/fc?i=${i}`,
         body: {},
-        flowControl: { key: "smtp", parallelism: 1, rate: 10, period: "60s" },
+        flowControl: { key: "smtp", parallelism: 1, rate: 10, period: "1h" },
       });
     }
     await t.sink.waitFor(1);
@@ -22,7 +26,7 @@ describe("flow control API", () => {
       parallelismCount: 1,
       rateMax: 10,
       rateCount: 1,
-      ratePeriod: 60,
+      ratePeriod: 3600,
       ratePeriodStart: expect.any(Number),
       isPaused: false,
       isPinnedParallelism: false,
@@ -32,6 +36,7 @@ describe("flow control API", () => {
       parallelismMax: 0,
       parallelismCount: 1,
     });
+    release();
     await t.sink.waitFor(3);
   });
 

@@ -22,6 +22,8 @@ export type SinkAnswer = {
   headers?: Record<string, string>;
   body?: string;
   delayMs?: number;
+  /** Answer only once this settles, so a test can hold a delivery open for as long as it needs. */
+  until?: Promise<unknown>;
 };
 
 /** A loopback HTTP server that records deliveries and verifies each with the official Receiver. Test-only. */
@@ -69,7 +71,8 @@ export async function startTestSink(signingKeys: { current: string; next: string
         at: Date.now(),
       };
       received.push(delivery);
-      const { status, headers = {}, body: responseBody = "", delayMs = 0 } = answer(delivery);
+      const { status, headers = {}, body: responseBody = "", delayMs = 0, until } = answer(delivery);
+      await until;
       setTimeout(() => {
         if (res.destroyed) return;
         res.writeHead(status, headers);
