@@ -1,10 +1,29 @@
 /**
  * QStash's documented local-development user. Apps set up for QStash's own dev server already use
  * these values, so they work against `switchboard dev` unchanged.
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_TOKEN } from "@switchboard/dev";
+ *
+ * const client = new Client({ baseUrl: "http://127.0.0.1:8080", token: DEFAULT_TOKEN });
+ * ```
  */
 export const DEFAULT_TOKEN = "eyJVc2VySUQiOiJkZWZhdWx0VXNlciIsIlBhc3N3b3JkIjoiZGVmYXVsdFBhc3N3b3JkIn0=";
 
-/** The signing keys of QStash's local-development user. */
+/**
+ * The signing keys of QStash's local-development user, in the shape `createSwitchboard` takes.
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_SIGNING_KEYS } from "@switchboard/dev";
+ *
+ * const receiver = new Receiver({
+ *   currentSigningKey: DEFAULT_SIGNING_KEYS.current,
+ *   nextSigningKey: DEFAULT_SIGNING_KEYS.next,
+ * });
+ * ```
+ */
 export const DEFAULT_SIGNING_KEYS = {
   current: "sig_7kYjw48mhY7kAjqNGcy6cr29RJ6r",
   next: "sig_5ZB6DVzB1wjE8S6rZ7eenA8Pdnhs",

@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { callbackBody } from "./callback-body";
 import { DEFAULT_RETRIES, MAX_WAIT_SECONDS } from "./defaults";
 import { parseRetryAfter } from "./duration";
 import { FlowControl } from "./flow-control";
@@ -305,25 +306,7 @@ export class DeliveryEngine {
   ): string {
     const url = kind === "success" ? source.callback! : source.failureCallback!;
     const options = (kind === "success" ? source.callbackOptions : source.failureCallbackOptions) ?? {};
-    const payload = {
-      status: result.status,
-      header: result.responseHeader,
-      body: result.responseBody.toString("base64"),
-      retried: source.retried,
-      maxRetries: source.retries,
-      sourceMessageId: source.messageId,
-      topicName: source.topicName ?? "",
-      endpointName: source.endpointName ?? "",
-      url: source.url,
-      method: source.method,
-      sourceHeader: source.header,
-      sourceBody: source.body,
-      notBefore: source.notBefore,
-      createdAt: source.createdAt,
-      scheduleId: source.scheduleId ?? "",
-      callerIP: source.callerIp,
-      ...(dlqId ? { dlqId } : {}),
-    };
+    const payload = callbackBody(source, result, dlqId);
     const messageId = newId("msg");
     this.accept({
       messageId,

@@ -51,11 +51,6 @@ describe("publish API", () => {
     expect(t.sink.received).toEqual([]);
   });
 
-  it("accepts the token as ?qstash_token= on management routes", async () => {
-    const response = await fetch(`${t.dev.url}/v2/keys?qstash_token=${encodeURIComponent(t.dev.token)}`);
-    expect(await response.json()).toEqual(t.dev.signingKeys);
-  });
-
   it("delivers bodies byte for byte, with the method and forwarded headers asked for", async () => {
     const bytes = Buffer.from([0xff, 0x00, 0xfe, 0x41]);
     await fetch(`${t.dev.url}/v2/publish/${t.sink.url}/bin`, {

@@ -1,18 +1,26 @@
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { CronRunner } from "./cron-runner";
 import { DEFAULT_SIGNING_KEYS, DEFAULT_TOKEN } from "./defaults";
 import { DeliveryEngine, newId } from "./delivery-engine";
 import type { DevContext } from "./dev-context";
-import { DevServerError } from "./dev-server-error";
-import { handleManagement } from "./management-api";
-import { publish, publishBatch } from "./publish-api";
+import { handleQStashRequest } from "./qstash-api";
 import { startRedisRest } from "./redis-rest";
 import { createReporter, type Reporter } from "./reporter";
 import { StateStore } from "./state-store";
 import { urlHost } from "./url-host";
 
-/** Options for {@link startDevServer}. */
+/**
+ * Options for {@link startDevServer}.
+ *
+ * @example
+ * ```ts
+ * import { type DevServerOptions, startDevServer } from "@switchboard/dev";
+ *
+ * const options: DevServerOptions = { port: 0, speed: 1000, quiet: true };
+ * const dev = await startDevServer(options);
+ * ```
+ */
 export interface DevServerOptions {
   /** Port for the QStash API; `0` picks a free one. @default 8080 */
   port?: number;
@@ -30,9 +38,9 @@ export interface DevServerOptions {
   token?: string;
   /** The signing keys. @default QStash's local-development keys */
   signingKeys?: { current: string; next: string };
-  /** Print nothing. */
+  /** Print nothing. @default false */
   quiet?: boolean;
-  /** Print one JSON object per event instead of human lines. */
+  /** Print one JSON object per event instead of human lines. @default false */
   json?: boolean;
   /**
    * Receives every line the server prints (one per delivery, or one JSON object per event with
@@ -43,10 +51,23 @@ export interface DevServerOptions {
   write?: (line: string) => void;
 }
 
-/** A running dev server. */
+/**
+ * A running dev server.
+ *
+ * @example
+ * ```ts
+ * import { type DevServer, startDevServer } from "@switchboard/dev";
+ *
+ * const dev: DevServer = await startDevServer({ port: 0 });
+ * process.env.QSTASH_URL = dev.url;
+ * process.env.QSTASH_TOKEN = dev.token;
+ * await dev.close();
+ * ```
+ */
 export interface DevServer {
   /** The QStash API base URL: set `QSTASH_URL` to it. */
   url: string;
+  /** The API token (`QSTASH_TOKEN`), also the Redis REST token (`UPSTASH_REDIS_REST_TOKEN`). */
   token: string;
   /** The same shape `createSwitchboard({ signingKeys })` takes. */
   signingKeys: { current: string; next: string };
@@ -133,7 +154,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
   store.flush();
 
   const server = createServer((req, res) => {
-    void handle(ctx, req, res);
+    void handleQStashRequest(ctx, req, res);
   });
   await listen(server, options.port ?? 8080, host);
   const { port } = server.address() as AddressInfo;
@@ -172,124 +193,6 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
       store.close();
     },
   };
-}
-
-async function handle(ctx: DevContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  try {
-    const rawUrl = req.url ?? "/";
-    const method = (req.method ?? "GET").toUpperCase();
-    const [pathPart = "", queryPart = ""] = splitOnce(rawUrl, "?");
-    const query = new URLSearchParams(queryPart);
-    checkAuth(ctx, req, rawUrl);
-    const body = await readBody(req);
-    const headers = toHeaders(req);
-    const callerIp = req.socket.remoteAddress?.replace(/^::ffff:/, "") ?? "127.0.0.1";
-
-    if (!pathPart.startsWith("/v2/"))
-      throw new DevServerError(404, `${method} ${pathPart}: QStash's API lives under /v2/.`);
-    const rest = rawUrl.slice("/v2/".length);
-    // Publish paths carry the destination raw, query string included: it becomes the JWT `sub`.
-    if (method === "POST" && rest.startsWith("publish/")) {
-      const { answer, deduplicated } = publish(
-        ctx,
-        decodeDestination(rest.slice("publish/".length)),
-        headers,
-        body,
-        callerIp,
-      );
-      ctx.store.flush();
-      return sendJson(res, deduplicated ? 202 : 201, answer);
-    }
-    if (method === "POST" && rest.startsWith("enqueue/")) {
-      const [queue = "", destination = ""] = splitOnce(rest.slice("enqueue/".length), "/");
-      if (!queue) throw new DevServerError(400, "enqueue: the path is /v2/enqueue/{queue}/{destination}.");
-      const { answer, deduplicated } = publish(
-        ctx,
-        decodeDestination(destination),
-        headers,
-        body,
-        callerIp,
-        decodeURIComponent(queue),
-      );
-      ctx.store.flush();
-      return sendJson(res, deduplicated ? 202 : 201, answer);
-    }
-    if (method === "POST" && pathPart === "/v2/batch") {
-      const answers = publishBatch(ctx, parseJson(body), callerIp);
-      ctx.store.flush();
-      return sendJson(res, 200, answers);
-    }
-    const segments = pathPart.slice("/v2/".length).split("/").filter(Boolean).map(decodeURIComponent);
-    const rawRest = segments[0] === "schedules" ? decodeDestination(rest.slice("schedules/".length)) : "";
-    const answer = handleManagement(ctx, { method, segments, rawRest, query, headers, body, callerIp });
-    return answer.body === undefined
-      ? sendEmpty(res, answer.status)
-      : sendJson(res, answer.status, answer.body);
-  } catch (error) {
-    const status = error instanceof DevServerError ? error.status : 500;
-    sendJson(res, status, { error: error instanceof Error ? error.message : String(error) });
-  }
-}
-
-function checkAuth(ctx: DevContext, req: IncomingMessage, rawUrl: string): void {
-  const header = req.headers.authorization ?? "";
-  const bearer = header.startsWith("Bearer ") ? header.slice(7).trim() : undefined;
-  const fromQuery = /^\/v2\/(?:publish|enqueue|schedules)\//.test(rawUrl)
-    ? undefined // there the query string belongs to the destination URL
-    : new URLSearchParams(splitOnce(rawUrl, "?")[1] ?? "").get("qstash_token");
-  if ((bearer ?? fromQuery) !== ctx.token) {
-    throw new DevServerError(
-      401,
-      "Unauthorized: send `Authorization: Bearer <token>` with the token `switchboard dev` printed (QSTASH_TOKEN).",
-    );
-  }
-}
-
-function decodeDestination(raw: string): string {
-  // The SDK appends the destination raw; some clients percent-encode it instead.
-  return /^https?%3A/i.test(raw) ? decodeURIComponent(raw) : raw;
-}
-
-function splitOnce(text: string, separator: string): [string, string] {
-  const index = text.indexOf(separator);
-  return index < 0 ? [text, ""] : [text.slice(0, index), text.slice(index + 1)];
-}
-
-function toHeaders(req: IncomingMessage): Headers {
-  const headers = new Headers();
-  for (const [name, value] of Object.entries(req.headers)) {
-    if (value === undefined) continue;
-    for (const v of Array.isArray(value) ? value : [value]) headers.append(name, v);
-  }
-  return headers;
-}
-
-function parseJson(body: Buffer): unknown {
-  try {
-    return JSON.parse(body.toString("utf8"));
-  } catch {
-    throw new DevServerError(400, "the request body is not valid JSON.");
-  }
-}
-
-function readBody(req: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (chunk: Buffer) => chunks.push(chunk));
-    req.on("end", () => resolve(Buffer.concat(chunks)));
-    req.on("error", reject);
-  });
-}
-
-function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(text) });
-  res.end(text);
-}
-
-function sendEmpty(res: ServerResponse, status: number): void {
-  res.writeHead(status, { "Content-Length": 0 });
-  res.end();
 }
 
 function listen(server: ReturnType<typeof createServer>, port: number, host: string): Promise<void> {
