@@ -4,7 +4,8 @@ export interface ClientFeedItem<TData = unknown> {
   createdAt: number;
   read: boolean;
   data: TData;
-  groupKey: string | null | undefined;
+  /** Set for grouped items: an item with the same `groupKey` and a higher id replaces this one. */
+  groupKey?: string | null | undefined;
   count: number;
   summary: boolean;
 }
@@ -17,7 +18,7 @@ export interface FeedHandlers<TData> {
   onUnread?: (unread: number) => void;
   /** Too much was missed while disconnected: refetch the first page of history. */
   onReset?: () => void;
-  /** The connection dropped; the browser reconnects by itself and resumes after the last item. */
+  /** The connection dropped; the helper reconnects and resumes after the last item. */
   onError?: (event: Event) => void;
   /** The stream is (re)connected. */
   onOpen?: () => void;
@@ -25,25 +26,43 @@ export interface FeedHandlers<TData> {
 
 /** Options for {@link subscribeToFeed}. */
 export interface SubscribeOptions {
+  /**
+   * The newest item id the page already shows (from `feed.list`): the first connection resumes
+   * after it, so nothing pushed between rendering and connecting is lost.
+   * @default undefined (start from now)
+   */
+  lastEventId?: number;
   /** Send cookies to a cross-origin stream URL. @default false */
   withCredentials?: boolean;
+  /**
+   * When the browser gives up on the stream (a 401, a 5xx, a proxy error page), reconnect after
+   * this delay, doubling up to `maxReconnectMs`. The browser itself retries dropped connections.
+   * @default 1000
+   */
+  reconnectMs?: number;
+  /** @default 30000 */
+  maxReconnectMs?: number;
   /** An `EventSource` implementation, for environments without a global one. @default globalThis.EventSource */
-  EventSource?: typeof EventSource;
+  EventSource?: EventSourceConstructor;
 }
 
+/** What {@link subscribeToFeed} needs from an `EventSource` constructor. */
+export type EventSourceConstructor = new (url: string, init?: EventSourceInit) => EventSource;
+
 /**
- * Subscribes to a feed stream (`feed.stream` on the server) with the browser's `EventSource`,
- * which reconnects by itself and sends `Last-Event-ID`, so the server resumes exactly after the
- * last item this page saw. Returns a function that closes the stream.
+ * Subscribes to a feed stream (`feed.stream` on the server) with `EventSource`. The browser
+ * reconnects by itself and sends `Last-Event-ID`, so the server resumes exactly after the last
+ * item this page saw; when the browser gives up (an error status), the helper opens a new
+ * connection with `?lastEventId=`, backing off. Returns a function that closes the stream.
  *
  * @example
  * ```ts
  * import { subscribeToFeed } from "@switchboard/sse/client";
  *
  * const stop = subscribeToFeed<{ title: string }>("/api/notifications/stream", {
- *   onItem: (item) => render(item.data.title),
- *   onUnread: (n) => setBadge(n),
- *   onReset: () => reloadHistory(),
+ *   onItem: (item) => console.log(item.data.title),
+ *   onUnread: (n) => console.log("badge", n),
+ *   onReset: () => console.log("refetch the first page"),
  * });
  * ```
  */
@@ -58,24 +77,62 @@ export function subscribeToFeed<TData = unknown>(
       "subscribeToFeed: no EventSource here; pass options.EventSource (e.g. from the `eventsource` package).",
     );
   }
-  const source = new Source(url, { withCredentials: options.withCredentials ?? false });
+  const initialDelay = options.reconnectMs ?? 1000;
+  const maxDelay = options.maxReconnectMs ?? 30_000;
+  let lastEventId = options.lastEventId === undefined ? "" : String(options.lastEventId);
+  let delay = initialDelay;
+  let stopped = false;
+  let source: EventSource | undefined;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+
   const parse = <T>(event: Event): T | undefined => {
+    const message = event as MessageEvent<string>;
+    if (message.lastEventId) lastEventId = message.lastEventId;
     try {
-      return JSON.parse((event as MessageEvent<string>).data) as T;
+      return JSON.parse(message.data) as T;
     } catch {
       return undefined;
     }
   };
-  source.addEventListener("notification", (event) => {
-    const item = parse<ClientFeedItem<TData>>(event);
-    if (item) handlers.onItem?.(item);
-  });
-  source.addEventListener("unread", (event) => {
-    const body = parse<{ unread: number }>(event);
-    if (body) handlers.onUnread?.(body.unread);
-  });
-  source.addEventListener("reset", () => handlers.onReset?.());
-  source.addEventListener("open", () => handlers.onOpen?.());
-  source.addEventListener("error", (event) => handlers.onError?.(event));
-  return () => source.close();
+  const connect = () => {
+    const target = lastEventId === "" ? url : withQuery(url, "lastEventId", lastEventId);
+    const current = new Source(target, { withCredentials: options.withCredentials ?? false });
+    source = current;
+    current.addEventListener("notification", (event) => {
+      const item = parse<ClientFeedItem<TData>>(event);
+      if (item) handlers.onItem?.(item);
+    });
+    current.addEventListener("unread", (event) => {
+      const body = parse<{ unread: number }>(event);
+      if (body) handlers.onUnread?.(body.unread);
+    });
+    current.addEventListener("reset", (event) => {
+      parse(event);
+      handlers.onReset?.();
+    });
+    current.addEventListener("open", () => {
+      delay = initialDelay;
+      handlers.onOpen?.();
+    });
+    current.addEventListener("error", (event) => {
+      handlers.onError?.(event);
+      // CONNECTING: the browser retries by itself. CLOSED: it gave up, so we reconnect.
+      if (current.readyState !== 2 || stopped) return;
+      current.close();
+      timer = setTimeout(connect, delay);
+      delay = Math.min(delay * 2, maxDelay);
+    });
+  };
+  connect();
+  return () => {
+    stopped = true;
+    clearTimeout(timer);
+    source?.close();
+  };
+}
+
+function withQuery(url: string, name: string, value: string): string {
+  const [path, hash] = url.split("#", 2) as [string, string | undefined];
+  const joined = `${path}${path.includes("?") ? "&" : "?"}${name}=${encodeURIComponent(value)}`;
+  return hash === undefined ? joined : `${joined}#${hash}`;
 }

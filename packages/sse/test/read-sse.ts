@@ -3,6 +3,7 @@ export interface ParsedEvent {
   event: string;
   id: string | undefined;
   data: string;
+  retry?: string;
   comment?: string;
 }
 
@@ -59,6 +60,7 @@ function parseBlock(block: string): ParsedEvent {
     else if (line.startsWith("event: ")) event.event = line.slice(7);
     else if (line.startsWith("id: ")) event.id = line.slice(4);
     else if (line.startsWith("data: ")) data.push(line.slice(6));
+    else if (line.startsWith("retry: ")) event.retry = line.slice(7);
   }
   event.data = data.join("\n");
   if (event.comment !== undefined && data.length === 0) event.event = "comment";

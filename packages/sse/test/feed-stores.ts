@@ -1,0 +1,69 @@
+import { randomUUID } from "node:crypto";
+import { type DevServer, startDevServer } from "@switchboard/dev";
+import { Redis } from "@upstash/redis";
+import { afterAll, beforeAll } from "vitest";
+import type { FeedStore } from "../src/feed-store";
+import { memoryFeedStore } from "../src/memory-feed-store";
+import { type RedisFeedStoreOptions, redisFeedStore } from "../src/redis-feed-store";
+
+/** One store kind the shared suites run against. Test-only. */
+export interface StoreCase {
+  name: "memory" | "redis";
+  /** A fresh, empty store. */
+  make(options?: Omit<RedisFeedStoreOptions, "redis" | "prefix">): FeedStore;
+  /** Two store objects over the same data, as two processes would have (memory: one object). */
+  pair(): [FeedStore, FeedStore];
+}
+
+/**
+ * Real Redis at 127.0.0.1:6379 through `@upstash/redis` and the dev server's Upstash REST
+ * endpoint, under a prefix unique to this run; keys are deleted afterwards. With no Redis,
+ * `startDevServer` rejects and every test using it fails: Redis tests never skip. Test-only.
+ */
+export function useTestRedis(): { readonly redis: Redis; prefix(): string } {
+  let dev: DevServer | undefined;
+  let client: Redis | undefined;
+  const run = `sbtest:${randomUUID()}`;
+  let counter = 0;
+  beforeAll(async () => {
+    dev = await startDevServer({ port: 0, quiet: true, redisUrl: "redis://127.0.0.1:6379", redisPort: 0 });
+    client = new Redis({ url: dev.redisRestUrl!, token: dev.token, enableTelemetry: false });
+  });
+  afterAll(async () => {
+    if (client) {
+      const keys = await client.keys(`${run}:*`);
+      for (let i = 0; i < keys.length; i += 500) await client.del(...keys.slice(i, i + 500));
+    }
+    await dev?.close();
+  });
+  return {
+    get redis() {
+      if (!client) throw new Error("Redis is not up: is redis-server running on 127.0.0.1:6379?");
+      return client;
+    },
+    prefix: () => `${run}:${++counter}`,
+  };
+}
+
+/** The memory store and the Redis store, for `describe.each`. Test-only. */
+export function feedStores(): StoreCase[] {
+  const test = useTestRedis();
+  return [
+    {
+      name: "memory",
+      make: () => memoryFeedStore(),
+      pair: () => {
+        const store = memoryFeedStore();
+        return [store, store];
+      },
+    },
+    {
+      name: "redis",
+      make: (options = {}) => redisFeedStore({ ...options, redis: test.redis, prefix: test.prefix() }),
+      pair: () => {
+        const prefix = test.prefix();
+        return [redisFeedStore({ redis: test.redis, prefix }), redisFeedStore({ redis: test.redis, prefix })];
+      },
+    },
+  ];
+}
