@@ -21,6 +21,19 @@ describe("feed types", () => {
     void feed.push("u", { level: "info" });
   });
 
+  it("types handler, stream and list from the schema", () => {
+    expectTypeOf(feed.handler({ recipient: async () => "u" })).toEqualTypeOf<
+      (request: Request) => Promise<Response>
+    >();
+    expectTypeOf(feed.stream).returns.toEqualTypeOf<Response>();
+    expectTypeOf(feed.list("u")).resolves.toHaveProperty("items").items.toHaveProperty("data").toEqualTypeOf<{
+      title: string;
+      level: "info" | "warn";
+    }>();
+    // @ts-expect-error the recipient comes from a callback, not a string
+    feed.handler({ recipient: "u" });
+  });
+
   it("accepts an @upstash/redis client", () => {
     expectTypeOf<Redis>().toEqualTypeOf<FeedRedisClient>();
     void ((redis: Redis) => redisFeedStore({ redis }));
