@@ -70,4 +70,64 @@ describe("publish API", () => {
     expect(delivery!.method).toBe("PUT");
     expect(delivery!.raw.equals(bytes)).toBe(true);
   });
+
+  it("answers 202 with the first message's id for a duplicate, by id or by content", async () => {
+    const first = await publish(`${t.sink.url}/d`, { "Upstash-Deduplication-Id": "order-7" });
+    const again = await publish(`${t.sink.url}/d`, { "Upstash-Deduplication-Id": "order-7" }, '{"other":1}');
+    expect(again.status).toBe(202);
+    const { messageId } = (await first.json()) as { messageId: string };
+    expect(await again.json()).toEqual({ messageId, url: `${t.sink.url}/d`, deduplicated: true });
+    const headers = { "Upstash-Content-Based-Deduplication": "true", "Upstash-Forward-X-A": "1" };
+    expect((await publish(`${t.sink.url}/c`, headers)).status).toBe(201);
+    expect((await publish(`${t.sink.url}/c`, headers)).status).toBe(202);
+    expect((await publish(`${t.sink.url}/c`, { ...headers, "Upstash-Forward-X-A": "2" })).status).toBe(201);
+    await t.sink.waitFor(3);
+  });
+
+  it("lets Upstash-Not-Before win over Upstash-Delay", async () => {
+    const before = Date.now();
+    await t.client.publishJSON({
+      url: `${t.sink.url}/nb`,
+      body: {},
+      delay: "1d", // 86 s at speed 1000: far beyond this test
+      notBefore: Math.floor(Date.now() / 1000) + 200, // ~200 ms at speed 1000
+    });
+    const [delivery] = await t.sink.waitFor(1, undefined, 5000);
+    expect(delivery!.at - before).toBeLessThan(5000);
+  });
+
+  it("publishes a batch to URLs, a URL group and a queue in one request", async () => {
+    await t.client.urlGroups.addEndpoints({
+      name: "pair",
+      endpoints: [{ url: `${t.sink.url}/g1` }, { url: `${t.sink.url}/g2` }],
+    });
+    const answers = await t.client.batchJSON([
+      { url: `${t.sink.url}/b1`, body: { n: 1 } },
+      { urlGroup: "pair", body: { n: 2 } },
+      { url: `${t.sink.url}/b3`, body: { n: 3 }, queueName: "batched" },
+    ]);
+    expect(answers).toHaveLength(3);
+    expect(answers[1]).toHaveLength(2);
+    const deliveries = await t.sink.waitFor(4);
+    expect(deliveries.map((d) => d.path).sort()).toEqual(["/b1", "/b3", "/g1", "/g2"]);
+    expect(await t.client.queue({ queueName: "batched" }).get()).toMatchObject({
+      name: "batched",
+      parallelism: 1,
+    });
+  });
+
+  it("checks every batch item before accepting any", async () => {
+    const response = await fetch(`${t.dev.url}/v2/batch`, {
+      method: "POST",
+      headers: { Authorization: `Bearer ${t.dev.token}` },
+      body: JSON.stringify([
+        { destination: `${t.sink.url}/ok`, body: "{}" },
+        { destination: `${t.sink.url}/bad`, headers: { "Upstash-Delay": "later" }, body: "{}" },
+      ]),
+    });
+    expect(response.status).toBe(400);
+    expect(((await response.json()) as { error: string }).error).toMatch(/Upstash-Delay: "later"/);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(t.sink.received).toEqual([]);
+  });
 });
