@@ -1,7 +1,13 @@
-export { createFeed, type Feed, type FeedOptions, type PushOptions } from "./create-feed";
+export {
+  createFeed,
+  type Feed,
+  type FeedOptions,
+  type HandlerOptions,
+  type PushOptions,
+} from "./create-feed";
 export { FeedError, type FeedIssue } from "./feed-error";
 export type { FeedItem, FeedPage } from "./feed-item";
-export type { AppendOptions, AppendResult, FeedStore } from "./feed-store";
+export type { AppendOptions, AppendResult, FeedStore, SinceResult, WriteResult } from "./feed-store";
 export type { StreamOptions } from "./feed-stream";
 export { memoryFeedStore } from "./memory-feed-store";
 export { type FeedRedisClient, type RedisFeedStoreOptions, redisFeedStore } from "./redis-feed-store";
