@@ -28,6 +28,36 @@ describe("publish and delivery", () => {
     expect(dev.signingKeys).toEqual(DEFAULT_SIGNING_KEYS);
   });
 
+  it("takes its own token and signing keys, and signs with the current one", async () => {
+    const keys = { current: "sig_test_current_key_123", next: "sig_test_next_key_456" };
+    const custom = await startDevServer({ port: 0, quiet: true, token: "t0ken", signingKeys: keys });
+    const customSink = await startTestSink(keys);
+    try {
+      expect(custom).toMatchObject({ token: "t0ken", signingKeys: keys, durable: false });
+      const own = new Client({ baseUrl: custom.url, token: "t0ken", retry: false });
+      await own.publishJSON({ url: `${customSink.url}/own`, body: {} });
+      const [delivery] = await customSink.waitFor(1);
+      expect(delivery!.verified).toBe(true);
+      await expect(
+        new Client({ baseUrl: custom.url, token: DEFAULT_TOKEN, retry: false }).publishJSON({
+          url: `${customSink.url}/x`,
+          body: {},
+        }),
+      ).rejects.toThrow(/Unauthorized/);
+    } finally {
+      await custom.close();
+      await customSink.close();
+    }
+  });
+
+  it("says so when the port is taken, and refuses a speed that is not above 0", async () => {
+    const port = Number(new URL(dev.url).port);
+    await expect(startDevServer({ port, quiet: true })).rejects.toThrow(
+      `Port ${port} on 127.0.0.1 is already in use: stop the other process or pass --port.`,
+    );
+    await expect(startDevServer({ port: 0, speed: 0 })).rejects.toThrow(/speed must be a number > 0/);
+  });
+
   it("delivers a publishJSON with QStash's headers and a signature the official Receiver accepts", async () => {
     const { messageId } = await client.publishJSON({
       url: `${sink.url}/api/switchboard?job=send-email`,
