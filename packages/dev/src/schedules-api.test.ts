@@ -62,3 +62,52 @@ describe("schedules API", () => {
     });
   });
 });
+
+describe("schedules", () => {
+  it("fires a cron schedule with Upstash-Schedule-Id, and pauses, resumes and deletes it", async () => {
+    // Every minute → every 100 ms at speed 600.
+    const { scheduleId } = await t.client.schedules.create({
+      destination: `${t.sink.url}/cron?job=digest`,
+      cron: "* * * * *",
+      body: JSON.stringify({ team: "eng" }),
+      headers: { "Content-Type": "application/json" },
+      scheduleId: "digest.daily",
+    });
+    expect(scheduleId).toBe("digest.daily");
+    const [first] = await t.sink.waitFor(1, undefined, 5000);
+    expect(first?.headers["upstash-schedule-id"]).toBe("digest.daily");
+    expect(first?.verified).toBe(true);
+    expect(JSON.parse(first!.body)).toEqual({ team: "eng" });
+    expect(await t.client.schedules.get(scheduleId)).toMatchObject({ cron: "* * * * *", isPaused: false });
+
+    await t.client.schedules.pause({ schedule: scheduleId });
+    const count = t.sink.received.length;
+    await new Promise((r) => setTimeout(r, 250));
+    expect(t.sink.received.length).toBeLessThanOrEqual(count + 1); // at most one already in flight
+    const paused = t.sink.received.length;
+    await t.client.schedules.resume({ schedule: scheduleId });
+    await t.sink.waitFor(paused + 1, undefined, 5000);
+
+    await t.client.schedules.delete(scheduleId);
+    expect(await t.client.schedules.list()).toEqual([]);
+  });
+
+  it("accepts CRON_TZ, upserts by id and rejects bad crons", async () => {
+    await t.client.schedules.create({
+      destination: `${t.sink.url}/tz`,
+      cron: "CRON_TZ=Europe/Berlin 0 9 * * *",
+      scheduleId: "s1",
+    });
+    await t.client.schedules.create({
+      destination: `${t.sink.url}/tz`,
+      cron: "0 10 * * *",
+      scheduleId: "s1",
+    });
+    expect(await t.client.schedules.list()).toEqual([
+      expect.objectContaining({ scheduleId: "s1", cron: "0 10 * * *" }),
+    ]);
+    await expect(
+      t.client.schedules.create({ destination: `${t.sink.url}/tz`, cron: "every day" }),
+    ).rejects.toThrow(/5 fields/);
+  });
+});
