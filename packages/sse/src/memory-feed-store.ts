@@ -143,7 +143,7 @@ export function memoryFeedStore(): FeedStore {
       return state(recipient).unread.size;
     },
     async versions(list) {
-      return list.map((recipient) => recipients.get(recipient)?.version ?? 0);
+      return list.map((recipient) => (recipients.has(recipient) ? state(recipient).version : 0));
     },
   };
 }
