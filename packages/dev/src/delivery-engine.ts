@@ -219,6 +219,7 @@ export class DeliveryEngine {
         status,
         attempt,
         ms,
+        callbackOf: message.callbackOf,
       });
       this.finish(
         message.messageId,
@@ -243,6 +244,7 @@ export class DeliveryEngine {
         status,
         attempt,
         ms,
+        callbackOf: message.callbackOf,
         nextInMs,
         error,
       });
@@ -268,6 +270,7 @@ export class DeliveryEngine {
         status,
         attempt,
         ms,
+        callbackOf: message.callbackOf,
         dlqId,
         error,
       });

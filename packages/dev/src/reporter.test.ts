@@ -20,6 +20,18 @@ describe("createReporter", () => {
     expect(lines[2]).toMatch(/489 .*attempt 4 .*✗ DEAD LETTER dlq_9/);
   });
 
+  it("marks callback deliveries with the message they report on", () => {
+    const lines: string[] = [];
+    const reporter = createReporter("pretty", (l) => void lines.push(l));
+    reporter.report({
+      type: "delivered",
+      status: 200,
+      ...base,
+      callbackOf: { sourceMessageId: "msg_0", kind: "failure" },
+    });
+    expect(lines[0]).toMatch(/✓ {2}\(failure callback for msg_0\)\n$/);
+  });
+
   it("prints one JSON object per event, or nothing when quiet", () => {
     const lines: string[] = [];
     createReporter("json", (l) => void lines.push(l)).report({ type: "delivered", status: 200, ...base });

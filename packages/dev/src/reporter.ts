@@ -1,26 +1,19 @@
+/** What every delivery event carries. */
+interface DeliveryReport {
+  messageId: string;
+  url: string;
+  status: number;
+  attempt: number;
+  ms: number;
+  /** Set when this delivery is a callback: whose, and for which outcome. */
+  callbackOf?: { sourceMessageId: string; kind: "success" | "failure" } | undefined;
+}
+
 /** One thing worth telling a developer about. */
 export type ReportEvent =
-  | { type: "delivered"; messageId: string; url: string; status: number; attempt: number; ms: number }
-  | {
-      type: "retry";
-      messageId: string;
-      url: string;
-      status: number;
-      attempt: number;
-      ms: number;
-      nextInMs: number;
-      error?: string;
-    }
-  | {
-      type: "dead-letter";
-      messageId: string;
-      url: string;
-      status: number;
-      attempt: number;
-      ms: number;
-      dlqId: string;
-      error?: string;
-    }
+  | ({ type: "delivered" } & DeliveryReport)
+  | ({ type: "retry"; nextInMs: number; error?: string } & DeliveryReport)
+  | ({ type: "dead-letter"; dlqId: string; error?: string } & DeliveryReport)
   | { type: "scheduled"; scheduleId: string; messageId: string; url: string };
 
 /** Where the server writes its delivery log. */
@@ -54,12 +47,15 @@ export function createReporter(
 function formatLine(event: ReportEvent): string {
   const time = new Date().toISOString().slice(11, 23);
   if (event.type === "scheduled") return `${time}  CRON   ${event.scheduleId} → ${target(event.url)}`;
+  const callback = event.callbackOf
+    ? `  (${event.callbackOf.kind === "failure" ? "failure " : ""}callback for ${event.callbackOf.sourceMessageId})`
+    : "";
   const head = `${time}  ${String(event.status || "---").padEnd(3)}  ${target(event.url)}  attempt ${event.attempt}  ${event.ms}ms`;
-  if (event.type === "delivered") return `${head}  ✓`;
+  if (event.type === "delivered") return `${head}  ✓${callback}`;
   if (event.type === "retry") {
-    return `${head}  ↻ RETRY in ${formatMs(event.nextInMs)}${event.error ? `  (${event.error})` : ""}`;
+    return `${head}  ↻ RETRY in ${formatMs(event.nextInMs)}${event.error ? `  (${event.error})` : ""}${callback}`;
   }
-  return `${head}  ✗ DEAD LETTER ${event.dlqId}${event.error ? `  (${event.error})` : ""}`;
+  return `${head}  ✗ DEAD LETTER ${event.dlqId}${event.error ? `  (${event.error})` : ""}${callback}`;
 }
 
 function target(url: string): string {
