@@ -5,13 +5,17 @@ const t = useDevServer({ speed: 600 });
 
 describe("flow control", () => {
   it("limits parallelism per key", async () => {
-    let inflight = 0;
-    let maxInflight = 0;
+    // Hold every answer until all six are published, so the limit, not timing, decides how many
+    // deliveries are open at once.
+    let release = () => {};
+    const published = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let open = 0;
+    let maxOpen = 0;
     t.sink.answer(() => {
-      inflight++;
-      maxInflight = Math.max(maxInflight, inflight);
-      setTimeout(() => inflight--, 30);
-      return { status: 200, delayMs: 30 };
+      maxOpen = Math.max(maxOpen, ++open);
+      return { status: 200, until: published.then(() => void open--) };
     });
     await Promise.all(
       Array.from({ length: 6 }, (_, i) =>
@@ -22,8 +26,12 @@ describe("flow control", () => {
         }),
       ),
     );
+    await t.sink.waitFor(2);
+    await new Promise((r) => setTimeout(r, 50)); // room for a third, were the limit broken
+    expect(t.sink.received).toHaveLength(2);
+    release();
     await t.sink.waitFor(6);
-    expect(maxInflight).toBe(2);
+    expect(maxOpen).toBe(2);
   });
 
   it("limits the rate per period", async () => {
