@@ -1,15 +1,22 @@
+import { cookies } from "next/headers";
+import { SESSION_COOKIE, userFromCookie } from "@/lib/session";
 import { DeliveriesPanel } from "./_components/deliveries-panel";
 import { EventForm } from "./_components/event-form";
 import { FeedPanel } from "./_components/feed-panel";
 import { ProviderSwitches } from "./_components/provider-switches";
+import { UserSwitch } from "./_components/user-switch";
 
-export default function Home() {
+export default async function Home() {
+  const user = userFromCookie((await cookies()).get(SESSION_COOKIE)?.value);
   return (
     <main>
       <header className="top">
-        <h1>
-          StaffNotify <span className="muted">· Switchboard demo</span>
-        </h1>
+        <div className="title">
+          <h1>
+            StaffNotify <span className="muted">· Switchboard demo</span>
+          </h1>
+          <UserSwitch user={user} />
+        </div>
         <p className="muted">
           One <code>notify</code> channel fans out to email, SMS and in-app. Each subscriber is delivered and
           retried on its own; the in-app feed streams over Server-Sent Events.

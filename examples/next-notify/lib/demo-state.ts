@@ -12,6 +12,16 @@ export interface DeliveryRecord {
   detail: string;
 }
 
+/** Running totals of one subscriber since the app started. */
+export interface DeliveryTotals {
+  attempts: number;
+  delivered: number;
+  failed: number;
+  deadLetters: number;
+}
+
+type Subscriber = DeliveryRecord["subscriber"];
+
 /** Whether each simulated provider is broken, switched from the page. */
 export interface ProviderSwitches {
   email: boolean;
@@ -20,9 +30,14 @@ export interface ProviderSwitches {
 
 interface DemoState {
   deliveries: DeliveryRecord[];
+  totals: Record<Subscriber, DeliveryTotals>;
   nextDeliveryId: number;
   failing: ProviderSwitches;
   feedStore: FeedStore;
+}
+
+function emptyTotals(): DeliveryTotals {
+  return { attempts: 0, delivered: 0, failed: 0, deadLetters: 0 };
 }
 
 const key = Symbol.for("switchboard.next-notify.state");
@@ -35,6 +50,7 @@ const holder = globalThis as typeof globalThis & { [key]?: DemoState };
 if (!holder[key]) {
   holder[key] = {
     deliveries: [],
+    totals: { email: emptyTotals(), sms: emptyTotals(), inApp: emptyTotals() },
     nextDeliveryId: 1,
     failing: { email: false, sms: false },
     feedStore: memoryFeedStore(),
@@ -42,8 +58,13 @@ if (!holder[key]) {
 }
 export const demoState: DemoState = holder[key];
 
-/** Records one delivery attempt (newest first, the last 200 kept). */
+/** Records one delivery attempt (newest first, the last 200 kept) and counts it. */
 export function recordDelivery(record: Omit<DeliveryRecord, "id" | "at">): void {
+  const totals = demoState.totals[record.subscriber];
+  if (record.outcome === "dead-letter") totals.deadLetters++;
+  else totals.attempts++;
+  if (record.outcome === "delivered") totals.delivered++;
+  if (record.outcome === "failed" || record.outcome === "failed-last") totals.failed++;
   demoState.deliveries.unshift({ ...record, id: demoState.nextDeliveryId++, at: Date.now() });
   demoState.deliveries.length = Math.min(demoState.deliveries.length, 200);
 }

@@ -1,10 +1,18 @@
 import type { NextRequest } from "next/server";
 
-/** The demo's fake session: a cookie set by the page, never a query parameter. */
+/** The demo's fake session: a cookie set by `/api/session`, never a query parameter. */
 export const SESSION_COOKIE = "sb-demo-user";
 
-/** The signed-in user's id, from the session cookie (the demo signs everyone in as "ada"). */
-export function currentUser(request: NextRequest): string {
-  const value = request.cookies.get(SESSION_COOKIE)?.value;
-  return value && /^[a-z0-9-]{1,40}$/i.test(value) ? value : "ada";
+/** Who can "sign in" to the demo; everyone is the first one until they switch. */
+export const USERS = ["ada", "grace"] as const;
+export type User = (typeof USERS)[number];
+
+/** The user a session cookie names, or the default user for a missing or unknown cookie. */
+export function userFromCookie(value: string | undefined): User {
+  return USERS.find((user) => user === value) ?? USERS[0];
+}
+
+/** The signed-in user of a request, from its session cookie. */
+export function currentUser(request: NextRequest): User {
+  return userFromCookie(request.cookies.get(SESSION_COOKIE)?.value);
 }

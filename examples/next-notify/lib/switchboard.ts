@@ -1,4 +1,4 @@
-import { createSwitchboard } from "@switchboard/core";
+import { createSwitchboard, type SubscriberContext } from "@switchboard/core";
 import { createFeed } from "@switchboard/sse";
 import { Redis } from "@upstash/redis";
 import { z } from "zod";
@@ -24,63 +24,40 @@ export const feed = createFeed({
   rateLimit: { max: 30, windowMs: 60_000 },
 });
 
-/** A failed attempt is retried unless it was the last one QStash will make. */
-const failure = (ctx: { isLastAttempt: boolean }) => (ctx.isLastAttempt ? "failed-last" : "failed");
+const notifyEvent = z.object({
+  userId: z.string().min(1),
+  title: z.string().min(1).max(120),
+  message: z.string().max(500),
+  groupKey: z.string().max(100).optional(),
+});
+
+/** A subscriber that sends through a simulated provider and logs every attempt for the page. */
+function viaProvider(provider: "email" | "sms") {
+  return async (event: z.infer<typeof notifyEvent>, ctx: SubscriberContext) => {
+    const attempt = { subscriber: provider, title: event.title, attempt: ctx.attempt };
+    try {
+      const to =
+        provider === "email" ? `${event.userId}@example.com` : "+1 555 0100" /* a fictional number */;
+      const sent = await callProvider(provider, { to, text: `${event.title}: ${event.message}` });
+      recordDelivery({ ...attempt, outcome: "delivered", detail: `sent (${sent.id})` });
+    } catch (error) {
+      // Rethrown: QStash retries it, and after the last attempt `onFailure` runs.
+      const outcome = ctx.isLastAttempt ? "failed-last" : "failed";
+      recordDelivery({ ...attempt, outcome, detail: (error as Error).message });
+      throw error;
+    }
+  };
+}
 
 /** The fan-out: one publish, one independently retried delivery per subscriber. */
 export const notify = sb.createChannel({
   name: "notify",
-  schema: z.object({
-    userId: z.string().min(1),
-    title: z.string().min(1).max(120),
-    message: z.string().max(500),
-    groupKey: z.string().max(100).optional(),
-  }),
+  schema: notifyEvent,
   retries: 2,
   retryDelay: "1500", // 1.5 s between attempts, so retries are visible in the demo
   subscribers: {
-    email: async (event, ctx) => {
-      try {
-        await callProvider("email", event.userId, event.title);
-        recordDelivery({
-          subscriber: "email",
-          title: event.title,
-          attempt: ctx.attempt,
-          outcome: "delivered",
-          detail: "sent",
-        });
-      } catch (error) {
-        recordDelivery({
-          subscriber: "email",
-          title: event.title,
-          attempt: ctx.attempt,
-          outcome: failure(ctx),
-          detail: String((error as Error).message),
-        });
-        throw error;
-      }
-    },
-    sms: async (event, ctx) => {
-      try {
-        await callProvider("sms", event.userId, event.title);
-        recordDelivery({
-          subscriber: "sms",
-          title: event.title,
-          attempt: ctx.attempt,
-          outcome: "delivered",
-          detail: "sent",
-        });
-      } catch (error) {
-        recordDelivery({
-          subscriber: "sms",
-          title: event.title,
-          attempt: ctx.attempt,
-          outcome: failure(ctx),
-          detail: String((error as Error).message),
-        });
-        throw error;
-      }
-    },
+    email: viaProvider("email"),
+    sms: viaProvider("sms"),
     inApp: async (event, ctx) => {
       const item = await feed.push(
         event.userId,

@@ -12,6 +12,9 @@ type Delivery = {
   detail: string;
 };
 
+type Totals = { attempts: number; delivered: number; failed: number; deadLetters: number };
+const SUBSCRIBERS = ["email", "sms", "inApp"] as const;
+
 const LABEL = {
   delivered: "✓ delivered",
   failed: "↻ failed, will retry",
@@ -22,13 +25,19 @@ const LABEL = {
 /** Every subscriber's delivery attempts as they happen (polled once a second). */
 export function DeliveriesPanel() {
   const [deliveries, setDeliveries] = useState<Delivery[]>([]);
+  const [totals, setTotals] = useState<Record<string, Totals>>({});
 
   useEffect(() => {
     let stopped = false;
     const tick = async () => {
       try {
-        const body = (await (await fetch("/api/deliveries")).json()) as { deliveries: Delivery[] };
-        if (!stopped) setDeliveries(body.deliveries);
+        const body = (await (await fetch("/api/deliveries")).json()) as {
+          totals: Record<string, Totals>;
+          deliveries: Delivery[];
+        };
+        if (stopped) return;
+        setTotals(body.totals);
+        setDeliveries(body.deliveries);
       } catch {
         // the server restarted; try again on the next tick
       }
@@ -44,37 +53,53 @@ export function DeliveriesPanel() {
   return (
     <section className="card wide">
       <h2>Deliveries</h2>
-      <table data-testid="deliveries">
-        <thead>
-          <tr>
-            <th>Time</th>
-            <th>Subscriber</th>
-            <th>Event</th>
-            <th>Attempt</th>
-            <th>Outcome</th>
-          </tr>
-        </thead>
-        <tbody>
-          {deliveries.length === 0 && (
+      <div className="stats">
+        {SUBSCRIBERS.map((subscriber) => {
+          const t = totals[subscriber] ?? { attempts: 0, delivered: 0, failed: 0, deadLetters: 0 };
+          return (
+            <div key={subscriber} className="stat" data-testid={`totals-${subscriber}`}>
+              <strong>{subscriber}</strong>
+              <span>{t.delivered} delivered</span>
+              <span>{t.attempts} attempts</span>
+              <span className={t.failed ? "bad" : ""}>{t.failed} failed</span>
+              <span className={t.deadLetters ? "bad" : ""}>{t.deadLetters} dead</span>
+            </div>
+          );
+        })}
+      </div>
+      <div className="scroll">
+        <table data-testid="deliveries">
+          <thead>
             <tr>
-              <td colSpan={5} className="muted">
-                Nothing delivered yet.
-              </td>
+              <th>Time</th>
+              <th>Subscriber</th>
+              <th>Event</th>
+              <th>Attempt</th>
+              <th>Outcome</th>
             </tr>
-          )}
-          {deliveries.map((d) => (
-            <tr key={d.id} className={d.outcome} data-testid="delivery">
-              <td>{new Date(d.at).toLocaleTimeString()}</td>
-              <td>{d.subscriber}</td>
-              <td>{d.title}</td>
-              <td>{d.attempt}</td>
-              <td title={d.detail}>
-                {LABEL[d.outcome]} <span className="muted">{d.detail}</span>
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+          </thead>
+          <tbody>
+            {deliveries.length === 0 && (
+              <tr>
+                <td colSpan={5} className="muted">
+                  Nothing delivered yet.
+                </td>
+              </tr>
+            )}
+            {deliveries.map((d) => (
+              <tr key={d.id} className={d.outcome} data-testid="delivery">
+                <td>{new Date(d.at).toLocaleTimeString()}</td>
+                <td>{d.subscriber}</td>
+                <td>{d.title}</td>
+                <td>{d.attempt}</td>
+                <td title={d.detail}>
+                  {LABEL[d.outcome]} <span className="muted">{d.detail}</span>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
     </section>
   );
 }

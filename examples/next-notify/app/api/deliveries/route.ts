@@ -3,7 +3,7 @@ import { demoState } from "@/lib/demo-state";
 
 export const dynamic = "force-dynamic";
 
-/** The latest delivery attempts of every subscriber, newest first. */
+/** Each subscriber's totals, and the latest delivery attempts, newest first. */
 export function GET() {
-  return NextResponse.json({ deliveries: demoState.deliveries.slice(0, 50) });
+  return NextResponse.json({ totals: demoState.totals, deliveries: demoState.deliveries.slice(0, 50) });
 }
