@@ -4,8 +4,7 @@ export default defineProject({
   resolve: { conditions: ["@switchboard/source"] },
   ssr: { resolve: { conditions: ["@switchboard/source"], externalConditions: ["@switchboard/source"] } },
   test: {
-    name: "hono-example",
+    name: "hono",
     include: ["src/**/*.test.ts"],
-    typecheck: { enabled: true, include: ["src/**/*.test-d.ts"] },
   },
 });
