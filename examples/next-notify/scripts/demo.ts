@@ -3,7 +3,10 @@ import { startDemo } from "./start-demo";
 const port = Number(process.env.PORT ?? 3000);
 const qstashPort = Number(process.env.QSTASH_PORT ?? 8080);
 
-const demo = await startDemo({ port, qstashPort }).catch((error: unknown) => {
+// `--dev`: `next dev` with hot reload instead of a production build.
+const hotReload = process.argv.includes("--dev");
+
+const demo = await startDemo({ port, qstashPort, hotReload }).catch((error: unknown) => {
   console.error(`\nThe demo could not start: ${(error as Error).message}`);
   process.exit(1);
 });

@@ -14,6 +14,8 @@ export interface DemoOptions {
   qstashPort?: number;
   /** Forward Next's and the dev server's output to this process. @default true */
   verbose?: boolean;
+  /** Run `next dev` (hot reload) instead of a production build with `next start`. @default false */
+  hotReload?: boolean;
 }
 
 /** A running demo. */
@@ -25,8 +27,8 @@ export interface Demo {
 
 /**
  * Starts the whole demo on this machine: `switchboard dev` in-process (a local QStash) and the
- * Next.js app (`next build` when its sources changed, then `next start`) with the env that points
- * one at the other. No account, no tunnel.
+ * Next.js app (`next build` when its sources changed, then `next start`; or `next dev`) with the
+ * env that points one at the other. No account, no tunnel.
  */
 export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
   const port = options.port ?? 3000;
@@ -41,7 +43,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
   const dev = await startDevServer({ port: options.qstashPort ?? 8080, quiet: !verbose });
   const env: NodeJS.ProcessEnv = {
     ...process.env,
-    NODE_ENV: "production",
+    NODE_ENV: options.hotReload ? "development" : "production",
     NEXT_TELEMETRY_DISABLED: "1",
     SWITCHBOARD_URL: `http://127.0.0.1:${port}/api/switchboard`,
     QSTASH_URL: dev.url,
@@ -60,7 +62,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
     await dev.close();
   };
   try {
-    if (needsBuild()) {
+    if (!options.hotReload && needsBuild()) {
       if (verbose) console.log("Building the Next.js app (first run only)…");
       await run(
         spawn(process.execPath, [nextBin, "build"], {
@@ -71,7 +73,8 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
         "next build",
       );
     }
-    const server = spawn(process.execPath, [nextBin, "start", "-p", String(port), "-H", "127.0.0.1"], {
+    const command = options.hotReload ? "dev" : "start";
+    const server = spawn(process.execPath, [nextBin, command, "-p", String(port), "-H", "127.0.0.1"], {
       cwd: appDir,
       env,
       stdio: verbose ? "inherit" : "pipe",
@@ -116,7 +119,7 @@ function run(child: ChildProcess, what: string): Promise<void> {
 async function waitForHttp(url: string, child: ChildProcess, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`next start exited with ${child.exitCode}`);
+    if (child.exitCode !== null) throw new Error(`next exited with ${child.exitCode}`);
     try {
       const response = await fetch(`${url}/api/providers`);
       if (response.ok) return;
