@@ -14,6 +14,14 @@ export interface DemoOptions {
   qstashPort?: number;
   /** Forward Next's and the dev server's output to this process. @default true */
   verbose?: boolean;
+  /**
+   * A Redis server (`redis://…`) for the feed: the dev server serves the Upstash Redis REST API in
+   * front of it and the app gets `UPSTASH_REDIS_REST_URL`/`_TOKEN`, as on Upstash.
+   * @default undefined (the in-memory feed)
+   */
+  redisUrl?: string;
+  /** Port of that Redis REST endpoint. @default 8079 */
+  redisPort?: number;
   /** Run `next dev` (hot reload) instead of a production build with `next start`. @default false */
   hotReload?: boolean;
 }
@@ -40,7 +48,11 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
       );
     }
   }
-  const dev = await startDevServer({ port: options.qstashPort ?? 8080, quiet: !verbose });
+  const dev = await startDevServer({
+    port: options.qstashPort ?? 8080,
+    quiet: !verbose,
+    ...(options.redisUrl ? { redisUrl: options.redisUrl, redisPort: options.redisPort ?? 8079 } : {}),
+  });
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     NODE_ENV: options.hotReload ? "development" : "production",
@@ -50,6 +62,9 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
     QSTASH_TOKEN: dev.token,
     QSTASH_CURRENT_SIGNING_KEY: dev.signingKeys.current,
     QSTASH_NEXT_SIGNING_KEY: dev.signingKeys.next,
+    ...(dev.redisRestUrl
+      ? { UPSTASH_REDIS_REST_URL: dev.redisRestUrl, UPSTASH_REDIS_REST_TOKEN: dev.token }
+      : {}),
   };
   const children: ChildProcess[] = [];
   const close = async () => {
