@@ -30,18 +30,23 @@ export function FeedPanel() {
     let cancelled = false;
     void loadFirstPage().then((newest) => {
       if (cancelled) return;
-      // Resume the stream right after the newest item the page already shows.
-      stop = subscribeToFeed<Notification>(`/api/notifications/stream?lastEventId=${newest}`, {
-        onOpen: () => setLive(true),
-        onError: () => setLive(false),
-        onItem: (item) =>
-          setItems((current) => [
-            item,
-            ...current.filter((i) => i.id !== item.id && (!item.groupKey || i.groupKey !== item.groupKey)),
-          ]),
-        onUnread: setUnread,
-        onReset: () => void loadFirstPage(),
-      });
+      // The stream resumes right after the newest item the page already shows, so nothing
+      // pushed between the fetch and the connection is lost.
+      stop = subscribeToFeed<Notification>(
+        "/api/notifications/stream",
+        {
+          onOpen: () => setLive(true),
+          onError: () => setLive(false),
+          onItem: (item) =>
+            setItems((current) => [
+              item,
+              ...current.filter((i) => i.id !== item.id && (!item.groupKey || i.groupKey !== item.groupKey)),
+            ]),
+          onUnread: setUnread,
+          onReset: () => void loadFirstPage(),
+        },
+        { lastEventId: newest },
+      );
     });
     return () => {
       cancelled = true;
