@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, readdirSync, statSync } from "node:fs";
+import { createServer } from "node:net";
 import { join, resolve } from "node:path";
 import { type DevServer, startDevServer } from "@switchboard/dev";
 
@@ -48,8 +49,12 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
       );
     }
   }
+  const qstashPort = options.qstashPort ?? 8080;
+  // Say which variable moves a taken port before anything starts (Next only prints a stack).
+  await assertPortFree(port, "PORT");
+  if (qstashPort !== 0) await assertPortFree(qstashPort, "QSTASH_PORT");
   const dev = await startDevServer({
-    port: options.qstashPort ?? 8080,
+    port: qstashPort,
     quiet: !verbose,
     ...(options.redisUrl ? { redisUrl: options.redisUrl, redisPort: options.redisPort ?? 8079 } : {}),
   });
@@ -118,6 +123,20 @@ function needsBuild(): boolean {
     resolve(appDir, d),
   );
   return sources.some((dir) => existsSync(dir) && newest(dir) > built);
+}
+
+function assertPortFree(port: number, variable: string): Promise<void> {
+  return new Promise((resolveFree, reject) => {
+    const probe = createServer();
+    probe.once("error", () =>
+      reject(
+        new Error(
+          `port ${port} on 127.0.0.1 is taken: stop what uses it, or set ${variable} to another port.`,
+        ),
+      ),
+    );
+    probe.listen(port, "127.0.0.1", () => probe.close(() => resolveFree()));
+  });
 }
 
 function run(child: ChildProcess, what: string): Promise<void> {
