@@ -84,6 +84,17 @@ describe("documentation samples", () => {
     expect(errors).toEqual([]);
   }, 120_000);
 
+  it("names the file of every relative import, as Node's ESM resolution (NodeNext) requires", () => {
+    // Bundler resolution (Next.js) forgives `../lib/switchboard`; Node, tsx and tsc with
+    // NodeNext do not (TS2835), and Hono, Express and test samples run there.
+    const bare = samples.flatMap((sample) =>
+      [...sample.code.matchAll(/from\s+"(\.{1,2}\/[^"]+)"/g)]
+        .filter((match) => !/\.(js|mjs|cjs|json)$/.test(match[1]!))
+        .map((match) => `${sample.file}:${sample.line}: ${match[1]} (write ${match[1]}.js)`),
+    );
+    expect(bare).toEqual([]);
+  });
+
   it("would catch a broken sample", () => {
     const broken: Sample = {
       file: "docs/broken.md",
