@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
+import { createServer, type Server } from "node:net";
 import { resolve } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { DEFAULT_SIGNING_KEYS, DEFAULT_TOKEN } from "./defaults";
@@ -44,8 +45,19 @@ function run(
   });
 }
 
-afterEach(() => {
+const blockers: Server[] = [];
+
+/** Holds a loopback port, as another `switchboard dev` would. */
+async function takePort(): Promise<number> {
+  const server = createServer();
+  blockers.push(server);
+  await new Promise<void>((done) => server.listen(0, "127.0.0.1", () => done()));
+  return (server.address() as { port: number }).port;
+}
+
+afterEach(async () => {
   for (const child of children.splice(0)) if (child.exitCode === null) child.kill("SIGKILL");
+  await Promise.all(blockers.splice(0).map((s) => new Promise((done) => s.close(done))));
 });
 
 describe("switchboard CLI", () => {
@@ -91,13 +103,60 @@ describe("switchboard CLI", () => {
     expect(stdout).toContain(`QSTASH_CURRENT_SIGNING_KEY=${DEFAULT_SIGNING_KEYS.current}\n`);
     expect(stdout).toContain(`QSTASH_NEXT_SIGNING_KEY=${DEFAULT_SIGNING_KEYS.next}\n`);
     expect(stdout).toMatch(/UPSTASH_REDIS_REST_URL=http:\/\/127\.0\.0\.1:\d+\n/);
+    expect(stdout).toContain(`UPSTASH_REDIS_REST_TOKEN=${DEFAULT_TOKEN}\n`);
     expect(stdout).toMatch(/memory only/);
+    // A port other than 8080: the one-line switch would point at the wrong server.
+    expect(stdout).toMatch(/SWITCHBOARD_DEV=1 alone is not enough/);
+    expect(stdout).not.toMatch(/^SWITCHBOARD_DEV=1$/m);
+    expect(stdout).toContain(
+      "# SWITCHBOARD_URL=http://localhost:3000/api/switchboard  # ← your route's URL\n",
+    );
     const url = /QSTASH_URL=(\S+)/.exec(stdout)![1]!;
     const keys = await fetch(`${url}/v2/keys`, { headers: { Authorization: `Bearer ${DEFAULT_TOKEN}` } });
     expect(await keys.json()).toEqual(DEFAULT_SIGNING_KEYS);
     const exited = new Promise<number | null>((done) => child.once("exit", (code) => done(code)));
     child.kill("SIGTERM");
     expect(await exited).toBe(0);
+  });
+
+  it("prints a ready object with the env lines under --json, and no banner", async () => {
+    const { stdout } = await run(["dev", "--port", "0", "--json"], (out) => out.includes("\n"));
+    const ready = JSON.parse(stdout.split("\n")[0]!);
+    expect(ready).toMatchObject({
+      type: "ready",
+      durable: false,
+      switchboardDev: false,
+      routeUrlExample: "http://localhost:3000/api/switchboard",
+      env: { QSTASH_TOKEN: DEFAULT_TOKEN, QSTASH_CURRENT_SIGNING_KEY: DEFAULT_SIGNING_KEYS.current },
+    });
+    expect(ready.env.QSTASH_URL).toBe(ready.url);
+    expect(stdout).not.toMatch(/Paste/);
+  });
+
+  it("names a taken QStash port and the flag that moves it", async () => {
+    const port = await takePort();
+    const { code, stderr } = await run(["dev", "--port", String(port)]);
+    expect(code).toBe(1);
+    expect(stderr).toBe(
+      `switchboard: port ${port} on 127.0.0.1 is taken (another switchboard dev?): stop it, or pass --port <n>\n`,
+    );
+  });
+
+  it("names a taken Redis REST port and the flag that moves it", async () => {
+    const port = await takePort();
+    const { code, stderr } = await run([
+      "dev",
+      "--port",
+      "0",
+      "--redis-url",
+      "redis://127.0.0.1:6379",
+      "--redis-port",
+      String(port),
+    ]);
+    expect(code).toBe(1);
+    expect(stderr).toBe(
+      `switchboard: port ${port} on 127.0.0.1 is taken (another switchboard dev?): stop it, or pass --redis-port <n>\n`,
+    );
   });
 
   it("fails with a clear message when Redis is unreachable", async () => {

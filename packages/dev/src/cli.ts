@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { parseArgs } from "node:util";
+import { devEnv, envBanner, ROUTE_URL_EXAMPLE, switchboardDevCovers } from "./env-banner";
 import { startDevServer } from "./start-dev-server";
 
 const HELP = `switchboard dev — a local QStash (and Upstash Redis REST endpoint) for development and tests
@@ -13,7 +14,7 @@ Options:
   --speed <n>        divide every wait (delays, retry backoff, cron) by n (default 1)
   --redis-url <url>  also serve Upstash Redis REST in front of this Redis (e.g. redis://127.0.0.1:6379)
   --redis-port <n>   Redis REST port (default 8079)
-  --quiet            print nothing but the banner
+  --quiet            print nothing but the banner (no line per message or delivery)
   --json             print one JSON object per event
   -h, --help         show this help
 `;
@@ -51,27 +52,28 @@ async function main(argv: string[]): Promise<void> {
     json: values.json ?? false,
   }).catch((error: unknown) => fail((error as Error).message));
 
-  const env: Record<string, string> = {
-    QSTASH_URL: dev.url,
-    QSTASH_TOKEN: dev.token,
-    QSTASH_CURRENT_SIGNING_KEY: dev.signingKeys.current,
-    QSTASH_NEXT_SIGNING_KEY: dev.signingKeys.next,
-    ...(dev.redisRestUrl
-      ? { UPSTASH_REDIS_REST_URL: dev.redisRestUrl, UPSTASH_REDIS_REST_TOKEN: dev.token }
-      : {}),
-  };
   if (values.json) {
-    const ready = { type: "ready", url: dev.url, redisRestUrl: dev.redisRestUrl, durable: dev.durable, env };
+    const ready = {
+      type: "ready",
+      url: dev.url,
+      redisRestUrl: dev.redisRestUrl,
+      durable: dev.durable,
+      env: devEnv(dev),
+      // Whether SWITCHBOARD_DEV=1 stands in for the QSTASH_* lines (never for the Redis ones).
+      switchboardDev: switchboardDevCovers(dev),
+      routeUrlExample: ROUTE_URL_EXAMPLE,
+    };
     process.stdout.write(`${JSON.stringify(ready)}\n`);
   } else {
     const banner = [
-      `switchboard dev: QStash API on ${dev.url}${speed !== 1 ? ` (speed ×${speed})` : ""}`,
+      `switchboard dev: QStash API on ${dev.url}${speed !== 1 ? ` (speed ×${speed})` : ""}${
+        dev.redisRestUrl ? `, Redis REST on ${dev.redisRestUrl}` : ""
+      }`,
       dev.durable
         ? `state is kept in ${values["data-dir"]}`
         : "state is in memory only: pass --data-dir to keep it across restarts",
       "",
-      "Paste into your .env:",
-      ...Object.entries(env).map(([name, value]) => `${name}=${value}`),
+      ...envBanner(dev),
       "",
     ];
     process.stdout.write(`${banner.join("\n")}\n`);

@@ -1,3 +1,5 @@
+import type { AddressInfo } from "node:net";
+import { createServer } from "node:net";
 import { describe, expect, it } from "vitest";
 import { useDevServer } from "./use-dev-server";
 
@@ -47,6 +49,58 @@ describe("delivery engine", () => {
       .poll(async () => (await t.client.dlq.listMessages()).messages)
       .toEqual([expect.objectContaining({ url: "http://127.0.0.1:1/nobody-home", responseStatus: 0 })]);
     await expect.poll(() => t.lines.join("")).toMatch(/---\s+\/nobody-home\s+attempt 2 .*DEAD LETTER/);
+  });
+
+  it("prints a route error's code and whole message, without its stack, however long the body", async () => {
+    const message = `Signature was issued for "http://localhost:3000/api/switchboard?job=send-email", but this route expects "http://127.0.0.1:3000/api/switchboard?job=send-email". Check that SWITCHBOARD_URL (or the \`url\` option) is the public URL QStash calls.`;
+    t.sink.answer(() => ({
+      status: 401,
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({
+        error: {
+          code: "UNAUTHORIZED",
+          message,
+          stack: `SwitchboardError: ${message}\n    at verifySignature (signature.ts:88:11)`,
+        },
+      }),
+    }));
+    await t.client.publishJSON({ url: `${t.sink.url}/api/switchboard?job=send-email`, body: {}, retries: 0 });
+    await expect.poll(() => t.lines.join("")).toMatch(/DEAD LETTER/);
+    const line = t.lines.find((l) => l.includes("DEAD LETTER"))!;
+    expect(line).toContain(`(UNAUTHORIZED: ${message})`);
+    expect(line).not.toMatch(/verifySignature|signature\.ts/);
+  });
+
+  it("asks whether SWITCHBOARD_URL matches the route file when the app answers an HTML 404", async () => {
+    t.sink.answer(() => ({
+      status: 404,
+      headers: { "Content-Type": "text/html" },
+      body: "<!DOCTYPE html><html><body><h1>404</h1><h2>This page could not be found.</h2></body></html>",
+    }));
+    await t.client.publishJSON({ url: `${t.sink.url}/api/jobs?job=send-email`, body: {}, retries: 1 });
+    await expect.poll(() => t.lines.join("")).toMatch(/DEAD LETTER/);
+    const host = new URL(t.sink.url).host;
+    const hint = `nothing serves /api/jobs on ${host} (404): does SWITCHBOARD_URL match the path of your route file?`;
+    const failures = t.lines.filter((l) => /RETRY|DEAD LETTER/.test(l));
+    expect(failures).toHaveLength(2);
+    for (const line of failures) {
+      expect(line).toContain(hint);
+      expect(line).not.toMatch(/DOCTYPE|<h1>/);
+    }
+  });
+
+  it("says the app is not running on that host and port when the connection is refused", async () => {
+    // A port that was just free (fetch refuses port 1 itself, as a "bad port", before connecting).
+    const closed = createServer();
+    await new Promise<void>((done) => closed.listen(0, "127.0.0.1", () => done()));
+    const { port } = closed.address() as AddressInfo;
+    await new Promise((done) => closed.close(done));
+    await t.client.publishJSON({ url: `http://127.0.0.1:${port}/api/switchboard`, body: {}, retries: 0 });
+    await expect
+      .poll(() => t.lines.join(""))
+      .toContain(
+        `(connection refused: your app is not running on 127.0.0.1:${port} (start it, or fix the host and port in SWITCHBOARD_URL))`,
+      );
   });
 
   it("marks deliveries of a scheduled message and of a URL group with their ids", async () => {

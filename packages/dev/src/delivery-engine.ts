@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { callbackBody } from "./callback-body";
 import { DEFAULT_RETRIES, MAX_WAIT_SECONDS } from "./defaults";
+import { describeFailure, describeUnreachable } from "./describe-failure";
 import { parseRetryAfter } from "./duration";
 import { FlowControl } from "./flow-control";
 import { Gate } from "./gate";
@@ -195,11 +196,12 @@ export class DeliveryEngine {
         parseRetryAfter(response.headers.get("x-ratelimit-reset")) ??
         parseRetryAfter(response.headers.get("x-ratelimit-reset-requests")) ??
         parseRetryAfter(response.headers.get("x-ratelimit-reset-tokens"));
-      if (status < 200 || status >= 300) error = describeFailure(status, responseBody);
+      if (status < 200 || status >= 300)
+        error = describeFailure({ status, body: responseBody, url: message.url, method: message.method });
     } catch (cause) {
       error = controller.signal.aborted
         ? `timed out after ${message.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS}s`
-        : String((cause as Error).cause ?? cause);
+        : describeUnreachable(cause, message.url);
     } finally {
       clearTimeout(timeout);
       this.inflight.delete(message.messageId);
@@ -359,16 +361,4 @@ function toMultiHeader(headers: Headers): Record<string, string[]> {
 async function readLimited(response: Response): Promise<Buffer> {
   const bytes = Buffer.from(await response.arrayBuffer());
   return bytes.length > RESPONSE_LIMIT ? bytes.subarray(0, RESPONSE_LIMIT) : bytes;
-}
-
-function describeFailure(status: number, body: Buffer): string {
-  const text = body.toString("utf8").slice(0, 200);
-  try {
-    const parsed = JSON.parse(text) as { error?: { message?: string } | string };
-    const message = typeof parsed.error === "string" ? parsed.error : parsed.error?.message;
-    if (message) return message;
-  } catch {
-    // not JSON: fall through to the raw text
-  }
-  return text || `HTTP ${status}`;
 }

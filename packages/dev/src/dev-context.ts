@@ -1,5 +1,6 @@
 import type { CronRunner } from "./cron-runner";
 import type { DeliveryEngine } from "./delivery-engine";
+import type { Reporter } from "./reporter";
 import type { StateStore } from "./state-store";
 
 /** What the API handlers share. */
@@ -10,4 +11,6 @@ export interface DevContext {
   speed: number;
   token: string;
   signingKeys: { current: string; next: string };
+  /** The terminal log: one line per accepted message and created schedule. */
+  reporter: Reporter;
 }

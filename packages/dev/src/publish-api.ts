@@ -80,6 +80,14 @@ export function publish(
       callerIp,
     };
     ctx.engine.accept(message);
+    ctx.reporter.report({
+      type: "queued",
+      messageId: message.messageId,
+      url: message.url,
+      inMs: dueIn / ctx.speed,
+      queueName: queue,
+      urlGroup: message.topicName,
+    });
     if (dedupKey)
       ctx.store.put("dedup", dedupKey, { messageId: message.messageId, expires: now + DEDUP_WINDOW_MS });
     return { messageId: message.messageId, url: target.url };

@@ -32,6 +32,52 @@ describe("createReporter", () => {
     expect(lines[0]).toMatch(/✓ {2}\(failure callback for msg_0\)\n$/);
   });
 
+  it("prints one line per accepted message: path and query, the wait, the queue and the id", () => {
+    const lines: string[] = [];
+    const reporter = createReporter("pretty", (l) => void lines.push(l));
+    reporter.report({ type: "queued", messageId: "msg_1", url: base.url, inMs: 30_000 });
+    reporter.report({ type: "queued", messageId: "msg_2", url: base.url, inMs: 0, queueName: "emails" });
+    reporter.report({ type: "queued", messageId: "msg_3", url: base.url, inMs: 0, urlGroup: "ops" });
+    expect(lines[0]).toMatch(/ {2}queued → \/api\/switchboard\?job=send-email {2}in 30s {2}msg_1\n$/);
+    expect(lines[1]).toMatch(/ {2}queued → \/api\/switchboard\?job=send-email {2}queue emails {2}msg_2\n$/);
+    expect(lines[2]).toMatch(/ {2}queued → \/api\/switchboard\?job=send-email {2}url group ops {2}msg_3\n$/);
+  });
+
+  it("prints a created or updated schedule with its cron and next run", () => {
+    const lines: string[] = [];
+    const reporter = createReporter("pretty", (l) => void lines.push(l));
+    const schedule = { scheduleId: "scd_1", url: base.url, cron: "0 9 * * *" };
+    reporter.report({
+      type: "schedule-created",
+      ...schedule,
+      updated: false,
+      nextInMs: 3_600_000 + 5 * 60_000,
+    });
+    reporter.report({ type: "schedule-created", ...schedule, updated: true, queueName: "digests" });
+    expect(lines[0]).toMatch(
+      / {2}schedule scd_1 → \/api\/switchboard\?job=send-email {2}cron "0 9 \* \* \*" {2}next in 1h 5m\n$/,
+    );
+    expect(lines[1]).toMatch(
+      / {2}schedule scd_1 updated → \/api\/switchboard\?job=send-email {2}cron "0 9 \* \* \*" {2}queue digests\n$/,
+    );
+  });
+
+  it("writes waits the way people say them", () => {
+    const lines: string[] = [];
+    const reporter = createReporter("pretty", (l) => void lines.push(l));
+    for (const inMs of [250, 1_000, 12_182, 119_900, 148_000, 7_260_000, 2 * 86_400_000 + 3 * 3_600_000])
+      reporter.report({ type: "queued", messageId: "m", url: base.url, inMs });
+    expect(lines.map((l) => / in (.+?) {2}/.exec(l)?.[1])).toEqual([
+      "250ms",
+      "1s",
+      "12.2s",
+      "2m",
+      "2m 28s",
+      "2h 1m",
+      "2d 3h",
+    ]);
+  });
+
   it("prints one JSON object per event, or nothing when quiet", () => {
     const lines: string[] = [];
     createReporter("json", (l) => void lines.push(l)).report({ type: "delivered", status: 200, ...base });
@@ -41,7 +87,17 @@ describe("createReporter", () => {
       attempt: 1,
       time: expect.any(String),
     });
-    createReporter("quiet", (l) => void lines.push(l)).report({ type: "delivered", status: 200, ...base });
-    expect(lines).toHaveLength(1);
+    createReporter("json", (l) => void lines.push(l)).report({
+      type: "queued",
+      messageId: "msg_2",
+      url: base.url,
+      inMs: 30_000,
+      queueName: "emails",
+    });
+    expect(JSON.parse(lines[1]!)).toMatchObject({ type: "queued", inMs: 30_000, queueName: "emails" });
+    const quiet = createReporter("quiet", (l) => void lines.push(l));
+    quiet.report({ type: "delivered", status: 200, ...base });
+    quiet.report({ type: "queued", messageId: "msg_3", url: base.url, inMs: 0 });
+    expect(lines).toHaveLength(2);
   });
 });

@@ -87,6 +87,16 @@ function createSchedule(ctx: DevContext, { rawRest, headers, body, callerIp }: A
   ctx.store.put("schedules", scheduleId, schedule);
   ctx.store.flush();
   ctx.cron.start(schedule);
+  const next = ctx.cron.nextRun(schedule);
+  ctx.reporter.report({
+    type: "schedule-created",
+    scheduleId,
+    url: destination,
+    cron: schedule.cron,
+    updated: existing !== undefined,
+    nextInMs: next === undefined ? undefined : Math.max(0, next - Date.now()) / ctx.speed,
+    queueName: schedule.queueName,
+  });
   return { status: 201, body: { scheduleId } };
 }
 

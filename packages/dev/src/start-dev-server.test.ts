@@ -53,9 +53,76 @@ describe("publish and delivery", () => {
   it("says so when the port is taken, and refuses a speed that is not above 0", async () => {
     const port = Number(new URL(dev.url).port);
     await expect(startDevServer({ port, quiet: true })).rejects.toThrow(
-      `Port ${port} on 127.0.0.1 is already in use: stop the other process or pass --port.`,
+      `port ${port} on 127.0.0.1 is taken (another switchboard dev?): stop it, or pass --port <n>`,
     );
     await expect(startDevServer({ port: 0, speed: 0 })).rejects.toThrow(/speed must be a number > 0/);
+  });
+
+  it("says so when the Redis REST port is taken, and frees the QStash port it had opened", async () => {
+    const first = await startDevServer({
+      port: 0,
+      quiet: true,
+      redisUrl: "redis://127.0.0.1:6379",
+      redisPort: 0,
+    });
+    try {
+      const redisPort = Number(new URL(first.redisRestUrl!).port);
+      const error = await startDevServer({
+        port: 0,
+        quiet: true,
+        redisUrl: "redis://127.0.0.1:6379",
+        redisPort,
+      }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(Error);
+      expect((error as Error).message).toBe(
+        `port ${redisPort} on 127.0.0.1 is taken (another switchboard dev?): stop it, or pass --redis-port <n>`,
+      );
+    } finally {
+      await first.close();
+    }
+  });
+
+  it("prints one line per accepted publish, enqueue, batch item and schedule", async () => {
+    const { messageId } = await client.publishJSON({
+      url: `${sink.url}/api/switchboard?job=send-email`,
+      body: {},
+      delay: "30s", // 30 ms at speed 1000
+    });
+    await client
+      .queue({ queueName: "emails" })
+      .enqueueJSON({ url: `${sink.url}/api/switchboard?job=q`, body: {} });
+    await client.batchJSON([
+      { url: `${sink.url}/api/switchboard?job=a`, body: {} },
+      { url: `${sink.url}/api/switchboard?job=b`, body: {} },
+    ]);
+    const { scheduleId } = await client.schedules.create({
+      destination: `${sink.url}/api/switchboard?job=digest`,
+      cron: "0 9 * * *",
+    });
+    const queued = lines.filter((l) => l.includes("queued →"));
+    expect(queued).toHaveLength(4);
+    expect(queued[0]).toMatch(
+      new RegExp(`queued → /api/switchboard\\?job=send-email {2}in 30ms {2}${messageId}\\n$`),
+    );
+    expect(queued[1]).toMatch(/queued → \/api\/switchboard\?job=q {2}queue emails {2}msg_\w+\n$/);
+    expect(queued.slice(2).map((l) => /\?job=(\w)/.exec(l)?.[1])).toEqual(["a", "b"]);
+    expect(lines.find((l) => l.includes("schedule "))).toMatch(
+      new RegExp(
+        `schedule ${scheduleId} → /api/switchboard\\?job=digest {2}cron "0 9 \\* \\* \\*" {2}next in `,
+      ),
+    );
+  });
+
+  it("prints nothing about accepted messages when quiet", async () => {
+    const quietLines: string[] = [];
+    const quiet = await startDevServer({ port: 0, quiet: true, logger: (l) => void quietLines.push(l) });
+    try {
+      const own = new Client({ baseUrl: quiet.url, token: quiet.token, retry: false });
+      await own.publishJSON({ url: `${sink.url}/x`, body: {}, delay: "1d" });
+      expect(quietLines).toEqual([]);
+    } finally {
+      await quiet.close();
+    }
   });
 
   it("delivers a publishJSON with QStash's headers and a signature the official Receiver accepts", async () => {

@@ -149,7 +149,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
       url: schedule.destination,
     });
   });
-  const ctx: DevContext = { store, engine, cron, speed, token, signingKeys };
+  const ctx: DevContext = { store, engine, cron, speed, token, signingKeys, reporter };
   for (const [key, entry] of store.state.dedup) if (entry.expires <= Date.now()) store.delete("dedup", key);
   store.flush();
 
@@ -171,6 +171,8 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     } catch (error) {
       await new Promise<void>((resolve) => server.close(() => resolve()));
       store.close();
+      if ((error as NodeJS.ErrnoException).code === "EADDRINUSE")
+        throw new Error(portTaken(options.redisPort ?? 8079, host, "--redis-port"), { cause: error });
       throw error;
     }
   }
@@ -199,11 +201,14 @@ function listen(server: ReturnType<typeof createServer>, port: number, host: str
   return new Promise((resolve, reject) => {
     server.once("error", (error: NodeJS.ErrnoException) =>
       reject(
-        error.code === "EADDRINUSE"
-          ? new Error(`Port ${port} on ${host} is already in use: stop the other process or pass --port.`)
-          : error,
+        error.code === "EADDRINUSE" ? new Error(portTaken(port, host, "--port"), { cause: error }) : error,
       ),
     );
     server.listen(port, host, () => resolve());
   });
+}
+
+/** The message for a taken port, naming the flag that moves it. */
+function portTaken(port: number, host: string, flag: "--port" | "--redis-port"): string {
+  return `port ${port} on ${host} is taken (another switchboard dev?): stop it, or pass ${flag} <n>`;
 }
