@@ -12,6 +12,12 @@ export interface RedisRestOptions {
   host: string;
   /** The Bearer token clients must send. */
   token: string;
+  /**
+   * The name every Redis connection of the endpoint gives itself (`CLIENT SETNAME`), so
+   * `CLIENT LIST` shows which connections are the dev server's.
+   * @default "switchboard-dev"
+   */
+  connectionName?: string;
 }
 
 /** A running Upstash-Redis-REST endpoint. */
@@ -30,7 +36,12 @@ type Reply = Buffer | string | number | null | Reply[] | { [field: string]: Repl
  */
 export async function startRedisRest(options: RedisRestOptions): Promise<RedisRest> {
   // RESP2: Upstash REST answers in RESP2 shapes, which @upstash/redis expects.
-  const redis = new Redis(options.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1, protocol: 2 });
+  const redis = new Redis(options.redisUrl, {
+    lazyConnect: true,
+    maxRetriesPerRequest: 1,
+    protocol: 2,
+    connectionName: options.connectionName ?? "switchboard-dev",
+  });
   // ioredis reports connection errors as events; keep the last one for a useful start-up error.
   let lastError: Error | undefined;
   redis.on("error", (error: Error) => {
