@@ -59,6 +59,7 @@ describe("switchboard CLI", () => {
       "--speed",
       "--redis-url",
       "--redis-port",
+      "--redis-allow-flush",
       "--quiet",
       "--json",
     ])

@@ -222,6 +222,35 @@ describe("commands Upstash refuses", () => {
   });
 });
 
+describe("--redis-allow-flush", () => {
+  it("reaches the policy: a flush is then Redis's to run, not the dev server's to refuse", async () => {
+    // Never actually flush the shared Redis: DB 15 only, and in a transaction Redis aborts at EXEC
+    // because GET without a key fails while queueing, so the FLUSHDB is never executed.
+    await direct.set(`${prefix}kept`, "1");
+    const allowing = await startDevServer({
+      port: 0,
+      quiet: true,
+      redisUrl: `${REDIS_URL}/15`,
+      redisPort: 0,
+      redisAllowFlush: true,
+    });
+    try {
+      const response = await fetch(`${allowing.redisRestUrl}/multi-exec`, {
+        method: "POST",
+        headers: { Authorization: `Bearer ${allowing.token}` },
+        body: JSON.stringify([["FLUSHDB"], ["GET"]]),
+      });
+      expect(response.status).toBe(400);
+      expect(await response.json()).toEqual({ error: expect.stringMatching(/EXECABORT/) });
+    } finally {
+      await allowing.close();
+    }
+    const refusing = await call("/multi-exec", [["FLUSHDB"], ["GET"]]);
+    expect(await refusing.json()).toEqual({ error: expect.stringMatching(/--redis-allow-flush/) });
+    expect(await direct.get(`${prefix}kept`)).toBe("1");
+  });
+});
+
 describe("one client cannot change another client's connection", () => {
   it("refuses SELECT: everyone stays on the database the dev server was given", async () => {
     const select = await call("/", ["SELECT", "1"]);
