@@ -71,6 +71,7 @@ describe("switchboard CLI", () => {
       "--speed",
       "--redis-url",
       "--redis-port",
+      "--redis-allow-flush",
       "--quiet",
       "--json",
     ])

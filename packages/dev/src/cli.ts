@@ -14,6 +14,7 @@ Options:
   --speed <n>        divide every wait (delays, retry backoff, cron) by n (default 1)
   --redis-url <url>  also serve Upstash Redis REST in front of this Redis (e.g. redis://127.0.0.1:6379)
   --redis-port <n>   Redis REST port (default 8079)
+  --redis-allow-flush  let Redis REST clients run FLUSHALL/FLUSHDB/SCRIPT FLUSH (refused by default)
   --quiet            print nothing but the banner (no line per message or delivery)
   --json             print one JSON object per event
   -h, --help         show this help
@@ -40,12 +41,15 @@ async function main(argv: string[]): Promise<void> {
   if (!(speed > 0) || !Number.isFinite(speed)) fail(`--speed must be a number > 0, got "${values.speed}".`);
   if (values["redis-port"] !== undefined && !values["redis-url"])
     fail("--redis-port needs --redis-url: the Redis REST endpoint fronts a real Redis.");
+  if (values["redis-allow-flush"] && !values["redis-url"])
+    fail("--redis-allow-flush needs --redis-url: the Redis REST endpoint fronts a real Redis.");
 
   const dev = await startDevServer({
     port,
     host: values.host ?? "127.0.0.1",
     speed,
     redisPort,
+    redisAllowFlush: values["redis-allow-flush"] ?? false,
     ...(values["data-dir"] ? { dataDir: values["data-dir"] } : {}),
     ...(values["redis-url"] ? { redisUrl: values["redis-url"] } : {}),
     quiet: values.quiet ?? false,
@@ -101,6 +105,7 @@ function parse(argv: string[]) {
       speed: { type: "string" },
       "redis-url": { type: "string" },
       "redis-port": { type: "string" },
+      "redis-allow-flush": { type: "boolean" },
       quiet: { type: "boolean" },
       json: { type: "boolean" },
       help: { type: "boolean", short: "h" },

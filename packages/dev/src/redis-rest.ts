@@ -2,6 +2,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { Redis } from "ioredis";
 import { DevServerError } from "./dev-server-error";
+import { commandRefusal } from "./redis-command-policy";
+import { streamSubscription } from "./redis-subscription-stream";
 import { urlHost } from "./url-host";
 
 /** Options for {@link startRedisRest}. */
@@ -12,6 +14,18 @@ export interface RedisRestOptions {
   host: string;
   /** The Bearer token clients must send. */
   token: string;
+  /**
+   * Let FLUSHALL, FLUSHDB, SCRIPT FLUSH and FUNCTION FLUSH through (`--redis-allow-flush`).
+   * Off by default: the Redis behind the dev server is often the developer's own.
+   * @default false
+   */
+  allowFlush?: boolean;
+  /**
+   * The name every Redis connection of the endpoint gives itself (`CLIENT SETNAME`), so
+   * `CLIENT LIST` shows which connections are the dev server's.
+   * @default "switchboard-dev"
+   */
+  connectionName?: string;
 }
 
 /** A running Upstash-Redis-REST endpoint. */
@@ -24,13 +38,32 @@ type Reply = Buffer | string | number | null | Reply[] | { [field: string]: Repl
 
 /**
  * Serves the Upstash Redis REST protocol (as `serverless-redis-http` does) in front of a real
- * Redis: `POST /` with a JSON command array, `/pipeline`, `/multi-exec`, Bearer auth,
- * `Upstash-Encoding: base64`, and `/subscribe/{channel}` / `/psubscribe/{pattern}` as
- * Server-Sent Events. `@upstash/redis` works against it unchanged.
+ * Redis: `POST /` with a JSON command array (or the path form `GET /set/k/v`), `/pipeline`,
+ * `/multi-exec`, Bearer auth, `Upstash-Encoding: base64`, an increasing `upstash-sync-token` for
+ * read-your-writes, and `/subscribe/{channel}` / `/psubscribe/{pattern}` as Server-Sent Events.
+ * `@upstash/redis` works against it unchanged.
+ *
+ * Commands go through {@link commandRefusal} first: what Upstash REST does not run (server
+ * administration, connection state, blocking commands) is refused with `400 { error: "ERR …" }`
+ * as Upstash does, so no client can wipe, stop or reconfigure the Redis behind it, nor change the
+ * one connection every request shares.
+ *
+ * @example
+ * ```ts
+ * import { startRedisRest } from "./redis-rest";
+ * const rest = await startRedisRest({ redisUrl: "redis://127.0.0.1:6379", port: 0, host: "127.0.0.1", token: "t" });
+ * await fetch(`${rest.url}/set/greeting/hello`, { headers: { Authorization: "Bearer t" } });
+ * await rest.close();
+ * ```
  */
 export async function startRedisRest(options: RedisRestOptions): Promise<RedisRest> {
   // RESP2: Upstash REST answers in RESP2 shapes, which @upstash/redis expects.
-  const redis = new Redis(options.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1, protocol: 2 });
+  const redis = new Redis(options.redisUrl, {
+    lazyConnect: true,
+    maxRetriesPerRequest: 1,
+    protocol: 2,
+    connectionName: options.connectionName ?? "switchboard-dev",
+  });
   // ioredis reports connection errors as events; keep the last one for a useful start-up error.
   let lastError: Error | undefined;
   redis.on("error", (error: Error) => {
@@ -44,7 +77,11 @@ export async function startRedisRest(options: RedisRestOptions): Promise<RedisRe
     const reason = (lastError ?? (error as Error)).message.replace(/\.$/, "");
     throw new Error(`Cannot reach Redis at ${options.redisUrl} (${reason}): is redis-server running?`);
   }
+  const policy = { allowFlush: options.allowFlush ?? false };
   const subscribers = new Set<Redis>();
+  // Upstash's read-your-writes token. One Redis has no replica to wait for, so any increasing
+  // value is honest: taken when the answer is sent, it orders answers as they complete.
+  let syncToken = 0;
 
   const server: Server = createServer((req, res) => {
     void handle(req, res).catch((error: unknown) =>
@@ -66,31 +103,51 @@ export async function startRedisRest(options: RedisRestOptions): Promise<RedisRe
     }
     const base64 = String(req.headers["upstash-encoding"] ?? "").toLowerCase() === "base64";
     const encode = (reply: Reply): unknown => encodeReply(reply, base64);
-    const [first, ...rest] = url.pathname.split("/").filter(Boolean).map(decodeURIComponent);
+    const [first, ...rest] = pathSegments(url.pathname);
 
     if (first === "subscribe" || first === "psubscribe") {
-      await subscribe(res, first, rest);
+      if (rest.length === 0) {
+        send(res, 400, { error: `ERR ${first}: name a channel, e.g. /${first}/notifications.` });
+        return;
+      }
+      await streamSubscription(redis, res, first, rest, subscribers);
       return;
     }
     const body = await readBody(req);
+    const answer = (status: number, payload: unknown) =>
+      send(res, status, payload, { "upstash-sync-token": String(++syncToken) });
+
     if (first === "pipeline" || first === "multi-exec") {
       const commands = parseCommands(body, true) as string[][];
-      const batch = first === "pipeline" ? redis.pipeline() : redis.multi();
-      for (const [name, ...args] of commands) batch.callBuffer(name!, ...args);
-      let results: [Error | null, unknown][];
-      try {
-        results = (await batch.exec()) ?? [];
-      } catch (error) {
-        // A command Redis refused while queueing aborts the whole transaction (EXECABORT).
-        send(res, 400, { error: (error as Error).message });
+      const refusals = commands.map((command) => commandRefusal(command, policy));
+      const refused = refusals.find((refusal) => refusal !== undefined);
+      // Upstash discards a whole transaction that holds an unsupported command.
+      if (first === "multi-exec" && refused) {
+        answer(400, { error: refused });
         return;
       }
-      send(
-        res,
+      // MULTI … EXEC goes out as one write on the shared connection, so no other request's
+      // command can land inside the transaction.
+      const batch = first === "pipeline" ? redis.pipeline() : redis.multi();
+      commands.forEach(([name, ...args], i) => {
+        if (!refusals[i]) batch.callBuffer(name!, ...args);
+      });
+      let results: [Error | null, unknown][] = [];
+      try {
+        if (batch.length > 0) results = (await batch.exec()) ?? [];
+      } catch (error) {
+        // A command Redis refused while queueing aborts the whole transaction (EXECABORT).
+        answer(400, { error: (error as Error).message });
+        return;
+      }
+      const ran = results.values();
+      answer(
         200,
-        results.map(([error, reply]) =>
-          error ? { error: error.message } : { result: encode(reply as Reply) },
-        ),
+        refusals.map((refusal) => {
+          if (refusal) return { error: refusal };
+          const [error, reply] = ran.next().value as [Error | null, unknown];
+          return error ? { error: error.message } : { result: encode(reply as Reply) };
+        }),
       );
       return;
     }
@@ -98,47 +155,19 @@ export async function startRedisRest(options: RedisRestOptions): Promise<RedisRe
     const command = first ? [first, ...rest] : (parseCommands(body, false) as string[]);
     const [name, ...args] = command;
     if (!name) {
-      send(res, 400, { error: 'Send a command as a JSON array, e.g. ["SET", "key", "value"].' });
+      answer(400, { error: 'ERR Send a command as a JSON array, e.g. ["SET", "key", "value"].' });
+      return;
+    }
+    const refusal = commandRefusal(command, policy);
+    if (refusal) {
+      answer(400, { error: refusal });
       return;
     }
     try {
-      send(res, 200, { result: encode((await redis.callBuffer(name, ...args)) as Reply) });
+      answer(200, { result: encode((await redis.callBuffer(name, ...args)) as Reply) });
     } catch (error) {
-      send(res, 400, { error: (error as Error).message });
+      answer(400, { error: (error as Error).message });
     }
-  }
-
-  async function subscribe(
-    res: ServerResponse,
-    kind: "subscribe" | "psubscribe",
-    channels: string[],
-  ): Promise<void> {
-    if (channels.length === 0) {
-      send(res, 400, { error: `${kind}: name a channel, e.g. /${kind}/notifications.` });
-      return;
-    }
-    const subscriber = redis.duplicate();
-    subscribers.add(subscriber);
-    res.writeHead(200, {
-      "Content-Type": "text/event-stream",
-      "Cache-Control": "no-cache",
-      Connection: "keep-alive",
-    });
-    res.flushHeaders();
-    const line = (data: string) => res.write(`data: ${data}\n\n`);
-    subscriber.on("message", (channel: string, message: string) => line(`message,${channel},${message}`));
-    subscriber.on("pmessage", (pattern: string, channel: string, message: string) =>
-      line(`pmessage,${pattern},${channel},${message}`),
-    );
-    const count =
-      kind === "subscribe"
-        ? await subscriber.subscribe(...channels)
-        : await subscriber.psubscribe(...channels);
-    for (const channel of channels) line(`${kind},${channel},${count}`);
-    res.on("close", () => {
-      subscribers.delete(subscriber);
-      subscriber.disconnect();
-    });
   }
 
   await new Promise<void>((resolve, reject) => {
@@ -150,11 +179,20 @@ export async function startRedisRest(options: RedisRestOptions): Promise<RedisRe
     url: `http://${urlHost(options.host)}:${port}`,
     async close() {
       for (const subscriber of subscribers) subscriber.disconnect();
+      subscribers.clear();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       redis.disconnect();
     },
   };
+}
+
+function pathSegments(pathname: string): string[] {
+  try {
+    return pathname.split("/").filter(Boolean).map(decodeURIComponent);
+  } catch {
+    throw new DevServerError(400, "ERR The path is not valid percent-encoding.");
+  }
 }
 
 function parseCommands(body: Buffer, many: boolean): string[] | string[][] {
@@ -196,9 +234,18 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
   });
 }
 
-function send(res: ServerResponse, status: number, body: unknown): void {
+function send(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
   if (res.headersSent) return;
   const text = JSON.stringify(body);
-  res.writeHead(status, { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(text) });
+  res.writeHead(status, {
+    ...headers,
+    "Content-Type": "application/json",
+    "Content-Length": Buffer.byteLength(text),
+  });
   res.end(text);
 }

@@ -34,6 +34,8 @@ export interface DevServerOptions {
   redisUrl?: string;
   /** Port for the Redis REST endpoint; `0` picks a free one. @default 8079 */
   redisPort?: number;
+  /** Let Redis REST clients run FLUSHALL, FLUSHDB, SCRIPT FLUSH and FUNCTION FLUSH. @default false */
+  redisAllowFlush?: boolean;
   /** The API token. @default QStash's local-development token */
   token?: string;
   /** The signing keys. @default QStash's local-development keys */
@@ -167,6 +169,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
         port: options.redisPort ?? 8079,
         host,
         token,
+        allowFlush: options.redisAllowFlush ?? false,
       });
     } catch (error) {
       await new Promise<void>((resolve) => server.close(() => resolve()));
