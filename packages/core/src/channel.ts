@@ -4,9 +4,9 @@ import { NAME_PATTERN } from "./destination";
 import type { DispatchOptions, DispatchResult } from "./dispatch-options";
 import { toPublishFields } from "./dispatch-options";
 import type { JobDefaults } from "./job";
+import { checkDispatchPayload } from "./json-safe";
 import { type OutgoingMessage, publishBatch } from "./publish";
 import type { Runtime } from "./runtime";
-import { checkDispatchPayload } from "./json-safe";
 import { type AnySchema, assertSchema, type SchemaInput, type SchemaOutput } from "./schema";
 import { SwitchboardError } from "./switchboard-error";
 

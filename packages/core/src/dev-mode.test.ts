@@ -34,19 +34,26 @@ afterEach(() => {
 const logger = { warn: vi.fn(), error: vi.fn() };
 function app(config: Parameters<typeof createSwitchboard>[0] = {}) {
   const sb = createSwitchboard({ logger, ...config });
-  const job = sb.createJob({ name: "send-email", schema: z.object({ to: z.string() }), handler: () => ({ ok: 1 }) });
+  const job = sb.createJob({
+    name: "send-email",
+    schema: z.object({ to: z.string() }),
+    handler: () => ({ ok: 1 }),
+  });
   return { sb, job };
 }
 
 describe("SWITCHBOARD_DEV=1: one env line locally", () => {
-  it.each(["1", "true"])("SWITCHBOARD_DEV=%s dispatches to the local QStash with the dev user's token and a localhost route", async (value) => {
-    const { job } = app();
-    vi.stubEnv("SWITCHBOARD_DEV", value); // set after createSwitchboard: env is read per call
-    await job.dispatch({ to: "a" });
-    expect(local.messages).toHaveLength(1);
-    expect(local.messages[0]?.destination).toBe("http://localhost:3000/api/switchboard?job=send-email");
-    expect(local.messages[0]?.headers.authorization).toBe(`Bearer ${DEV_DEFAULTS.qstashToken}`);
-  });
+  it.each(["1", "true"])(
+    "SWITCHBOARD_DEV=%s dispatches to the local QStash with the dev user's token and a localhost route",
+    async (value) => {
+      const { job } = app();
+      vi.stubEnv("SWITCHBOARD_DEV", value); // set after createSwitchboard: env is read per call
+      await job.dispatch({ to: "a" });
+      expect(local.messages).toHaveLength(1);
+      expect(local.messages[0]?.destination).toBe("http://localhost:3000/api/switchboard?job=send-email");
+      expect(local.messages[0]?.headers.authorization).toBe(`Bearer ${DEV_DEFAULTS.qstashToken}`);
+    },
+  );
 
   it("the route verifies with the dev signing keys, current and next", async () => {
     vi.stubEnv("SWITCHBOARD_DEV", "1");
@@ -56,7 +63,9 @@ describe("SWITCHBOARD_DEV=1: one env line locally", () => {
     const url = "http://localhost:3000/api/switchboard?job=send-email";
     const body = '{"to":"a"}';
     const signature = await signPayload({ key: DEV_DEFAULTS.signingKeys.next, url, body });
-    const response = await route(new Request(url, { method: "POST", body, headers: { "Upstash-Signature": signature } }));
+    const response = await route(
+      new Request(url, { method: "POST", body, headers: { "Upstash-Signature": signature } }),
+    );
     expect(response.status).toBe(200);
     expect(logger.warn).not.toHaveBeenCalledWith(expect.stringMatching(/No QStash signing keys/));
   });
@@ -86,7 +95,9 @@ describe("SWITCHBOARD_DEV=1: one env line locally", () => {
     const url = "http://localhost:3000/api/switchboard?job=send-email";
     const body = "{}";
     const devSigned = await signPayload({ key: DEV_DEFAULTS.signingKeys.next, url, body });
-    const response = await route(new Request(url, { method: "POST", body, headers: { "Upstash-Signature": devSigned } }));
+    const response = await route(
+      new Request(url, { method: "POST", body, headers: { "Upstash-Signature": devSigned } }),
+    );
     expect(response.status).toBe(401);
   });
 
@@ -124,7 +135,10 @@ describe("SWITCHBOARD_DEV in production", () => {
   it("throws even when every value is set explicitly, and for `dev: true`", async () => {
     vi.stubEnv("SWITCHBOARD_DEV", "true");
     vi.stubEnv("NODE_ENV", "production");
-    const full = app({ url: "https://a.test/sb", qstash: { token: "t", baseUrl: "https://qstash.example.test" } });
+    const full = app({
+      url: "https://a.test/sb",
+      qstash: { token: "t", baseUrl: "https://qstash.example.test" },
+    });
     await expect(full.job.dispatch({ to: "a" })).rejects.toThrow(/Remove SWITCHBOARD_DEV in production/);
     vi.stubEnv("SWITCHBOARD_DEV", "");
     await expect(app({ dev: true }).job.dispatch({ to: "a" })).rejects.toThrow(/`dev: true`/);

@@ -475,7 +475,11 @@ describe("handler: success and failure hooks", () => {
 describe("handler: refusals are logged with their fix", () => {
   const log = { warn: vi.fn(), error: vi.fn() };
   const app = createSwitchboard({ url: URL_BASE, signingKeys: keys, logger: log });
-  const welcome = app.createJob({ name: "welcome", schema: z.object({ secret: z.string() }), handler: () => {} });
+  const welcome = app.createJob({
+    name: "welcome",
+    schema: z.object({ secret: z.string() }),
+    handler: () => {},
+  });
   const digest = app.createJob({ name: "digest", schema: z.object({}), handler: () => {} });
   const alerts = app.createChannel({
     name: "alerts",
@@ -510,15 +514,21 @@ describe("handler: refusals are logged with their fix", () => {
 
   it("development: a missing signature says how to call the route in tests", async () => {
     await appRoute(new Request(`${URL_BASE}?job=welcome`, { method: "POST", body: "{}" }));
-    expect(String(log.warn.mock.calls[0]?.[0])).toMatch(/Missing Upstash-Signature[\s\S]*createSignedRequest/);
+    expect(String(log.warn.mock.calls[0]?.[0])).toMatch(
+      /Missing Upstash-Signature[\s\S]*createSignedRequest/,
+    );
   });
 
   it("development: 489 NOT_FOUND and INVALID_PAYLOAD are logged", async () => {
     await appRoute(await signedFor("?job=nope", "{}"));
     await appRoute(await signedFor("?job=welcome", '{"secret":1}'));
     expect(log.warn).toHaveBeenCalledTimes(2);
-    expect(String(log.warn.mock.calls[0]?.[0])).toMatch(/489 NOT_FOUND for job "nope".*This route serves no job "nope"/);
-    expect(String(log.warn.mock.calls[1]?.[0])).toMatch(/489 INVALID_PAYLOAD[\s\S]*fix: .*z\.coerce\.date\(\)/);
+    expect(String(log.warn.mock.calls[0]?.[0])).toMatch(
+      /489 NOT_FOUND for job "nope".*This route serves no job "nope"/,
+    );
+    expect(String(log.warn.mock.calls[1]?.[0])).toMatch(
+      /489 INVALID_PAYLOAD[\s\S]*fix: .*z\.coerce\.date\(\)/,
+    );
   });
 
   it("production: one warn line per refusal, without payload contents", async () => {
@@ -543,7 +553,9 @@ describe("handler: refusals are logged with their fix", () => {
 
   it("an unknown channel or subscriber says which exist", async () => {
     const channel = await json(await appRoute(await signedFor("?channel=news&subscriber=email", "{}")));
-    expect(channel.error.message).toMatch(/serves no channel "news".*channels: alerts \(email, sms\).*serve\(sb, \{ channels: \[\.\.\.\] \}\)/);
+    expect(channel.error.message).toMatch(
+      /serves no channel "news".*channels: alerts \(email, sms\).*serve\(sb, \{ channels: \[\.\.\.\] \}\)/,
+    );
     const subscriber = await json(await appRoute(await signedFor("?channel=alerts&subscriber=fax", "{}")));
     expect(subscriber.error.message).toMatch(/channel "alerts" has subscribers email, sms\. Add "fax"/);
     const hook = await json(await appRoute(await signedFor("?job=digest&hook=failure", "{}")));
@@ -585,7 +597,11 @@ describe("handler: failures before the handler runs are never HANDLER_FAILED", (
   });
 
   it("a signature check that throws is a 401, not a handler failure", async () => {
-    const app = createSwitchboard({ url: URL_BASE, signingKeys: { current: "k1", next: 42 as never }, logger: log });
+    const app = createSwitchboard({
+      url: URL_BASE,
+      signingKeys: { current: "k1", next: 42 as never },
+      logger: log,
+    });
     const job = app.createJob({ name: "j", schema: z.object({}), handler: () => {} });
     const request = await createSignedRequest(app, job, {}, { signingKey: "someone-else" });
     const response = await app.handler({ jobs: [job] })(request);
@@ -631,7 +647,9 @@ describe("handler: failures before the handler runs are never HANDLER_FAILED", (
     expect(response.status).toBe(500);
     const { error } = await json(response);
     expect(error.code).toBe("BODY_ALREADY_PARSED");
-    expect(error.message).toMatch(/read the request body before Switchboard.*Mount the Switchboard route before/);
+    expect(error.message).toMatch(
+      /read the request body before Switchboard.*Mount the Switchboard route before/,
+    );
     expect(log.error).toHaveBeenCalledWith(expect.stringMatching(/BODY_ALREADY_PARSED/));
   });
 

@@ -1,8 +1,8 @@
 import { fromBase64 } from "./base64";
+import { bodyAlreadyParsed, bodyParsedHelpOf, isBodyUsedError } from "./body-already-parsed";
 import type { Channel } from "./channel";
 import type { DeliveryContext, DeliveryFailure } from "./context";
 import { type Definition, definitionOf, type Endpoint } from "./definition";
-import { bodyAlreadyParsed, bodyParsedHelpOf, isBodyUsedError } from "./body-already-parsed";
 import { describeTarget, parseTarget, type RouteTarget } from "./destination";
 import { DEFAULT_RETRIES, MAX_RETRIES_HEADER } from "./dispatch-options";
 import { type EnvRecord, isDevelopment, readEnv } from "./env";
@@ -65,9 +65,13 @@ export function createHandler(runtime: Runtime, routes: Routes): FetchHandler {
           clockTolerance: tolerance,
         }).catch((error: unknown) => {
           // Nothing was verified, so nothing runs: a refusal, never a handler failure.
-          throw new SwitchboardError("UNAUTHORIZED", `The signature could not be checked: ${messageOf(error)}`, {
-            cause: error,
-          });
+          throw new SwitchboardError(
+            "UNAUTHORIZED",
+            `The signature could not be checked: ${messageOf(error)}`,
+            {
+              cause: error,
+            },
+          );
         });
         if (!result.ok) {
           throw new SwitchboardError("UNAUTHORIZED", result.reason, result.fix ? { fix: result.fix } : {});
@@ -134,7 +138,10 @@ async function runHandler<T>(run: () => T | Promise<T>): Promise<T> {
   try {
     return await run();
   } catch (error) {
-    if (error instanceof SwitchboardError && (error.code === "NON_RETRIABLE" || error.code === "RETRY_LATER")) {
+    if (
+      error instanceof SwitchboardError &&
+      (error.code === "NON_RETRIABLE" || error.code === "RETRY_LATER")
+    ) {
       throw error;
     }
     throw new SwitchboardError("HANDLER_FAILED", messageOf(error), { cause: error });
@@ -290,9 +297,13 @@ async function buildContext(
     if (runtime.config.context) extra = await runtime.config.context({ request, env });
   } catch (error) {
     // The handler never ran: do not report it as the handler's failure.
-    throw new SwitchboardError("ROUTE_FAILED", `The \`context\` factory of createSwitchboard threw: ${messageOf(error)}`, {
-      cause: error,
-    });
+    throw new SwitchboardError(
+      "ROUTE_FAILED",
+      `The \`context\` factory of createSwitchboard threw: ${messageOf(error)}`,
+      {
+        cause: error,
+      },
+    );
   }
   return {
     ...extra,

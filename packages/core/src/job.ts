@@ -3,10 +3,10 @@ import { checkCron } from "./cron";
 import { type Definition, register } from "./definition";
 import { NAME_PATTERN, type RouteTarget } from "./destination";
 import { type DispatchOptions, type DispatchResult, toPublishFields } from "./dispatch-options";
+import { checkDispatchPayload } from "./json-safe";
 import { type OutgoingMessage, publishBatch, publishOne } from "./publish";
 import { callQStash } from "./qstash-client";
 import type { Runtime } from "./runtime";
-import { checkDispatchPayload } from "./json-safe";
 import { type AnySchema, assertSchema, type SchemaInput, type SchemaOutput } from "./schema";
 import { SwitchboardError } from "./switchboard-error";
 

@@ -26,7 +26,10 @@ class Money {
 
 describe("payloads that would not survive JSON are refused at dispatch, naming the field", () => {
   it.each([
-    [{ createdAt: new Date(0) }, /payload\.createdAt is a Date: JSON turns it into a string, so z\.date\(\) fails at delivery; send \.toISOString\(\) and use z\.coerce\.date\(\) or z\.iso\.datetime\(\)/],
+    [
+      { createdAt: new Date(0) },
+      /payload\.createdAt is a Date: JSON turns it into a string, so z\.date\(\) fails at delivery; send \.toISOString\(\) and use z\.coerce\.date\(\) or z\.iso\.datetime\(\)/,
+    ],
     [{ tags: new Set(["a"]) }, /payload\.tags is a Set: JSON turns it into \{\}/],
     [{ byId: new Map() }, /payload\.byId is a Map/],
     [{ n: 10n }, /payload\.n is a BigInt/],
@@ -44,7 +47,10 @@ describe("payloads that would not survive JSON are refused at dispatch, naming t
   });
 
   it("reports the path in issues, like a schema issue", () => {
-    expect(findJsonHazard({ a: [{ b: new Date(0) }] })).toMatchObject({ path: "payload.a[0].b", issuePath: "a.0.b" });
+    expect(findJsonHazard({ a: [{ b: new Date(0) }] })).toMatchObject({
+      path: "payload.a[0].b",
+      issuePath: "a.0.b",
+    });
   });
 
   it("finds a cycle instead of overflowing", () => {
@@ -62,9 +68,9 @@ describe("payloads that would not survive JSON are refused at dispatch, naming t
     await expect(loose.dispatchMany([{ ok: 1 }, { at: new Date(0) }])).rejects.toThrow(
       /payload #1: .*payload\.at is a Date/,
     );
-    await expect(loose.schedule({ id: "daily", cron: "0 9 * * *", payload: { at: new Date(0) } })).rejects.toThrow(
-      /payload\.at is a Date/,
-    );
+    await expect(
+      loose.schedule({ id: "daily", cron: "0 9 * * *", payload: { at: new Date(0) } }),
+    ).rejects.toThrow(/payload\.at is a Date/);
     const channel = sb.createChannel({ name: "c", schema: z.any(), subscribers: { a: () => {} } });
     await expect(channel.publish({ ids: new Set([1]) })).rejects.toThrow(/payload\.ids is a Set/);
     expect(qstash.requestCount()).toBe(0);
@@ -82,9 +88,17 @@ describe("the schema is checked against what the handler will receive", () => {
   });
 
   it("an instance that turns into a string is checked as that string", async () => {
-    const priced = sb.createJob({ name: "priced", schema: z.object({ price: z.instanceof(Money) }), handler: () => {} });
+    const priced = sb.createJob({
+      name: "priced",
+      schema: z.object({ price: z.instanceof(Money) }),
+      handler: () => {},
+    });
     await expect(priced.dispatch({ price: new Money(1) })).rejects.toMatchObject({ code: "INVALID_PAYLOAD" });
-    const asText = sb.createJob({ name: "as-text", schema: z.object({ price: z.string() }), handler: () => {} });
+    const asText = sb.createJob({
+      name: "as-text",
+      schema: z.object({ price: z.string() }),
+      handler: () => {},
+    });
     await asText.dispatch({ price: new Money(1) as never });
     expect(qstash.messages[0]?.body).toEqual({ price: "0.01 EUR" });
   });

@@ -20,11 +20,18 @@ const DATE_HINT =
  */
 export function findJsonHazard(value: unknown, root = "payload"): JsonHazard | undefined {
   const ancestors: object[] = [];
-  const walk = (current: unknown, path: string, issuePath: string[], inArray: boolean): JsonHazard | undefined => {
+  const walk = (
+    current: unknown,
+    path: string,
+    issuePath: string[],
+    inArray: boolean,
+  ): JsonHazard | undefined => {
     const at = (message: string): JsonHazard => ({ path, issuePath: issuePath.join("."), message });
     switch (typeof current) {
       case "bigint":
-        return at(`${path} is a BigInt: JSON.stringify throws on it; send it as a string (String(n)) and use z.coerce.bigint()`);
+        return at(
+          `${path} is a BigInt: JSON.stringify throws on it; send it as a string (String(n)) and use z.coerce.bigint()`,
+        );
       case "function":
       case "symbol":
         return at(`${path} is a ${typeof current}: JSON ${inArray ? "turns it into null" : "drops it"}`);
@@ -47,10 +54,16 @@ export function findJsonHazard(value: unknown, root = "payload"): JsonHazard | u
       return at(`${path} is a ${kind}: JSON turns it into {}; send ${fix}`);
     }
     if (typeof (current as { toJSON?: unknown }).toJSON === "function") return undefined;
-    if (current instanceof RegExp || current instanceof Promise || current instanceof ArrayBuffer || ArrayBuffer.isView(current)) {
+    if (
+      current instanceof RegExp ||
+      current instanceof Promise ||
+      current instanceof ArrayBuffer ||
+      ArrayBuffer.isView(current)
+    ) {
       return at(`${path} is a ${current.constructor.name}: JSON does not keep it; send a plain value`);
     }
-    if (ancestors.includes(current)) return at(`${path} refers back to one of its parents: JSON cannot encode a cycle`);
+    if (ancestors.includes(current))
+      return at(`${path} refers back to one of its parents: JSON cannot encode a cycle`);
     ancestors.push(current);
     try {
       if (Array.isArray(current)) {

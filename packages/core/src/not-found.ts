@@ -6,7 +6,10 @@ import { SwitchboardError } from "./switchboard-error";
  * The `NOT_FOUND` answer for a target the route does not serve: what it does serve, and how to
  * add what was asked for.
  */
-export function notFound(target: RouteTarget, definitions: ReadonlyMap<string, Definition>): SwitchboardError {
+export function notFound(
+  target: RouteTarget,
+  definitions: ReadonlyMap<string, Definition>,
+): SwitchboardError {
   const asked = describeTarget(target);
   const name = target.kind === "job" ? target.job : target.channel;
   const definition = definitions.get(`${target.kind}:${name}`);
@@ -18,7 +21,8 @@ export function notFound(target: RouteTarget, definitions: ReadonlyMap<string, D
     message = `This route serves no ${asked}: channel "${name}" has subscribers ${(definition.subscribers ?? []).join(", ")}. Add "${target.subscriber}" to its subscribers in sb.createChannel (messages published before a subscriber was renamed or removed end here).`;
   } else {
     const hook = target.hook === "success" ? "onSuccess" : "onFailure";
-    const owner = target.kind === "job" ? `job "${name}"` : `channel "${name}" subscriber "${target.subscriber}"`;
+    const owner =
+      target.kind === "job" ? `job "${name}"` : `channel "${name}" subscriber "${target.subscriber}"`;
     message = `This route serves no ${asked}: ${owner} has no ${hook}. Add ${hook} to it (messages dispatched while it had one still call it back).`;
   }
   return new SwitchboardError("NOT_FOUND", message);

@@ -20,7 +20,10 @@ async function listen(onRequest: (request: import("node:http").IncomingMessage) 
 }
 
 function jobAt(baseUrl: string) {
-  const sb = createSwitchboard({ url: "http://localhost:3000/api/switchboard", qstash: { token: "t", baseUrl } });
+  const sb = createSwitchboard({
+    url: "http://localhost:3000/api/switchboard",
+    qstash: { token: "t", baseUrl },
+  });
   return sb.createJob({ name: "j", schema: z.object({}), handler: () => {} });
 }
 
@@ -34,7 +37,9 @@ describe("a QStash that cannot be reached", () => {
       .catch((e: unknown) => e);
     expect(error).toMatchObject({ code: "PUBLISH_FAILED" });
     expect((error as Error).message).toMatch(
-      new RegExp(`could not reach QStash at http://127\\.0\\.0\\.1:${port} \\(econnrefused\\): is \`switchboard dev\` running\\?`),
+      new RegExp(
+        `could not reach QStash at http://127\\.0\\.0\\.1:${port} \\(econnrefused\\): is \`switchboard dev\` running\\?`,
+      ),
     );
     expect((error as Error).message).toMatch(/qstash\.baseUrl/);
     expect((error as Error).cause).toBeInstanceOf(Error);
@@ -57,8 +62,15 @@ describe("a QStash that cannot be reached", () => {
   });
 
   it("elsewhere: names the URL and what to check", () => {
-    const dns = new TypeError("fetch failed", { cause: Object.assign(new Error("getaddrinfo ENOTFOUND"), { code: "ENOTFOUND" }) });
-    expect(unreachableMessage(dns, { baseUrl: "https://qstash.example.test", source: "QSTASH_URL=https://qstash.example.test" })).toBe(
+    const dns = new TypeError("fetch failed", {
+      cause: Object.assign(new Error("getaddrinfo ENOTFOUND"), { code: "ENOTFOUND" }),
+    });
+    expect(
+      unreachableMessage(dns, {
+        baseUrl: "https://qstash.example.test",
+        source: "QSTASH_URL=https://qstash.example.test",
+      }),
+    ).toBe(
       "could not reach QStash at https://qstash.example.test (no such host): check QSTASH_URL and the network (QSTASH_URL=https://qstash.example.test). Locally, run `switchboard dev` and set SWITCHBOARD_DEV=1 (or QSTASH_URL=http://127.0.0.1:8080).",
     );
   });
@@ -67,12 +79,17 @@ describe("a QStash that cannot be reached", () => {
     const both = new TypeError("fetch failed", {
       cause: new AggregateError([Object.assign(new Error("a"), { code: "ECONNREFUSED" })], "connect"),
     });
-    expect(unreachableMessage(both, { baseUrl: "http://localhost:8080", source: "QSTASH_URL=http://localhost:8080" })).toMatch(
-      /is `switchboard dev` running\?/,
-    );
+    expect(
+      unreachableMessage(both, {
+        baseUrl: "http://localhost:8080",
+        source: "QSTASH_URL=http://localhost:8080",
+      }),
+    ).toMatch(/is `switchboard dev` running\?/);
   });
 
   it("leaves QStash's own error answers alone", () => {
-    expect(unreachableMessage(new Error("invalid token"), { baseUrl: "http://127.0.0.1:8080", source: "x" })).toBeUndefined();
+    expect(
+      unreachableMessage(new Error("invalid token"), { baseUrl: "http://127.0.0.1:8080", source: "x" }),
+    ).toBeUndefined();
   });
 });

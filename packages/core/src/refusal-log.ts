@@ -26,7 +26,11 @@ export interface FailedDelivery {
  * a frameworks' bare `POST … 401` is otherwise all a developer sees. `NonRetriableError` and
  * `RetryAfterError` are outcomes the handler chose, so they are not logged.
  */
-export function logFailure(logger: SwitchboardLogger, failure: SwitchboardError, delivery: FailedDelivery): void {
+export function logFailure(
+  logger: SwitchboardLogger,
+  failure: SwitchboardError,
+  delivery: FailedDelivery,
+): void {
   const where = delivery.target ? describeTarget(delivery.target) : "the route";
   const id = delivery.messageId ? ` (message ${delivery.messageId})` : "";
   const head = `[switchboard] ${failure.status} ${failure.code} for ${where}${id}: `;

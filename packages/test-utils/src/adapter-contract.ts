@@ -292,7 +292,9 @@ export function runAdapterContract(name: string, adapter: AdapterUnderTest): voi
       const request = await signed(echo, { text: "parsed" });
       const response = await deliver(request, `${running.bodyConsumedUrl}${new URL(request.url).search}`);
       const body = await expectError(response, 500, "BODY_ALREADY_PARSED");
-      expect(body.error.message).toMatch(/read the request body before Switchboard could verify the raw bytes/);
+      expect(body.error.message).toMatch(
+        /read the request body before Switchboard could verify the raw bytes/,
+      );
       expect(calls).toEqual([]);
     });
 
