@@ -4,9 +4,10 @@ import { NAME_PATTERN } from "./destination";
 import type { DispatchOptions, DispatchResult } from "./dispatch-options";
 import { toPublishFields } from "./dispatch-options";
 import type { JobDefaults } from "./job";
+import { checkDispatchPayload } from "./json-safe";
 import { type OutgoingMessage, publishBatch } from "./publish";
 import type { Runtime } from "./runtime";
-import { type AnySchema, assertSchema, parsePayload, type SchemaInput, type SchemaOutput } from "./schema";
+import { type AnySchema, assertSchema, type SchemaInput, type SchemaOutput } from "./schema";
 import { SwitchboardError } from "./switchboard-error";
 
 /** A subscriber's handler. */
@@ -125,7 +126,7 @@ export function createChannel<
     async publish(payload, options = {}) {
       const { only, ...dispatchOptions } = options ?? {};
       const selected = selectSubscribers(owner, names, only);
-      await parsePayload(schema, payload, owner);
+      await checkDispatchPayload(schema, payload, owner);
       const messages: OutgoingMessage[] = selected.map((subscriber) => {
         const sub = normalized.get(subscriber)!;
         const target = { kind: "channel", channel: name, subscriber } as const;
@@ -163,6 +164,7 @@ export function createChannel<
     name,
     schema,
     runtime,
+    subscribers: names,
     endpoint(target): Endpoint | undefined {
       if (target.kind !== "channel" || target.channel !== name) return undefined;
       const sub = normalized.get(target.subscriber);

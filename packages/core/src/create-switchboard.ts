@@ -94,8 +94,9 @@ export function createSwitchboard<TContext extends object = object>(
           "cancel: pass a message id or a non-empty array of message ids.",
         );
       }
-      const messages = runtime.qstash().messages;
-      await callQStash("cancel", () =>
+      const client = runtime.qstash();
+      const { messages } = client;
+      await callQStash("cancel", client, () =>
         ids.length === 1 ? messages.delete(ids[0]!) : messages.deleteMany(ids).then(() => undefined),
       );
     },

@@ -27,6 +27,8 @@ export interface Definition {
   name: string;
   schema: AnySchema;
   runtime: Runtime;
+  /** A channel's subscriber names, for messages that list what a route serves. */
+  subscribers?: readonly string[];
   /** The endpoint for a target, or `undefined` when the target names something unknown. */
   endpoint(target: RouteTarget): Endpoint | undefined;
 }

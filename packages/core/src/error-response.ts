@@ -2,7 +2,7 @@ import { SwitchboardError } from "./switchboard-error";
 
 /** Options for {@link errorResponse}. */
 export interface ErrorResponseOptions {
-  /** Include the stack trace (development and test only). */
+  /** Include the stack trace and the `fix` (development and test only). */
   exposeStack?: boolean;
 }
 
@@ -22,8 +22,9 @@ export function errorResponse(error: unknown, options: ErrorResponseOptions = {}
   if (failure.code === "METHOD_NOT_ALLOWED") headers.set("Allow", "POST");
   const body: Record<string, unknown> = { code: failure.code, message: failure.message };
   if (failure.issues) body.issues = failure.issues;
-  const original =
-    failure.cause instanceof Error && failure.code === "HANDLER_FAILED" ? failure.cause : failure;
+  if (options.exposeStack && failure.fix) body.fix = failure.fix;
+  const wrapsCause = failure.code === "HANDLER_FAILED" || failure.code === "ROUTE_FAILED";
+  const original = failure.cause instanceof Error && wrapsCause ? failure.cause : failure;
   if (options.exposeStack && original.stack) body.stack = original.stack;
   return jsonResponse(failure.status, { error: body }, headers);
 }

@@ -29,5 +29,5 @@ const BODY_PARSED_HELP =
  * ```
  */
 export function serve<TContext extends object>(sb: Switchboard<TContext>, routes: Routes): NodeHandler {
-  return toNodeHandler(sb.handler(routes), { bodyParsedHelp: BODY_PARSED_HELP });
+  return toNodeHandler(sb.handler(routes), { bodyParsedHelp: BODY_PARSED_HELP, forwardParsedBody: true });
 }

@@ -1,4 +1,4 @@
-import { describe, expect, it, vi } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { z } from "zod";
 import { toBase64Url } from "./base64";
 import { createSwitchboard } from "./create-switchboard";
@@ -469,5 +469,200 @@ describe("handler: success and failure hooks", () => {
     const response = await hooks(request);
     expect(response.status).toBe(489);
     expect((await json(response)).error.code).toBe("INVALID_PAYLOAD");
+  });
+});
+
+describe("handler: refusals are logged with their fix", () => {
+  const log = { warn: vi.fn(), error: vi.fn() };
+  const app = createSwitchboard({ url: URL_BASE, signingKeys: keys, logger: log });
+  const welcome = app.createJob({
+    name: "welcome",
+    schema: z.object({ secret: z.string() }),
+    handler: () => {},
+  });
+  const digest = app.createJob({ name: "digest", schema: z.object({}), handler: () => {} });
+  const alerts = app.createChannel({
+    name: "alerts",
+    schema: z.object({}),
+    subscribers: { email: () => {}, sms: () => {} },
+  });
+  const appRoute = app.handler({ jobs: [welcome, digest], channels: [alerts] });
+  const signedFor = async (query: string, body: string, key = keys.current) => {
+    const url = `${URL_BASE}${query}`;
+    return new Request(url, {
+      method: "POST",
+      body,
+      headers: { "Upstash-Signature": await signPayload({ key, url, body }), "Upstash-Message-Id": "msg_9" },
+    });
+  };
+  afterEach(() => {
+    log.warn.mockClear();
+    log.error.mockClear();
+    vi.unstubAllEnvs();
+  });
+
+  it("development: a 401 is logged with its reason and what to do", async () => {
+    const response = await appRoute(await signedFor("?job=welcome", '{"secret":"s3cr3t"}', "sig_wrong"));
+    expect(response.status).toBe(401);
+    expect(log.warn).toHaveBeenCalledTimes(1);
+    const line = String(log.warn.mock.calls[0]?.[0]);
+    expect(line).toMatch(/401 UNAUTHORIZED for job "welcome" \(message msg_9\)/);
+    expect(line).toMatch(/does not match the current or next signing key/);
+    expect(line).toMatch(/fix: .*QSTASH_CURRENT_SIGNING_KEY.*SWITCHBOARD_DEV=1/s);
+    expect((await json(response)).error).toMatchObject({ fix: expect.stringMatching(/switchboard dev/) });
+  });
+
+  it("development: a missing signature says how to call the route in tests", async () => {
+    await appRoute(new Request(`${URL_BASE}?job=welcome`, { method: "POST", body: "{}" }));
+    expect(String(log.warn.mock.calls[0]?.[0])).toMatch(
+      /Missing Upstash-Signature[\s\S]*createSignedRequest/,
+    );
+  });
+
+  it("development: 489 NOT_FOUND and INVALID_PAYLOAD are logged", async () => {
+    await appRoute(await signedFor("?job=nope", "{}"));
+    await appRoute(await signedFor("?job=welcome", '{"secret":1}'));
+    expect(log.warn).toHaveBeenCalledTimes(2);
+    expect(String(log.warn.mock.calls[0]?.[0])).toMatch(
+      /489 NOT_FOUND for job "nope".*This route serves no job "nope"/,
+    );
+    expect(String(log.warn.mock.calls[1]?.[0])).toMatch(
+      /489 INVALID_PAYLOAD[\s\S]*fix: .*z\.coerce\.date\(\)/,
+    );
+  });
+
+  it("production: one warn line per refusal, without payload contents", async () => {
+    vi.stubEnv("NODE_ENV", "production");
+    const response = await appRoute(await signedFor("?job=welcome", '{"secret":42}'));
+    expect(response.status).toBe(489);
+    expect(await response.json()).not.toHaveProperty("error.fix");
+    await appRoute(await signedFor("?job=welcome", '{"secret":"hunter2"}', "sig_wrong"));
+    expect(log.error).not.toHaveBeenCalled();
+    expect(log.warn).toHaveBeenCalledTimes(2);
+    for (const [line] of log.warn.mock.calls) {
+      expect(String(line)).not.toMatch(/\n|hunter2|42|fix:/);
+    }
+  });
+
+  it("an unknown job says what the route serves and how to add it", async () => {
+    const { error } = await json(await appRoute(await signedFor("?job=send-welcome", "{}")));
+    expect(error.message).toBe(
+      'This route serves no job "send-welcome": it serves jobs: welcome, digest; channels: alerts (email, sms). If "send-welcome" is yours, add it to serve(sb, { jobs: [...] }) (or sb.handler({ jobs: [...] })).',
+    );
+  });
+
+  it("an unknown channel or subscriber says which exist", async () => {
+    const channel = await json(await appRoute(await signedFor("?channel=news&subscriber=email", "{}")));
+    expect(channel.error.message).toMatch(
+      /serves no channel "news".*channels: alerts \(email, sms\).*serve\(sb, \{ channels: \[\.\.\.\] \}\)/,
+    );
+    const subscriber = await json(await appRoute(await signedFor("?channel=alerts&subscriber=fax", "{}")));
+    expect(subscriber.error.message).toMatch(/channel "alerts" has subscribers email, sms\. Add "fax"/);
+    const hook = await json(await appRoute(await signedFor("?job=digest&hook=failure", "{}")));
+    expect(hook.error.message).toMatch(/job "digest" has no onFailure/);
+  });
+});
+
+describe("handler: failures before the handler runs are never HANDLER_FAILED", () => {
+  const log = { warn: vi.fn(), error: vi.fn() };
+  afterEach(() => {
+    log.warn.mockClear();
+    log.error.mockClear();
+  });
+
+  it("a context factory that throws is ROUTE_FAILED, and the handler does not run", async () => {
+    let ran = false;
+    const app = createSwitchboard({
+      url: URL_BASE,
+      signingKeys: keys,
+      logger: log,
+      context: () => {
+        throw new Error("database is down");
+      },
+    });
+    const job = app.createJob({
+      name: "j",
+      schema: z.object({}),
+      handler: () => {
+        ran = true;
+      },
+    });
+    const response = await app.handler({ jobs: [job] })(await createSignedRequest(app, job, {}));
+    expect(response.status).toBe(500);
+    const { error } = await json(response);
+    expect(error.code).toBe("ROUTE_FAILED");
+    expect(error.message).toMatch(/`context` factory of createSwitchboard threw: database is down/);
+    expect(ran).toBe(false);
+    expect(log.error).toHaveBeenCalledWith(expect.stringMatching(/context/), expect.any(Error));
+  });
+
+  it("a signature check that throws is a 401, not a handler failure", async () => {
+    const app = createSwitchboard({
+      url: URL_BASE,
+      signingKeys: { current: "k1", next: 42 as never },
+      logger: log,
+    });
+    const job = app.createJob({ name: "j", schema: z.object({}), handler: () => {} });
+    const request = await createSignedRequest(app, job, {}, { signingKey: "someone-else" });
+    const response = await app.handler({ jobs: [job] })(request);
+    expect(response.status).toBe(401);
+    const { error } = await json(response);
+    expect(error.code).toBe("UNAUTHORIZED");
+    expect(error.message).toMatch(/could not be checked/);
+  });
+
+  it("a body stream that fails is ROUTE_FAILED", async () => {
+    const app = createSwitchboard({ url: URL_BASE, signingKeys: keys, logger: log });
+    const job = app.createJob({ name: "j", schema: z.object({}), handler: () => {} });
+    const body = new ReadableStream({
+      pull(controller) {
+        controller.error(new Error("socket hang up"));
+      },
+    });
+    const request = new Request(`${URL_BASE}?job=j`, { method: "POST", body, duplex: "half" } as RequestInit);
+    const { error } = await json(await app.handler({ jobs: [job] })(request));
+    expect(error).toMatchObject({ code: "ROUTE_FAILED", message: expect.stringMatching(/socket hang up/) });
+  });
+
+  it("a schema that throws is ROUTE_FAILED", async () => {
+    const app = createSwitchboard({ url: URL_BASE, signingKeys: keys, logger: log });
+    const job = app.createJob({
+      name: "j",
+      schema: z.object({}).refine(() => {
+        throw new Error("lookup failed");
+      }),
+      handler: () => {},
+    });
+    const route = app.handler({ jobs: [job] });
+    const { error } = await json(await route(await createSignedRequest(app, job, {})));
+    expect(error.code).toBe("ROUTE_FAILED");
+  });
+
+  it("a body another middleware already read is BODY_ALREADY_PARSED with the fix, logged as an error", async () => {
+    const app = createSwitchboard({ url: URL_BASE, signingKeys: keys, logger: log });
+    const job = app.createJob({ name: "j", schema: z.object({}), handler: () => {} });
+    const request = await createSignedRequest(app, job, {});
+    await request.json(); // what a Hono middleware calling c.req.json() leaves behind
+    const response = await app.handler({ jobs: [job] })(request);
+    expect(response.status).toBe(500);
+    const { error } = await json(response);
+    expect(error.code).toBe("BODY_ALREADY_PARSED");
+    expect(error.message).toMatch(
+      /read the request body before Switchboard.*Mount the Switchboard route before/,
+    );
+    expect(log.error).toHaveBeenCalledWith(expect.stringMatching(/BODY_ALREADY_PARSED/));
+  });
+
+  it("a SwitchboardError from inside the handler (a nested dispatch) is HANDLER_FAILED, so QStash retries", async () => {
+    const app = createSwitchboard({ url: URL_BASE, signingKeys: keys, logger: log });
+    const inner = app.createJob({ name: "inner", schema: z.object({ n: z.number() }), handler: () => {} });
+    const outer = app.createJob({
+      name: "outer",
+      schema: z.object({}),
+      handler: () => inner.dispatch({ n: "x" } as never),
+    });
+    const response = await app.handler({ jobs: [outer, inner] })(await createSignedRequest(app, outer, {}));
+    expect(response.status).toBe(500);
+    expect((await json(response)).error.code).toBe("HANDLER_FAILED");
   });
 });

@@ -1,4 +1,5 @@
 import { fromBase64 } from "./base64";
+import { bodyAlreadyParsed, bodyParsedHelpOf, isBodyUsedError } from "./body-already-parsed";
 import type { Channel } from "./channel";
 import type { DeliveryContext, DeliveryFailure } from "./context";
 import { type Definition, definitionOf, type Endpoint } from "./definition";
@@ -7,6 +8,8 @@ import { DEFAULT_RETRIES, MAX_RETRIES_HEADER } from "./dispatch-options";
 import { type EnvRecord, isDevelopment, readEnv } from "./env";
 import { errorResponse, jsonResponse } from "./error-response";
 import type { Job } from "./job";
+import { notFound, servedBy } from "./not-found";
+import { logFailure } from "./refusal-log";
 import type { Runtime } from "./runtime";
 import { parsePayload } from "./schema";
 import { verifySignature } from "./signature";
@@ -34,7 +37,8 @@ export function createHandler(runtime: Runtime, routes: Routes): FetchHandler {
   const tolerance = runtime.config.clockTolerance ?? 5;
 
   return async function switchboardHandler(request, env) {
-    const exposeStack = isDevelopment(env);
+    const development = isDevelopment(env);
+    let target: RouteTarget | undefined;
     try {
       if (request.method !== "POST") {
         throw new SwitchboardError(
@@ -43,8 +47,8 @@ export function createHandler(runtime: Runtime, routes: Routes): FetchHandler {
         );
       }
       // The raw bytes, read once: the signature covers them exactly.
-      const body = new Uint8Array(await request.arrayBuffer());
-      let target = parseTarget(new URL(request.url).searchParams);
+      const body = await readRawBody(request);
+      target = parseTarget(new URL(request.url).searchParams);
 
       if (verify) {
         const keys = runtime.signingKeys(env);
@@ -52,61 +56,136 @@ export function createHandler(runtime: Runtime, routes: Routes): FetchHandler {
         const signature = request.headers.get("upstash-signature");
         // A proxy may drop the query; the signed `sub` claim still names the target.
         target ??= targetFromSignature(signature);
+        const expectedUrl = target ? runtime.destination(target, env) : undefined;
         const result = await verifySignature({
           signature,
           body,
           keys,
-          expectedUrl: target ? runtime.destination(target, env) : undefined,
+          expectedUrl,
           clockTolerance: tolerance,
+        }).catch((error: unknown) => {
+          // Nothing was verified, so nothing runs: a refusal, never a handler failure.
+          throw new SwitchboardError(
+            "UNAUTHORIZED",
+            `The signature could not be checked: ${messageOf(error)}`,
+            {
+              cause: error,
+            },
+          );
         });
-        if (!result.ok) throw new SwitchboardError("UNAUTHORIZED", result.reason);
+        if (!result.ok) {
+          throw new SwitchboardError("UNAUTHORIZED", result.reason, result.fix ? { fix: result.fix } : {});
+        }
       }
 
       if (!target) {
         throw new SwitchboardError(
           "NOT_FOUND",
-          "The query must name `job=<name>` or `channel=<name>&subscriber=<name>` (optionally `hook=success|failure`).",
+          `The query must name \`job=<name>\` or \`channel=<name>&subscriber=<name>\` (optionally \`hook=success|failure\`). This route serves ${servedBy(definitions)}.`,
         );
       }
       const name = target.kind === "job" ? target.job : target.channel;
-      const endpoint = definitions.get(`${target.kind}:${name}`)?.endpoint(target);
+      const definition = definitions.get(`${target.kind}:${name}`);
+      const endpoint = definition?.endpoint(target);
       const hookFn =
         target.hook === "success"
           ? endpoint?.onSuccess
           : target.hook === "failure"
             ? endpoint?.onFailure
             : undefined;
-      if (!endpoint || (target.hook && !hookFn)) {
-        throw new SwitchboardError("NOT_FOUND", `This route serves no ${describeTarget(target)}.`);
-      }
-      const definition = definitions.get(`${target.kind}:${name}`)!;
+      if (!definition || !endpoint || (target.hook && !hookFn)) throw notFound(target, definitions);
       const owner = describeTarget(target);
       const json = parseJson(body, owner);
-      const ctx = await buildContext(runtime, request, env, endpoint);
 
       if (target.hook) {
         const callback = parseCallback(json, owner);
-        const payload = await parsePayload(definition.schema, callback.payload, owner);
-        if (target.hook === "success") {
-          await endpoint.onSuccess!({ payload, result: callback.result, messageId: callback.messageId, ctx });
-        } else {
-          await endpoint.onFailure!({ payload, error: callback.failure, messageId: callback.messageId, ctx });
-        }
+        const payload = await parseDelivered(definition, callback.payload, owner);
+        const ctx = await buildContext(runtime, request, env, endpoint);
+        await runHandler(() =>
+          target?.hook === "success"
+            ? endpoint.onSuccess!({ payload, result: callback.result, messageId: callback.messageId, ctx })
+            : endpoint.onFailure!({ payload, error: callback.failure, messageId: callback.messageId, ctx }),
+        );
         return new Response(null, { status: 200 });
       }
 
-      const payload = await parsePayload(definition.schema, json, owner);
-      const result = await endpoint.run(payload, ctx);
-      if (result === undefined) return new Response(null, { status: 200 });
-      return jsonResponse(200, result);
+      const payload = await parseDelivered(definition, json, owner);
+      const ctx = await buildContext(runtime, request, env, endpoint);
+      return await runHandler(async () => {
+        const result = await endpoint.run(payload, ctx);
+        if (result === undefined) return new Response(null, { status: 200 });
+        return jsonResponse(200, result);
+      });
     } catch (error) {
-      const failure = SwitchboardError.from(error);
-      if (failure.code === "HANDLER_FAILED" || failure.code === "CONFIGURATION") {
-        runtime.logger.error(`[switchboard] ${failure.message}`, failure.cause ?? failure);
-      }
-      return errorResponse(failure, { exposeStack });
+      // User code is wrapped where it runs; anything else failed before a handler ran.
+      const failure = SwitchboardError.from(error, "ROUTE_FAILED");
+      logFailure(runtime.logger, failure, {
+        target,
+        messageId: request.headers.get("upstash-message-id"),
+        development,
+      });
+      return errorResponse(failure, { exposeStack: development });
     }
   };
+}
+
+/**
+ * Runs user code (a handler or hook). `NonRetriableError` and `RetryAfterError` keep their
+ * meaning; anything else, even a `SwitchboardError` from a nested dispatch, is `HANDLER_FAILED`,
+ * so QStash retries it rather than reading it as this delivery's own refusal.
+ */
+async function runHandler<T>(run: () => T | Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    if (
+      error instanceof SwitchboardError &&
+      (error.code === "NON_RETRIABLE" || error.code === "RETRY_LATER")
+    ) {
+      throw error;
+    }
+    throw new SwitchboardError("HANDLER_FAILED", messageOf(error), { cause: error });
+  }
+}
+
+/**
+ * Reads the body once. A body something else already read (a middleware, a framework's parser)
+ * is `BODY_ALREADY_PARSED` with the fix, on every adapter; a stream that fails is `ROUTE_FAILED`.
+ */
+async function readRawBody(request: Request): Promise<Uint8Array<ArrayBuffer>> {
+  if (request.bodyUsed) throw bodyAlreadyParsed(bodyParsedHelpOf(request));
+  try {
+    return new Uint8Array(await request.arrayBuffer());
+  } catch (error) {
+    if (isBodyUsedError(error)) throw bodyAlreadyParsed(bodyParsedHelpOf(request), error);
+    throw new SwitchboardError("ROUTE_FAILED", `Could not read the request body: ${messageOf(error)}`, {
+      cause: error,
+    });
+  }
+}
+
+/** Validates a delivered payload; a schema that throws (instead of reporting issues) is `ROUTE_FAILED`. */
+async function parseDelivered(definition: Definition, value: unknown, owner: string): Promise<unknown> {
+  try {
+    return await parsePayload(definition.schema, value, owner);
+  } catch (error) {
+    if (error instanceof SwitchboardError && error.code === "INVALID_PAYLOAD") {
+      throw new SwitchboardError("INVALID_PAYLOAD", error.message, {
+        issues: error.issues ?? [],
+        fix: DELIVERY_SCHEMA_FIX,
+      });
+    }
+    throw new SwitchboardError("ROUTE_FAILED", `${owner}: the schema threw: ${messageOf(error)}`, {
+      cause: error,
+    });
+  }
+}
+
+const DELIVERY_SCHEMA_FIX =
+  "QStash will not retry this (489); the message is in the DLQ. If dispatch accepted this payload, it changed on its way through JSON (a Date arrives as a string: use z.coerce.date() or z.iso.datetime()), or the schema changed after the message was sent.";
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
 
 function collectDefinitions(runtime: Runtime, routes: Routes): Map<string, Definition> {
@@ -170,8 +249,10 @@ function checkKeysAtStartup(runtime: Runtime): void {
   const processEnv = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
   const onWorkers =
     (globalThis as { navigator?: { userAgent?: string } }).navigator?.userAgent === "Cloudflare-Workers";
-  if (!processEnv || onWorkers || readEnv("QSTASH_CURRENT_SIGNING_KEY")) return;
+  if (!processEnv || onWorkers) return;
   if (readEnv("NEXT_PHASE") === "phase-production-build") return;
+  // Dev defaults count as keys; SWITCHBOARD_DEV under NODE_ENV=production throws here.
+  if (runtime.signingKeys()) return;
   if (isDevelopment()) {
     runtime.logger.warn(`[switchboard] ${missingKeys().message} Until then every delivery is refused.`);
     return;
@@ -211,7 +292,19 @@ async function buildContext(
 ): Promise<DeliveryContext> {
   const retried = toCount(request.headers.get("upstash-retried")) ?? 0;
   const maxRetries = toCount(request.headers.get(MAX_RETRIES_HEADER)) ?? DEFAULT_RETRIES;
-  const extra = runtime.config.context ? await runtime.config.context({ request, env }) : {};
+  let extra: object = {};
+  try {
+    if (runtime.config.context) extra = await runtime.config.context({ request, env });
+  } catch (error) {
+    // The handler never ran: do not report it as the handler's failure.
+    throw new SwitchboardError(
+      "ROUTE_FAILED",
+      `The \`context\` factory of createSwitchboard threw: ${messageOf(error)}`,
+      {
+        cause: error,
+      },
+    );
+  }
   return {
     ...extra,
     ...endpoint.contextFields,

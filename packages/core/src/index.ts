@@ -15,6 +15,7 @@ export type {
   SuccessHookArgs,
 } from "./context";
 export { createSwitchboard, type Switchboard } from "./create-switchboard";
+export { DEV_DEFAULTS } from "./dev-defaults";
 export type { DispatchOptions, DispatchResult, FlowControlOptions } from "./dispatch-options";
 export type { EnvRecord } from "./env";
 export type { FetchHandler, Routes } from "./handler";

@@ -3,10 +3,11 @@ import { checkCron } from "./cron";
 import { type Definition, register } from "./definition";
 import { NAME_PATTERN, type RouteTarget } from "./destination";
 import { type DispatchOptions, type DispatchResult, toPublishFields } from "./dispatch-options";
+import { checkDispatchPayload } from "./json-safe";
 import { type OutgoingMessage, publishBatch, publishOne } from "./publish";
 import { callQStash } from "./qstash-client";
 import type { Runtime } from "./runtime";
-import { type AnySchema, assertSchema, parsePayload, type SchemaInput, type SchemaOutput } from "./schema";
+import { type AnySchema, assertSchema, type SchemaInput, type SchemaOutput } from "./schema";
 import { SwitchboardError } from "./switchboard-error";
 
 /** Dispatch defaults a job can declare; per-call options override them. */
@@ -136,7 +137,7 @@ export function createJob<TSchema extends AnySchema, TResult, TContext extends o
   // Validate, but publish the caller's input: the handler parses it again at delivery, so
   // transforms and defaults run exactly once, where the payload is used.
   const parsePayloadForDispatch = async (payload: unknown) => {
-    await parsePayload(schema, payload, owner);
+    await checkDispatchPayload(schema, payload, owner);
     return payload;
   };
 
@@ -156,7 +157,7 @@ export function createJob<TSchema extends AnySchema, TResult, TContext extends o
       const messages: OutgoingMessage[] = [];
       for (const [index, payload] of payloads.entries()) {
         try {
-          await parsePayload(schema, payload, owner);
+          await checkDispatchPayload(schema, payload, owner);
           messages.push({ ...template!, body: payload });
         } catch (error) {
           if (error instanceof SwitchboardError && error.code === "INVALID_PAYLOAD") {
@@ -185,8 +186,9 @@ export function createJob<TSchema extends AnySchema, TResult, TContext extends o
       const message = await toMessage(payload, options);
       const { fields } = message;
       const scheduleId = `${name}.${id}`;
-      const response = await callQStash(`schedule of ${owner}`, () =>
-        runtime.qstash().schedules.create({
+      const client = runtime.qstash();
+      const response = await callQStash(`schedule of ${owner}`, client, () =>
+        client.schedules.create({
           destination: message.url,
           scheduleId,
           cron: expression,
@@ -207,11 +209,13 @@ export function createJob<TSchema extends AnySchema, TResult, TContext extends o
     },
     async unschedule(id) {
       checkScheduleId(id, owner);
-      await callQStash(`unschedule of ${owner}`, () => runtime.qstash().schedules.delete(`${name}.${id}`));
+      const client = runtime.qstash();
+      await callQStash(`unschedule of ${owner}`, client, () => client.schedules.delete(`${name}.${id}`));
     },
     async schedules() {
       const url = runtime.destination(target);
-      const all = await callQStash(`listing schedules of ${owner}`, () => runtime.qstash().schedules.list());
+      const client = runtime.qstash();
+      const all = await callQStash(`listing schedules of ${owner}`, client, () => client.schedules.list());
       return all
         .filter((s) => s.destination === url && s.scheduleId.startsWith(`${name}.`))
         .map((s) => ({

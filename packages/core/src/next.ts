@@ -48,5 +48,5 @@ const BODY_PARSED_HELP =
  * ```
  */
 export function servePages<TContext extends object>(sb: Switchboard<TContext>, routes: Routes): NodeHandler {
-  return toNodeHandler(sb.handler(routes), { bodyParsedHelp: BODY_PARSED_HELP });
+  return toNodeHandler(sb.handler(routes), { bodyParsedHelp: BODY_PARSED_HELP, forwardParsedBody: true });
 }

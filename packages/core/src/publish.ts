@@ -30,7 +30,7 @@ export async function publishOne(
   what: string,
 ): Promise<DispatchResult> {
   const request = toRequest(message);
-  const response = await callQStash(what, () =>
+  const response = await callQStash(what, client, () =>
     message.queue
       ? client.queue({ queueName: message.queue }).enqueueJSON(request)
       : client.publishJSON(request),
@@ -54,7 +54,7 @@ export async function publishBatch(
       ...toRequest(message),
       ...(message.queue ? { queueName: message.queue } : {}),
     }));
-    const responses = await callQStash(what, () => client.batchJSON(chunk));
+    const responses = await callQStash(what, client, () => client.batchJSON(chunk));
     for (const response of responses) {
       results.push(toResult(response));
     }

@@ -1,4 +1,6 @@
 import { destinationUrl, type RouteTarget } from "./destination";
+import { DEV_DEFAULTS } from "./dev-defaults";
+import { isDevMode } from "./dev-mode";
 import { type EnvRecord, readEnv } from "./env";
 import { type QStashClient, resolveQStash } from "./qstash-client";
 import type { SigningKeys } from "./signature";
@@ -14,6 +16,11 @@ export interface Runtime {
   destination(target: RouteTarget, env?: EnvRecord): string;
   qstash(env?: EnvRecord): QStashClient;
   signingKeys(env?: EnvRecord): SigningKeys | undefined;
+  /**
+   * Whether development defaults apply (`dev` option, else `SWITCHBOARD_DEV`). Throws
+   * `CONFIGURATION` under `NODE_ENV=production`. Every accessor above calls it first.
+   */
+  dev(env?: EnvRecord): boolean;
 }
 
 /** Builds the runtime, validating what can be validated without reading env. */
@@ -36,32 +43,40 @@ export function createRuntime(config: SwitchboardConfig<object>): Runtime {
   if (!Number.isFinite(tolerance) || tolerance < 0) {
     throw new SwitchboardError("INVALID_OPTIONS", "createSwitchboard: clockTolerance must be seconds >= 0.");
   }
+  if (config.dev !== undefined && typeof config.dev !== "boolean") {
+    throw new SwitchboardError("INVALID_OPTIONS", "createSwitchboard: dev must be true or false.");
+  }
   if (config.signingKeys !== undefined && typeof config.signingKeys?.current !== "string") {
     throw new SwitchboardError(
       "INVALID_OPTIONS",
       "createSwitchboard: signingKeys must be { current: string, next?: string } (QStash console → Signing keys).",
     );
   }
+  const dev = (env?: EnvRecord) => isDevMode(config.dev, env);
   return {
     config,
     batchSize,
     logger: config.logger ?? console,
+    dev,
     destination(target, env) {
-      const base = config.url ?? readEnv("SWITCHBOARD_URL", env);
+      const inDev = dev(env);
+      const base = config.url ?? readEnv("SWITCHBOARD_URL", env) ?? (inDev ? DEV_DEFAULTS.url : undefined);
       if (!base) {
         throw new SwitchboardError(
           "CONFIGURATION",
-          "No route URL: set SWITCHBOARD_URL to the public URL of your Switchboard route (e.g. https://app.example.com/api/switchboard), or pass `url` to createSwitchboard.",
+          "No route URL: set SWITCHBOARD_URL to the public URL of your Switchboard route (e.g. https://app.example.com/api/switchboard), or pass `url` to createSwitchboard. Locally, SWITCHBOARD_DEV=1 defaults it to http://localhost:3000/api/switchboard.",
         );
       }
       if (config.url === undefined) checkUrl(base, "SWITCHBOARD_URL");
       return destinationUrl(base, target);
     },
-    qstash: (env) => resolveQStash(config.qstash, env),
+    qstash: (env) => resolveQStash(config.qstash, env, dev(env)),
     signingKeys(env) {
+      const inDev = dev(env);
       if (config.signingKeys) return config.signingKeys;
       const current = readEnv("QSTASH_CURRENT_SIGNING_KEY", env);
-      if (!current) return undefined;
+      // The dev keys come as a pair: never mix your current key with the public dev next key.
+      if (!current) return inDev ? DEV_DEFAULTS.signingKeys : undefined;
       return { current, next: readEnv("QSTASH_NEXT_SIGNING_KEY", env) };
     },
   };

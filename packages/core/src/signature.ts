@@ -8,7 +8,9 @@ export interface SigningKeys {
 }
 
 /** Why a signature was rejected; becomes the message of a 401. */
-export type SignatureResult = { ok: true; claims: SignatureClaims } | { ok: false; reason: string };
+export type SignatureResult =
+  | { ok: true; claims: SignatureClaims }
+  | { ok: false; reason: string; fix?: string | undefined };
 
 /** The claims of a QStash signature JWT. */
 export interface SignatureClaims {
@@ -49,7 +51,12 @@ export interface VerifySignatureInput {
  */
 export async function verifySignature(input: VerifySignatureInput): Promise<SignatureResult> {
   const { signature } = input;
-  if (!signature) return fail("Missing Upstash-Signature header.");
+  if (!signature) {
+    return fail(
+      "Missing Upstash-Signature header.",
+      "Deliveries must come from QStash (or `switchboard dev`), and a proxy in front of the route must pass the Upstash-Signature header on. In tests, build requests with createSignedRequest from @switchboard/core/testing.",
+    );
+  }
   const parts = signature.split(".");
   if (parts.length !== 3) return fail("Upstash-Signature is not a JWT.");
   const [headerPart, claimsPart, macPart] = parts as [string, string, string];
@@ -72,17 +79,28 @@ export async function verifySignature(input: VerifySignatureInput): Promise<Sign
       break;
     }
   }
-  if (!valid) return fail("Signature does not match the current or next signing key.");
+  if (!valid) {
+    return fail(
+      "Signature does not match the current or next signing key.",
+      "The route's keys are not the ones this delivery was signed with. Set QSTASH_CURRENT_SIGNING_KEY and QSTASH_NEXT_SIGNING_KEY to the values in the QStash console; locally, to the ones `switchboard dev` prints, or set SWITCHBOARD_DEV=1 and leave the keys unset.",
+    );
+  }
 
   const claims = decodeJson(claimsPart) as Partial<SignatureClaims> | undefined;
   if (!claims) return fail("Signature claims are not JSON.");
   const now = input.now ?? Math.floor(Date.now() / 1000);
   if (claims.iss !== "Upstash") return fail(`Signature issuer must be "Upstash", got "${claims.iss}".`);
   if (typeof claims.exp !== "number" || claims.exp + input.clockTolerance < now) {
-    return fail("Signature has expired.");
+    return fail(
+      "Signature has expired.",
+      "A signature is valid for 5 minutes: this is a replayed or stored request, or this machine's clock is off (check it, or raise `clockTolerance`).",
+    );
   }
   if (typeof claims.nbf === "number" && claims.nbf - input.clockTolerance > now) {
-    return fail("Signature is not valid yet (nbf is in the future).");
+    return fail(
+      "Signature is not valid yet (nbf is in the future).",
+      "This machine's clock is behind the signer's: sync it, or raise `clockTolerance`.",
+    );
   }
   if (input.expectedUrl !== undefined && claims.sub !== input.expectedUrl) {
     return fail(
@@ -151,6 +169,6 @@ function decodeJson(part: string): Record<string, unknown> | undefined {
   }
 }
 
-function fail(reason: string): SignatureResult {
-  return { ok: false, reason };
+function fail(reason: string, fix?: string): SignatureResult {
+  return { ok: false, reason, fix };
 }

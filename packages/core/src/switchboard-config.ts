@@ -53,6 +53,22 @@ export interface SwitchboardConfig<TContext extends object = object> {
    * @default 100
    */
   batchSize?: number;
-  /** Where handler failures are logged. @default console */
+  /**
+   * Where handler failures and refused deliveries are logged. In development (`NODE_ENV`
+   * `development` or `test`) every refusal is logged with its fix; in production as one `warn`
+   * line without payload contents.
+   * @default console
+   */
   logger?: SwitchboardLogger;
+  /**
+   * Development defaults, the same as env `SWITCHBOARD_DEV=1` (or `true`): every setting left
+   * unset falls back to the local `switchboard dev` — `QSTASH_URL` `http://127.0.0.1:8080`, its
+   * `QSTASH_TOKEN` and signing keys (QStash's documented local-development user), and the route
+   * URL `http://localhost:3000/api/switchboard`. What you set, in config or env, always wins.
+   * `false` turns the defaults off even when `SWITCHBOARD_DEV` is set. Under `NODE_ENV=production`
+   * it throws a `CONFIGURATION` error at first use instead of running.
+   * @default env `SWITCHBOARD_DEV` (off when unset)
+   * @example createSwitchboard({ dev: process.env.NODE_ENV === "development" })
+   */
+  dev?: boolean;
 }

@@ -15,8 +15,13 @@ export const ERROR_STATUS = {
   NON_RETRIABLE: 489,
   /** A handler threw {@link RetryAfterError}. */
   RETRY_LATER: 429,
-  /** A handler threw anything else: QStash retries it. */
+  /** A handler (or hook) threw anything else: QStash retries it. */
   HANDLER_FAILED: 500,
+  /**
+   * The route failed before the handler ran: the body could not be read, the `context` factory
+   * threw, or a schema threw instead of reporting issues. QStash retries it.
+   */
+  ROUTE_FAILED: 500,
   /** The route was called with a method other than POST. */
   METHOD_NOT_ALLOWED: 405,
   /** Options passed to a public function are invalid (name, cron, delay, …). */
@@ -44,6 +49,8 @@ export interface SwitchboardErrorOptions {
   cause?: unknown;
   /** Schema issues, for `INVALID_PAYLOAD`. */
   issues?: PayloadIssue[];
+  /** What to do about it, when the message alone does not say. */
+  fix?: string;
 }
 
 /**
@@ -67,11 +74,17 @@ export class SwitchboardError extends Error {
   override readonly name: string = "SwitchboardError";
   readonly code: SwitchboardErrorCode;
   readonly issues: PayloadIssue[] | undefined;
+  /**
+   * What to do about it, when the message alone does not say (e.g. why a signature is refused
+   * and which setting to check). The route logs it and, in development, answers with it.
+   */
+  readonly fix: string | undefined;
 
   constructor(code: SwitchboardErrorCode, message: string, options: SwitchboardErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
     this.issues = options.issues;
+    this.fix = options.fix;
   }
 
   /** The HTTP status the route answers with for this error. */

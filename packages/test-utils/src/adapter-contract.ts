@@ -8,6 +8,12 @@ export interface RunningAdapter {
   url: string;
   /** Delivers a request the way the framework would. @default `fetch` over HTTP */
   fetch?(request: Request): Promise<Response>;
+  /**
+   * Where the same route is mounted behind something that reads the body first, the framework's
+   * way (`express.json()`, a Hono middleware awaiting `c.req.json()`, Next's body parser, …).
+   * Every adapter must answer there with `BODY_ALREADY_PARSED` and its fix, never a 401.
+   */
+  bodyConsumedUrl: string;
   close?(): Promise<void>;
 }
 
@@ -32,7 +38,14 @@ interface ErrorBody {
  * runAdapterContract("next (App Router)", {
  *   start: async ({ sb, routes }) => {
  *     const { POST } = serve(sb, routes);
- *     return { url: "http://localhost:3000/api/switchboard", fetch: (request) => POST(request) };
+ *     return {
+ *       url: "http://localhost:3000/api/switchboard",
+ *       bodyConsumedUrl: "http://localhost:3000/parsed",
+ *       fetch: async (request) => {
+ *         if (new URL(request.url).pathname === "/parsed") await request.text();
+ *         return POST(request);
+ *       },
+ *     };
  *   },
  * });
  * ```
@@ -273,6 +286,16 @@ export function runAdapterContract(name: string, adapter: AdapterUnderTest): voi
         "HANDLER_FAILED",
       );
       expect(body.error.message).toBe("SMTP timeout");
+    });
+
+    it("500 BODY_ALREADY_PARSED with the fix when something read the body first", async () => {
+      const request = await signed(echo, { text: "parsed" });
+      const response = await deliver(request, `${running.bodyConsumedUrl}${new URL(request.url).search}`);
+      const body = await expectError(response, 500, "BODY_ALREADY_PARSED");
+      expect(body.error.message).toMatch(
+        /read the request body before Switchboard could verify the raw bytes/,
+      );
+      expect(calls).toEqual([]);
     });
 
     it("405 for a method other than POST", async () => {

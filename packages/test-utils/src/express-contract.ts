@@ -13,8 +13,14 @@ export function runExpressContract(label: string, createApp: typeof express): vo
     async start({ sb, routes }) {
       const app = createApp();
       app.all("/internal/switchboard", serve(sb, routes)); // all: a GET reaches the route and gets 405
+      app.use("/parsed", createApp.json());
+      app.post("/parsed/switchboard", serve(sb, routes));
       const server = await listen(createServer(app));
-      return { url: `${server.origin}/internal/switchboard`, close: server.close };
+      return {
+        url: `${server.origin}/internal/switchboard`,
+        bodyConsumedUrl: `${server.origin}/parsed/switchboard`,
+        close: server.close,
+      };
     },
   });
 
@@ -24,8 +30,16 @@ export function runExpressContract(label: string, createApp: typeof express): vo
       const router = createApp.Router();
       router.use("/switchboard", serve(sb, routes)); // Express strips "/api/switchboard" from req.url
       app.use("/api", router);
+      const parsed = createApp.Router();
+      parsed.use(createApp.json());
+      parsed.use("/switchboard", serve(sb, routes));
+      app.use("/parsed", parsed);
       const server = await listen(createServer(app));
-      return { url: `${server.origin}/api/switchboard`, close: server.close };
+      return {
+        url: `${server.origin}/api/switchboard`,
+        bodyConsumedUrl: `${server.origin}/parsed/switchboard`,
+        close: server.close,
+      };
     },
   });
 

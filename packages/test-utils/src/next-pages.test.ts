@@ -8,8 +8,19 @@ import { listen } from "./listen";
 
 runAdapterContract("next Pages Router behind node:http", {
   async start({ sb, routes }) {
-    const server = await listen(createServer(servePages(sb, routes)));
-    return { url: `${server.origin}/api/switchboard`, close: server.close };
+    const handler = servePages(sb, routes);
+    const server = await listen(
+      createServer((req: IncomingMessage & { body?: unknown }, res) => {
+        // What Next's API resolver does when the body parser is on: it sets req.body.
+        if (req.url?.startsWith("/parsed/")) req.body = {};
+        return handler(req, res);
+      }),
+    );
+    return {
+      url: `${server.origin}/api/switchboard`,
+      bodyConsumedUrl: `${server.origin}/parsed/switchboard`,
+      close: server.close,
+    };
   },
 });
 

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { SwitchboardError } from "../switchboard-error";
+import { bodyAlreadyParsed, markBodyParsed } from "../body-already-parsed";
 
 /** A Node request as frameworks hand it over: Express adds `originalUrl`, body parsers add `body`. */
 export type NodeRequest = IncomingMessage & { originalUrl?: string; body?: unknown; _body?: unknown };
@@ -11,6 +11,12 @@ export interface ToWebRequestOptions {
    * caller's framework.
    */
   bodyParsedHelp?: string;
+  /**
+   * Instead of throwing `BODY_ALREADY_PARSED`, return a `Request` whose body is already used, so
+   * a route that checks `request.bodyUsed` (Switchboard's does) answers and logs it itself.
+   * @default false
+   */
+  forwardParsedBody?: boolean;
 }
 
 /**
@@ -45,12 +51,15 @@ export async function toWebRequest(
   }
   const hasBody = method !== "GET" && method !== "HEAD";
   if (hasBody && (req.body !== undefined || req._body === true || req.readableEnded || req.readableDidRead)) {
-    throw new SwitchboardError(
-      "BODY_ALREADY_PARSED",
-      `A body parser read the request body before Switchboard could verify the raw bytes QStash signed. ${
-        options.bodyParsedHelp ?? "Serve this route without a body parser."
-      }`,
-    );
+    if (!options.forwardParsedBody) throw bodyAlreadyParsed(options.bodyParsedHelp);
+    const consumed = new Request(requestUrl(req), {
+      method,
+      headers: toHeaders(req),
+      body: new Uint8Array(0),
+      signal: controller.signal,
+    });
+    await consumed.arrayBuffer();
+    return markBodyParsed(consumed, options.bodyParsedHelp);
   }
   return new Request(requestUrl(req), {
     method,

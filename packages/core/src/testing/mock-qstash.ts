@@ -1,4 +1,5 @@
-import { type HttpHandler, HttpResponse, http } from "msw";
+import type { HttpHandler } from "msw";
+import { loadMsw } from "./load-msw";
 
 /** One message QStash would have accepted, as the mock recorded it. */
 export interface RecordedMessage {
@@ -50,6 +51,9 @@ export interface MockQStashOptions {
  * ```
  */
 export function mockQStash(options: MockQStashOptions = {}): QStashMock {
+  // msw is loaded here, not imported at the top: createSignedRequest from the same subpath must
+  // work in projects without msw.
+  const { http, HttpResponse } = loadMsw();
   const base = (options.baseUrl ?? "https://qstash.upstash.io").replace(/\/$/, "");
   const messages: RecordedMessage[] = [];
   const dedup = new Map<string, string>();

@@ -1,0 +1,105 @@
+import { setupServer } from "msw/node";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { z } from "zod";
+import { createSwitchboard } from "./create-switchboard";
+import { findJsonHazard } from "./json-safe";
+import { mockQStash } from "./testing/mock-qstash";
+
+const qstash = mockQStash({ baseUrl: "https://qstash.test" });
+const server = setupServer(...qstash.handlers);
+beforeAll(() => server.listen({ onUnhandledRequest: "error" }));
+afterEach(() => qstash.reset());
+afterAll(() => server.close());
+
+const sb = createSwitchboard({
+  url: "https://app.example.com/api/switchboard",
+  qstash: { token: "t", baseUrl: "https://qstash.test" },
+});
+const loose = sb.createJob({ name: "loose", schema: z.any(), handler: () => {} });
+
+class Money {
+  constructor(readonly cents: number) {}
+  toJSON() {
+    return `${this.cents / 100} EUR`;
+  }
+}
+
+describe("payloads that would not survive JSON are refused at dispatch, naming the field", () => {
+  it.each([
+    [
+      { createdAt: new Date(0) },
+      /payload\.createdAt is a Date: JSON turns it into a string, so z\.date\(\) fails at delivery; send \.toISOString\(\) and use z\.coerce\.date\(\) or z\.iso\.datetime\(\)/,
+    ],
+    [{ tags: new Set(["a"]) }, /payload\.tags is a Set: JSON turns it into \{\}/],
+    [{ byId: new Map() }, /payload\.byId is a Map/],
+    [{ n: 10n }, /payload\.n is a BigInt/],
+    [{ list: [1, undefined] }, /payload\.list\[1\] is undefined: JSON turns it into null/],
+    [{ cb: () => 1 }, /payload\.cb is a function: JSON drops it/],
+    [{ s: Symbol("x") }, /payload\.s is a symbol/],
+    [{ ratio: Number.NaN }, /payload\.ratio is NaN: JSON turns it into null/],
+    [{ deep: { items: [{ at: Number.POSITIVE_INFINITY }] } }, /payload\.deep\.items\[0\]\.at is Infinity/],
+    [{ "x-y": new Date(0) }, /payload\["x-y"\] is a Date/],
+  ])("%o", async (payload, message) => {
+    const error = await loose.dispatch(payload).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: "INVALID_PAYLOAD" });
+    expect((error as Error).message).toMatch(message);
+    expect(qstash.requestCount()).toBe(0);
+  });
+
+  it("reports the path in issues, like a schema issue", () => {
+    expect(findJsonHazard({ a: [{ b: new Date(0) }] })).toMatchObject({
+      path: "payload.a[0].b",
+      issuePath: "a.0.b",
+    });
+  });
+
+  it("finds a cycle instead of overflowing", () => {
+    const node: Record<string, unknown> = { name: "a" };
+    node.self = node;
+    expect(findJsonHazard(node)?.message).toMatch(/payload\.self refers back/);
+  });
+
+  it("accepts plain JSON, undefined object fields, and class instances with toJSON", async () => {
+    await loose.dispatch({ a: 1, b: "x", c: null, d: [true, { e: undefined }], price: new Money(500) });
+    expect(qstash.messages[0]?.body).toEqual({ a: 1, b: "x", c: null, d: [true, {}], price: "5 EUR" });
+  });
+
+  it("checks dispatchMany, schedule and channel publish too", async () => {
+    await expect(loose.dispatchMany([{ ok: 1 }, { at: new Date(0) }])).rejects.toThrow(
+      /payload #1: .*payload\.at is a Date/,
+    );
+    await expect(
+      loose.schedule({ id: "daily", cron: "0 9 * * *", payload: { at: new Date(0) } }),
+    ).rejects.toThrow(/payload\.at is a Date/);
+    const channel = sb.createChannel({ name: "c", schema: z.any(), subscribers: { a: () => {} } });
+    await expect(channel.publish({ ids: new Set([1]) })).rejects.toThrow(/payload\.ids is a Set/);
+    expect(qstash.requestCount()).toBe(0);
+  });
+});
+
+describe("the schema is checked against what the handler will receive", () => {
+  it("a z.date() field is refused at dispatch, not dead-lettered at delivery", async () => {
+    const job = sb.createJob({ name: "dated", schema: z.object({ at: z.date() }), handler: () => {} });
+    await expect(job.dispatch({ at: new Date(0) })).rejects.toMatchObject({ code: "INVALID_PAYLOAD" });
+    await expect(job.dispatch({ at: new Date(0).toISOString() } as never)).rejects.toMatchObject({
+      code: "INVALID_PAYLOAD",
+    });
+    expect(qstash.requestCount()).toBe(0);
+  });
+
+  it("an instance that turns into a string is checked as that string", async () => {
+    const priced = sb.createJob({
+      name: "priced",
+      schema: z.object({ price: z.instanceof(Money) }),
+      handler: () => {},
+    });
+    await expect(priced.dispatch({ price: new Money(1) })).rejects.toMatchObject({ code: "INVALID_PAYLOAD" });
+    const asText = sb.createJob({
+      name: "as-text",
+      schema: z.object({ price: z.string() }),
+      handler: () => {},
+    });
+    await asText.dispatch({ price: new Money(1) as never });
+    expect(qstash.messages[0]?.body).toEqual({ price: "0.01 EUR" });
+  });
+});

@@ -1,0 +1,108 @@
+import { type AnySchema, parsePayload, type SchemaOutput } from "./schema";
+import { SwitchboardError } from "./switchboard-error";
+
+/** A value JSON would change or refuse, and where it is. */
+export interface JsonHazard {
+  /** `payload.createdAt`, `payload.items[2]`, … */
+  path: string;
+  /** The path relative to the payload, as in schema issues: `createdAt`, `items.2`. */
+  issuePath: string;
+  message: string;
+}
+
+const DATE_HINT =
+  "JSON turns it into a string, so z.date() fails at delivery; send .toISOString() and use z.coerce.date() or z.iso.datetime()";
+
+/**
+ * Finds the first value in `value` that would not survive `JSON.stringify` → `JSON.parse` as the
+ * handler expects: a `Date`, `Map`, `Set`, `BigInt`, `undefined` in an array, a function or
+ * symbol, `NaN`/`Infinity`, a typed array, a cycle. Objects with `toJSON` are taken as they say.
+ */
+export function findJsonHazard(value: unknown, root = "payload"): JsonHazard | undefined {
+  const ancestors: object[] = [];
+  const walk = (
+    current: unknown,
+    path: string,
+    issuePath: string[],
+    inArray: boolean,
+  ): JsonHazard | undefined => {
+    const at = (message: string): JsonHazard => ({ path, issuePath: issuePath.join("."), message });
+    switch (typeof current) {
+      case "bigint":
+        return at(
+          `${path} is a BigInt: JSON.stringify throws on it; send it as a string (String(n)) and use z.coerce.bigint()`,
+        );
+      case "function":
+      case "symbol":
+        return at(`${path} is a ${typeof current}: JSON ${inArray ? "turns it into null" : "drops it"}`);
+      case "undefined":
+        return inArray || issuePath.length === 0
+          ? at(`${path} is undefined: JSON ${inArray ? "turns it into null" : "has no undefined"}; use null`)
+          : undefined;
+      case "number":
+        return Number.isFinite(current) ? undefined : at(`${path} is ${current}: JSON turns it into null`);
+      case "object":
+        break;
+      default:
+        return undefined;
+    }
+    if (current === null) return undefined;
+    if (current instanceof Date) return at(`${path} is a Date: ${DATE_HINT}`);
+    if (current instanceof Map || current instanceof Set) {
+      const kind = current instanceof Map ? "Map" : "Set";
+      const fix = kind === "Map" ? "Object.fromEntries(map)" : "[...set]";
+      return at(`${path} is a ${kind}: JSON turns it into {}; send ${fix}`);
+    }
+    if (typeof (current as { toJSON?: unknown }).toJSON === "function") return undefined;
+    if (
+      current instanceof RegExp ||
+      current instanceof Promise ||
+      current instanceof ArrayBuffer ||
+      ArrayBuffer.isView(current)
+    ) {
+      return at(`${path} is a ${current.constructor.name}: JSON does not keep it; send a plain value`);
+    }
+    if (ancestors.includes(current))
+      return at(`${path} refers back to one of its parents: JSON cannot encode a cycle`);
+    ancestors.push(current);
+    try {
+      if (Array.isArray(current)) {
+        for (let index = 0; index < current.length; index++) {
+          const found = walk(current[index], `${path}[${index}]`, [...issuePath, String(index)], true);
+          if (found) return found;
+        }
+        return undefined;
+      }
+      for (const [key, child] of Object.entries(current)) {
+        const step = /^[A-Za-z_$][\w$]*$/.test(key) ? `${path}.${key}` : `${path}[${JSON.stringify(key)}]`;
+        const found = walk(child, step, [...issuePath, key], false);
+        if (found) return found;
+      }
+      return undefined;
+    } finally {
+      ancestors.pop();
+    }
+  };
+  return walk(value, root, [], false);
+}
+
+/**
+ * What dispatch, dispatchMany, schedule and publish check before anything is sent: the payload
+ * survives JSON (else `INVALID_PAYLOAD` naming the field), and what the handler will receive —
+ * the payload after a JSON round trip — passes the schema, so a payload dispatch accepts is one
+ * delivery accepts.
+ */
+export async function checkDispatchPayload<S extends AnySchema>(
+  schema: S,
+  payload: unknown,
+  owner: string,
+): Promise<SchemaOutput<S>> {
+  const hazard = findJsonHazard(payload);
+  if (hazard) {
+    throw new SwitchboardError("INVALID_PAYLOAD", `${owner}: ${hazard.message}. Nothing was published.`, {
+      issues: [{ path: hazard.issuePath, message: hazard.message }],
+    });
+  }
+  const delivered = payload === undefined ? undefined : JSON.parse(JSON.stringify(payload));
+  return parsePayload(schema, delivered, owner);
+}
