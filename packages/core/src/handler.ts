@@ -58,7 +58,7 @@ export function createHandler(runtime: Runtime, routes: Routes): FetchHandler {
           keys,
           expectedUrl: target ? runtime.destination(target, env) : undefined,
           clockTolerance: tolerance,
-        });
+        }).catch(verifierFailed);
         if (!result.ok) throw new SwitchboardError("UNAUTHORIZED", result.reason);
       }
 
@@ -151,6 +151,16 @@ function collectDefinitions(runtime: Runtime, routes: Routes): Map<string, Defin
     );
   }
   return map;
+}
+
+/** `verifySignature` answers bad input with a result, so a throw means this runtime's crypto failed. */
+function verifierFailed(error: unknown): never {
+  const message = error instanceof Error ? error.message : String(error);
+  throw new SwitchboardError(
+    "CONFIGURATION",
+    `The signature could not be checked on this runtime (its crypto failed, before any handler ran): ${message}`,
+    { cause: error },
+  );
 }
 
 function missingKeys(): SwitchboardError {
