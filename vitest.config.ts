@@ -12,7 +12,12 @@ export default defineConfig({
     },
   },
   test: {
-    projects: ["packages/*/vitest.config.ts", "examples/*/vitest.config.ts"],
+    projects: [
+      "packages/*/vitest.config.ts",
+      // Runtime tests: a fixture per runtime (workerd, the Next.js Edge Runtime), each its own project.
+      "packages/*/test/*/vitest.config.ts",
+      "examples/*/vitest.config.ts",
+    ],
     typecheck: { enabled: false },
   },
 });

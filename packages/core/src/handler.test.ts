@@ -596,7 +596,7 @@ describe("handler: failures before the handler runs are never HANDLER_FAILED", (
     expect(log.error).toHaveBeenCalledWith(expect.stringMatching(/context/), expect.any(Error));
   });
 
-  it("a signature check that throws is a 401, not a handler failure", async () => {
+  it("a signature check that throws is CONFIGURATION (500, retried), not a handler failure", async () => {
     const app = createSwitchboard({
       url: URL_BASE,
       signingKeys: { current: "k1", next: 42 as never },
@@ -605,9 +605,10 @@ describe("handler: failures before the handler runs are never HANDLER_FAILED", (
     const job = app.createJob({ name: "j", schema: z.object({}), handler: () => {} });
     const request = await createSignedRequest(app, job, {}, { signingKey: "someone-else" });
     const response = await app.handler({ jobs: [job] })(request);
-    expect(response.status).toBe(401);
+    // Nothing was verified, so nothing ran; the fault is the server's, so QStash should retry.
+    expect(response.status).toBe(500);
     const { error } = await json(response);
-    expect(error.code).toBe("UNAUTHORIZED");
+    expect(error.code).toBe("CONFIGURATION");
     expect(error.message).toMatch(/could not be checked/);
   });
 

@@ -63,16 +63,7 @@ export function createHandler(runtime: Runtime, routes: Routes): FetchHandler {
           keys,
           expectedUrl,
           clockTolerance: tolerance,
-        }).catch((error: unknown) => {
-          // Nothing was verified, so nothing runs: a refusal, never a handler failure.
-          throw new SwitchboardError(
-            "UNAUTHORIZED",
-            `The signature could not be checked: ${messageOf(error)}`,
-            {
-              cause: error,
-            },
-          );
-        });
+        }).catch(verifierFailed);
         if (!result.ok) {
           throw new SwitchboardError("UNAUTHORIZED", result.reason, result.fix ? { fix: result.fix } : {});
         }
@@ -230,6 +221,16 @@ function collectDefinitions(runtime: Runtime, routes: Routes): Map<string, Defin
     );
   }
   return map;
+}
+
+/** `verifySignature` answers bad input with a result, so a throw means this runtime's crypto failed. */
+function verifierFailed(error: unknown): never {
+  const message = messageOf(error);
+  throw new SwitchboardError(
+    "CONFIGURATION",
+    `The signature could not be checked on this runtime (its crypto failed, before any handler ran): ${message}`,
+    { cause: error },
+  );
 }
 
 function missingKeys(): SwitchboardError {
