@@ -51,6 +51,23 @@ describe("publish API", () => {
     expect(t.sink.received).toEqual([]);
   });
 
+  it("refuses retry-delay expressions that name inherited properties or nest too deep, with 400 { error }", async () => {
+    for (const expression of [
+      "valueOf(retried)",
+      "constructor(retried)",
+      "hasOwnProperty(retried)",
+      "toString(retried)",
+      "__proto__(retried)",
+      `${"(".repeat(5_000)}1${")".repeat(5_000)}`, // Node itself answers 431 past 16 KB of headers
+      `${"(".repeat(100)}1${")".repeat(100)}`,
+    ]) {
+      const response = await publish(`${t.sink.url}/x`, { "Upstash-Retry-Delay": expression });
+      expect(response.status, expression.slice(0, 20)).toBe(400);
+      expect(((await response.json()) as { error: string }).error).toMatch(/^Upstash-Retry-Delay ".*" is invalid/);
+    }
+    expect(t.sink.received).toEqual([]);
+  });
+
   it("delivers bodies byte for byte, with the method and forwarded headers asked for", async () => {
     const bytes = Buffer.from([0xff, 0x00, 0xfe, 0x41]);
     await fetch(`${t.dev.url}/v2/publish/${t.sink.url}/bin`, {
