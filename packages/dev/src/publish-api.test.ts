@@ -147,4 +147,48 @@ describe("publish API", () => {
     await new Promise((r) => setTimeout(r, 50));
     expect(t.sink.received).toEqual([]);
   });
+
+  it("validates a whole batch before accepting any item, naming the item and field", async () => {
+    const batch = (items: unknown) =>
+      fetch(`${t.dev.url}/v2/batch`, {
+        method: "POST",
+        headers: { Authorization: `Bearer ${t.dev.token}` },
+        body: JSON.stringify(items),
+      });
+    const ok = { destination: `${t.sink.url}/ok`, body: "{}" };
+    const cases: [unknown, RegExp][] = [
+      [[ok, { destination: `${t.sink.url}/b`, body: { n: 1 } }], /batch item 1: "body" must be a string/],
+      [[ok, { destination: `${t.sink.url}/b`, body: 42 }], /batch item 1: "body" must be a string/],
+      [[ok, null], /batch item 1: must be an object/],
+      [[ok, { destination: `${t.sink.url}/b`, headers: "x" }], /batch item 1: "headers" must be an object/],
+      [[ok, { destination: `${t.sink.url}/b`, headers: { "Upstash-Delay": 5 } }], /batch item 1: "headers.Upstash-Delay" must be a string/],
+      [[ok, { destination: `${t.sink.url}/b`, queue: 7 }], /batch item 1: "queue" must be a string/],
+      [[ok, { destination: "no-such-group" }], /batch item 1: .*neither a URL/],
+      [[ok, { destination: "localhost:3000/x" }], /batch item 1: .*has no scheme/],
+      [[ok, { destination: `${t.sink.url}/b`, headers: { "Upstash-Retry-Delay": "valueOf(retried)" } }], /batch item 1: Upstash-Retry-Delay/],
+    ];
+    for (const [items, message] of cases) {
+      const response = await batch(items);
+      expect(response.status, String(message)).toBe(400);
+      expect(((await response.json()) as { error: string }).error).toMatch(message);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+    expect(t.sink.received).toEqual([]);
+  });
+
+  it("answers 400, not 500, for malformed %-encoding in a path or query", async () => {
+    const auth = { Authorization: `Bearer ${t.dev.token}` };
+    for (const [method, path] of [
+      ["GET", "/v2/messages/%E0%A4%A"],
+      ["DELETE", "/v2/messages/%"],
+      ["GET", "/v2/queues/%ZZ"],
+      ["POST", "/v2/enqueue/%E0%A4%A/http://127.0.0.1:1/x"],
+      ["POST", "/v2/publish/https%3A%2F%2Fexample.com%2F%E0%A4%A"],
+      ["GET", "/v2/dlq?url=%E0%A4%A"],
+    ] as const) {
+      const response = await fetch(`${t.dev.url}${path}`, { method, headers: auth });
+      expect(response.status, `${method} ${path}`).toBe(400);
+      expect(((await response.json()) as { error: string }).error).toMatch(/%-encoding/);
+    }
+  });
 });
