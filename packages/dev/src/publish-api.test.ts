@@ -191,4 +191,28 @@ describe("publish API", () => {
       expect(((await response.json()) as { error: string }).error).toMatch(/%-encoding/);
     }
   });
+
+  it("refuses absurd delays and not-before times at publish instead of delivering them at once later", async () => {
+    const nowSeconds = Math.floor(Date.now() / 1000);
+    const cases: [Record<string, string>, RegExp][] = [
+      [{ "Upstash-Delay": "99999999999d" }, /^Upstash-Delay: "99999999999d" is longer than .*365d/],
+      [{ "Upstash-Delay": "366d" }, /^Upstash-Delay/],
+      [{ "Upstash-Delay": "9".repeat(400) }, /^Upstash-Delay/],
+      [{ "Upstash-Not-Before": "253402300800" }, /^Upstash-Not-Before: "253402300800" is more than 365d ahead/],
+      [{ "Upstash-Not-Before": String(nowSeconds + 366 * 86_400) }, /^Upstash-Not-Before/],
+      [{ "Upstash-Not-Before": "1e400" }, /^Upstash-Not-Before/],
+      [{ "Upstash-Timeout": "99999999999d" }, /^Upstash-Timeout: .* \(1d\)/],
+      [{ "Upstash-Callback": `${t.sink.url}/cb`, "Upstash-Callback-Delay": "400d" }, /^Upstash-Callback-Delay/],
+      [{ "Upstash-Flow-Control-Key": "k", "Upstash-Flow-Control-Value": "rate=1, period=999999d" }, /period/],
+    ];
+    for (const [headers, message] of cases) {
+      const response = await publish(`${t.sink.url}/x`, headers);
+      expect(response.status, JSON.stringify(headers).slice(0, 80)).toBe(400);
+      expect(((await response.json()) as { error: string }).error).toMatch(message);
+    }
+    expect((await publish(`${t.sink.url}/x`, { "Upstash-Delay": "365d" })).status).toBe(201);
+    expect(
+      (await publish(`${t.sink.url}/x`, { "Upstash-Not-Before": String(nowSeconds + 300 * 86_400) })).status,
+    ).toBe(201);
+  });
 });
