@@ -50,20 +50,39 @@ afterEach(async () => {
 describe("a delivery that fails inside the server", () => {
   it("lands in the DLQ and the log, with no unhandled rejection, and the queue moves on", async () => {
     const poison = poisonMessage(sink.url, { queueName: "q" });
-    const next = { ...poisonMessage(sink.url, { queueName: "q" }), messageId: "msg_next", retryDelay: undefined, url: `${sink.url}/ok`, createdAt: poison.createdAt + 1 };
+    const next = {
+      ...poisonMessage(sink.url, { queueName: "q" }),
+      messageId: "msg_next",
+      retryDelay: undefined,
+      url: `${sink.url}/ok`,
+      createdAt: poison.createdAt + 1,
+    };
     const journal = [
-      { op: "put", kind: "queues", id: "q", value: { name: "q", parallelism: 1, paused: false, createdAt: 1 } },
+      {
+        op: "put",
+        kind: "queues",
+        id: "q",
+        value: { name: "q", parallelism: 1, paused: false, createdAt: 1 },
+      },
       { op: "put", kind: "messages", id: poison.messageId, value: poison },
       { op: "put", kind: "messages", id: next.messageId, value: next },
     ];
     writeFileSync(join(dataDir, "journal.jsonl"), journal.map((r) => `${JSON.stringify(r)}\n`).join(""));
     sink.answer((d) => ({ status: d.path === "/fails" ? 500 : 200 }));
     const lines: string[] = [];
-    const dev = await startDevServer({ port: 0, dataDir, speed: 1000, json: true, logger: (l) => void lines.push(l) });
+    const dev = await startDevServer({
+      port: 0,
+      dataDir,
+      speed: 1000,
+      json: true,
+      logger: (l) => void lines.push(l),
+    });
     try {
       const client = new Client({ baseUrl: dev.url, token: dev.token, retry: false });
       await expect
-        .poll(async () => (await client.dlq.listMessages()).messages.map((m) => m.messageId), { timeout: 5000 })
+        .poll(async () => (await client.dlq.listMessages()).messages.map((m) => m.messageId), {
+          timeout: 5000,
+        })
         .toEqual(["msg_poison"]);
       await sink.waitFor(1, (d) => d.path === "/ok", 5000); // the queue slot was released
       expect(lines.join("")).toMatch(/"type":"dead-letter".*"messageId":"msg_poison".*Upstash-Retry-Delay/);

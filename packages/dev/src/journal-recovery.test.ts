@@ -7,6 +7,8 @@ import { startDevServer } from "./start-dev-server";
 
 let dataDir: string;
 let journal: string;
+/** The ids the current test published; what a restart must bring back. */
+let knownIds: string[] = [];
 beforeEach(() => {
   dataDir = mkdtempSync(join(tmpdir(), "switchboard-journal-"));
   journal = join(dataDir, "journal.jsonl");
@@ -21,7 +23,11 @@ async function publishAndStop(count: number): Promise<string[]> {
   const client = new Client({ baseUrl: dev.url, token: dev.token, retry: false });
   const ids: string[] = [];
   for (let i = 0; i < count; i++) {
-    const { messageId } = await client.publishJSON({ url: `http://127.0.0.1:1/m?i=${i}`, body: { i }, delay: "1d" });
+    const { messageId } = await client.publishJSON({
+      url: `http://127.0.0.1:1/m?i=${i}`,
+      body: { i },
+      delay: "1d",
+    });
     ids.push(messageId);
   }
   await dev.close();
@@ -47,7 +53,6 @@ async function messagesAfterRestart(): Promise<string[]> {
     await dev.close();
   }
 }
-let knownIds: string[] = [];
 
 const lines = () => readFileSync(journal, "utf8").split("\n").filter(Boolean);
 const writeLines = (all: string[]) => writeFileSync(journal, `${all.join("\n")}\n`);
@@ -84,16 +89,28 @@ describe("journal replay with --data-dir", () => {
   it("reports a record that parses but is invalid with file, line and field, instead of crashing", async () => {
     knownIds = await publishAndStop(3);
     const original = lines();
-    const cases: [(record: { op: string; kind: string; id: string; value: Record<string, unknown> }) => unknown, RegExp][] = [
-      [(r) => ({ ...r, value: { ...r.value, notBefore: undefined } }), /line 2: messages "msg_\w+": "notBefore" must be a finite number/],
-      [(r) => ({ ...r, value: { ...r.value, notBefore: null } }), /line 2: .*"notBefore" must be a finite number/],
+    const cases: [
+      (record: { op: string; kind: string; id: string; value: Record<string, unknown> }) => unknown,
+      RegExp,
+    ][] = [
+      [
+        (r) => ({ ...r, value: { ...r.value, notBefore: undefined } }),
+        /line 2: messages "msg_\w+": "notBefore" must be a finite number/,
+      ],
+      [
+        (r) => ({ ...r, value: { ...r.value, notBefore: null } }),
+        /line 2: .*"notBefore" must be a finite number/,
+      ],
       [(r) => ({ ...r, value: { ...r.value, header: "x" } }), /line 2: .*"header"/],
       [(r) => ({ ...r, kind: "nonsense" }), /line 2: .*"kind" must be one of messages, dlq, schedules/],
       [(r) => ({ ...r, op: "upsert" }), /line 2: .*"op" must be "put" or "del"/],
       [(r) => ({ ...r, id: 7 }), /line 2: .*"id" must be a string/],
       [() => [1, 2], /line 2: .*not a journal record/],
       [() => null, /line 2: .*not a journal record/],
-      [(r) => ({ ...r, value: { ...r.value, messageId: "msg_other" } }), /line 2: .*"messageId" .* does not match/],
+      [
+        (r) => ({ ...r, value: { ...r.value, messageId: "msg_other" } }),
+        /line 2: .*"messageId" .* does not match/,
+      ],
     ];
     for (const [mutate, message] of cases) {
       const broken = [...original];
@@ -113,7 +130,11 @@ describe("journal replay with --data-dir", () => {
     knownIds = [];
     const dev = await start();
     const client = new Client({ baseUrl: dev.url, token: dev.token, retry: false });
-    await client.schedules.create({ destination: "http://127.0.0.1:1/s", cron: "0 9 * * *", scheduleId: "s1" });
+    await client.schedules.create({
+      destination: "http://127.0.0.1:1/s",
+      cron: "0 9 * * *",
+      scheduleId: "s1",
+    });
     await dev.close();
     const [record] = lines();
     const parsed = JSON.parse(record!);
@@ -131,12 +152,18 @@ describe("journal replay with --data-dir", () => {
   it("keeps far-future times exact across a restart", async () => {
     const dev = await start();
     const client = new Client({ baseUrl: dev.url, token: dev.token, retry: false });
-    const { messageId } = await client.publishJSON({ url: "http://127.0.0.1:1/far", body: {}, delay: "365d" });
+    const { messageId } = await client.publishJSON({
+      url: "http://127.0.0.1:1/far",
+      body: {},
+      delay: "365d",
+    });
     const before = await client.messages.get(messageId);
     await dev.close();
     const again = await start();
     try {
-      const after = await new Client({ baseUrl: again.url, token: again.token, retry: false }).messages.get(messageId);
+      const after = await new Client({ baseUrl: again.url, token: again.token, retry: false }).messages.get(
+        messageId,
+      );
       expect(after.notBefore).toBe(before.notBefore);
       expect(Number.isFinite(after.notBefore)).toBe(true);
       expect(after.notBefore! - Date.now()).toBeGreaterThan(364 * 86_400_000);

@@ -63,7 +63,9 @@ describe("publish API", () => {
     ]) {
       const response = await publish(`${t.sink.url}/x`, { "Upstash-Retry-Delay": expression });
       expect(response.status, expression.slice(0, 20)).toBe(400);
-      expect(((await response.json()) as { error: string }).error).toMatch(/^Upstash-Retry-Delay ".*" is invalid/);
+      expect(((await response.json()) as { error: string }).error).toMatch(
+        /^Upstash-Retry-Delay ".*" is invalid/,
+      );
     }
     expect(t.sink.received).toEqual([]);
   });
@@ -161,11 +163,17 @@ describe("publish API", () => {
       [[ok, { destination: `${t.sink.url}/b`, body: 42 }], /batch item 1: "body" must be a string/],
       [[ok, null], /batch item 1: must be an object/],
       [[ok, { destination: `${t.sink.url}/b`, headers: "x" }], /batch item 1: "headers" must be an object/],
-      [[ok, { destination: `${t.sink.url}/b`, headers: { "Upstash-Delay": 5 } }], /batch item 1: "headers.Upstash-Delay" must be a string/],
+      [
+        [ok, { destination: `${t.sink.url}/b`, headers: { "Upstash-Delay": 5 } }],
+        /batch item 1: "headers.Upstash-Delay" must be a string/,
+      ],
       [[ok, { destination: `${t.sink.url}/b`, queue: 7 }], /batch item 1: "queue" must be a string/],
       [[ok, { destination: "no-such-group" }], /batch item 1: .*neither a URL/],
       [[ok, { destination: "localhost:3000/x" }], /batch item 1: .*has no scheme/],
-      [[ok, { destination: `${t.sink.url}/b`, headers: { "Upstash-Retry-Delay": "valueOf(retried)" } }], /batch item 1: Upstash-Retry-Delay/],
+      [
+        [ok, { destination: `${t.sink.url}/b`, headers: { "Upstash-Retry-Delay": "valueOf(retried)" } }],
+        /batch item 1: Upstash-Retry-Delay/,
+      ],
     ];
     for (const [items, message] of cases) {
       const response = await batch(items);
@@ -198,11 +206,17 @@ describe("publish API", () => {
       [{ "Upstash-Delay": "99999999999d" }, /^Upstash-Delay: "99999999999d" is longer than .*365d/],
       [{ "Upstash-Delay": "366d" }, /^Upstash-Delay/],
       [{ "Upstash-Delay": "9".repeat(400) }, /^Upstash-Delay/],
-      [{ "Upstash-Not-Before": "253402300800" }, /^Upstash-Not-Before: "253402300800" is more than 365d ahead/],
+      [
+        { "Upstash-Not-Before": "253402300800" },
+        /^Upstash-Not-Before: "253402300800" is more than 365d ahead/,
+      ],
       [{ "Upstash-Not-Before": String(nowSeconds + 366 * 86_400) }, /^Upstash-Not-Before/],
       [{ "Upstash-Not-Before": "1e400" }, /^Upstash-Not-Before/],
       [{ "Upstash-Timeout": "99999999999d" }, /^Upstash-Timeout: .* \(1d\)/],
-      [{ "Upstash-Callback": `${t.sink.url}/cb`, "Upstash-Callback-Delay": "400d" }, /^Upstash-Callback-Delay/],
+      [
+        { "Upstash-Callback": `${t.sink.url}/cb`, "Upstash-Callback-Delay": "400d" },
+        /^Upstash-Callback-Delay/,
+      ],
       [{ "Upstash-Flow-Control-Key": "k", "Upstash-Flow-Control-Value": "rate=1, period=999999d" }, /period/],
     ];
     for (const [headers, message] of cases) {

@@ -133,7 +133,10 @@ export function publishBatch(
       return prepareItem(ctx, item, callerIp);
     } catch (error) {
       if (!(error instanceof DevServerError)) throw error;
-      throw new DevServerError(error.status === 404 ? 400 : error.status, `batch item ${index}: ${error.message}`);
+      throw new DevServerError(
+        error.status === 404 ? 400 : error.status,
+        `batch item ${index}: ${error.message}`,
+      );
     }
   });
   return prepared.map((item) => accept(ctx, item).answer);
@@ -149,7 +152,8 @@ function prepareItem(ctx: DevContext, item: unknown, callerIp: string): Prepared
     throw new DevServerError(400, '"headers" must be an object of header names to strings.');
   for (const [name, value] of Object.entries(headers))
     if (typeof value !== "string") throw new DevServerError(400, `"headers.${name}" must be a string.`);
-  if (typeof body !== "string") throw new DevServerError(400, '"body" must be a string (JSON-encode objects).');
+  if (typeof body !== "string")
+    throw new DevServerError(400, '"body" must be a string (JSON-encode objects).');
   if (queue !== undefined && (typeof queue !== "string" || queue === ""))
     throw new DevServerError(400, '"queue" must be a string naming a queue.');
   const options = parseMessageOptions(headerLookup(headers as Record<string, string>));

@@ -51,7 +51,8 @@ export function compileRetryDelay(expression: string): (retried: number) => numb
     if (!isOp(take(), op)) fail(expression, `expected "${op}"`);
   };
   const nested = <T>(parse: () => T): T => {
-    if (++depth > MAX_RETRY_DELAY_DEPTH) fail(expression, `nested deeper than ${MAX_RETRY_DELAY_DEPTH} levels`);
+    if (++depth > MAX_RETRY_DELAY_DEPTH)
+      fail(expression, `nested deeper than ${MAX_RETRY_DELAY_DEPTH} levels`);
     const result = parse();
     depth--;
     return result;
@@ -106,13 +107,19 @@ export function compileRetryDelay(expression: string): (retried: number) => numb
       expectOp(")");
       if (args.length < known.min || args.length > known.max) {
         const wanted = known.min === known.max ? `${known.min}` : `at least ${known.min}`;
-        fail(expression, `${t.value}() takes ${wanted} argument${known.min === 1 ? "" : "s"}, got ${args.length}`);
+        fail(
+          expression,
+          `${t.value}() takes ${wanted} argument${known.min === 1 ? "" : "s"}, got ${args.length}`,
+        );
       }
       const { fn } = known;
       return (r) => fn(...args.map((a) => a(r)));
     }
     if (t.kind === "id")
-      return fail(expression, `unknown name "${t.value}" (use retried, pow, sqrt, abs, exp, floor, ceil, round, min, max)`);
+      return fail(
+        expression,
+        `unknown name "${t.value}" (use retried, pow, sqrt, abs, exp, floor, ceil, round, min, max)`,
+      );
     return fail(expression, `unexpected "${t.value}"`);
   };
 

@@ -9,7 +9,14 @@ export type JournalRecord =
   | { op: "put"; kind: StateKind; id: string; value: unknown }
   | { op: "del"; kind: StateKind; id: string };
 
-export const STATE_KINDS: readonly StateKind[] = ["messages", "dlq", "schedules", "queues", "topics", "dedup"];
+export const STATE_KINDS: readonly StateKind[] = [
+  "messages",
+  "dlq",
+  "schedules",
+  "queues",
+  "topics",
+  "dedup",
+];
 
 /**
  * Checks that a parsed journal line is a record this server wrote: `op`, `kind` and `id`, and for
@@ -67,15 +74,30 @@ const CHECKS: Record<StateKind, (value: Fields, id: string) => void> = {
     finite(value, "failedAt");
   },
   schedules(value, id) {
-    for (const name of ["scheduleId", "cron", "destination", "method", "body", "callerIp"]) string(value, name);
+    for (const name of ["scheduleId", "cron", "destination", "method", "body", "callerIp"])
+      string(value, name);
     sameId(value, "scheduleId", id);
     headerMap(value, "header");
     wholeNumber(value, "retries");
     if (typeof value.isPaused !== "boolean") throw new Error(`"isPaused" must be true or false`);
     finite(value, "createdAt");
-    for (const name of ["delaySeconds", "timeoutSeconds", "lastScheduleTime", "parallelism", "rate", "periodSeconds"])
+    for (const name of [
+      "delaySeconds",
+      "timeoutSeconds",
+      "lastScheduleTime",
+      "parallelism",
+      "rate",
+      "periodSeconds",
+    ])
       optionalFinite(value, name);
-    optionalStrings(value, ["retryDelay", "callback", "failureCallback", "queueName", "label", "flowControlKey"]);
+    optionalStrings(value, [
+      "retryDelay",
+      "callback",
+      "failureCallback",
+      "queueName",
+      "label",
+      "flowControlKey",
+    ]);
     parseCron(value.cron as string); // a cron it cannot run would stop start-up later, without a line number
   },
   queues(value, id) {
@@ -136,7 +158,8 @@ function show(value: unknown): string {
 }
 
 function string(value: Fields, name: string): void {
-  if (typeof value[name] !== "string") throw new Error(`"${name}" must be a string, got ${show(value[name])}`);
+  if (typeof value[name] !== "string")
+    throw new Error(`"${name}" must be a string, got ${show(value[name])}`);
 }
 
 function optionalStrings(value: Fields, names: string[]): void {
@@ -162,7 +185,8 @@ function wholeNumber(value: Fields, name: string): void {
 function headerMap(value: Fields, name: string): void {
   const map = value[name];
   const ok =
-    isObject(map) && Object.values(map).every((v) => Array.isArray(v) && v.every((s) => typeof s === "string"));
+    isObject(map) &&
+    Object.values(map).every((v) => Array.isArray(v) && v.every((s) => typeof s === "string"));
   if (!ok) throw new Error(`"${name}" must map header names to arrays of strings, got ${show(map)}`);
 }
 

@@ -10,7 +10,13 @@ import {
 } from "node:fs";
 import { join } from "node:path";
 import type { DevState } from "./model";
-import { checkJournalRecord, checkStateValue, type JournalRecord, STATE_KINDS, type StateKind } from "./state-record";
+import {
+  checkJournalRecord,
+  checkStateValue,
+  type JournalRecord,
+  STATE_KINDS,
+  type StateKind,
+} from "./state-record";
 
 type Kind = StateKind;
 type Record_ = JournalRecord;
