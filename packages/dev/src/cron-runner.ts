@@ -24,17 +24,33 @@ export function parseCron(expression: string): { pattern: string; timezone?: str
     }
   }
   try {
-    new Cron(pattern, timezone ? { timezone, paused: true } : { paused: true }).stop();
+    new Cron(pattern, { timezone: timezone ?? "UTC", paused: true }).stop();
   } catch (error) {
     throw new DevServerError(400, `Upstash-Cron: "${expression}" is invalid: ${(error as Error).message}`);
   }
   return timezone ? { pattern, timezone } : { pattern };
 }
 
+/** The longest single wait handed to `setTimeout`: Node fires at once past 2^31-1 ms (~24.8 days). */
+const MAX_TIMER_MS = 2_000_000_000;
+
+/** A croner instance for a schedule's cron; without `CRON_TZ=` it runs in UTC, as QStash does. */
+function cronFor(expression: string): Cron {
+  const { pattern, timezone } = parseCron(expression);
+  return new Cron(pattern, { timezone: timezone ?? "UTC", paused: true });
+}
+
 /**
  * Fires schedules on their cron. With `speed` > 1 time runs faster: each schedule keeps a virtual
  * clock that advances from one cron time to the next, and the real wait between them is divided
- * by `speed`.
+ * by `speed`. Waits longer than a Node timer can hold are taken in steps, so a yearly cron fires on
+ * its day. A `fire` that throws is reported to `onError` and the schedule keeps running.
+ *
+ * @example
+ * ```ts
+ * const runner = new CronRunner(1, (schedule) => publishFrom(schedule), (schedule, error) => log(error));
+ * runner.start(schedule);
+ * ```
  */
 export class CronRunner {
   private readonly timers = new Map<string, NodeJS.Timeout>();
@@ -43,39 +59,49 @@ export class CronRunner {
   constructor(
     private readonly speed: number,
     private readonly fire: (schedule: StoredSchedule) => void,
+    private readonly onError: (schedule: StoredSchedule, error: unknown) => void = (schedule, error) =>
+      console.error(`switchboard dev: schedule ${schedule.scheduleId} failed to fire: ${String(error)}`),
   ) {}
 
   start(schedule: StoredSchedule): void {
     this.stop(schedule.scheduleId);
     if (schedule.isPaused) return;
-    const { pattern, timezone } = parseCron(schedule.cron);
-    const cron = new Cron(pattern, timezone ? { timezone, paused: true } : { paused: true });
+    const cron = cronFor(schedule.cron);
+    const { scheduleId } = schedule;
     const tick = () => {
-      const now = this.clocks.get(schedule.scheduleId) ?? Date.now();
+      const now = this.clocks.get(scheduleId) ?? Date.now();
       const next = cron.nextRun(new Date(now))?.getTime();
       if (next === undefined) return;
-      const wait = Math.max(0, (next - now) / this.speed);
-      this.timers.set(
-        schedule.scheduleId,
-        setTimeout(
-          () => {
-            this.clocks.set(schedule.scheduleId, next);
-            this.fire(schedule);
-            tick();
-          },
-          Math.min(wait, 2_000_000_000),
-        ),
-      );
+      const dueAt = Date.now() + Math.max(0, (next - now) / this.speed);
+      const wait = () => {
+        const remaining = dueAt - Date.now();
+        this.timers.set(
+          scheduleId,
+          setTimeout(
+            () => {
+              if (Date.now() < dueAt) return wait(); // one step of a wait longer than a timer holds
+              this.clocks.set(scheduleId, next);
+              try {
+                this.fire(schedule);
+              } catch (error) {
+                this.onError(schedule, error);
+              }
+              tick();
+            },
+            Math.min(Math.max(0, remaining), MAX_TIMER_MS),
+          ),
+        );
+      };
+      wait();
     };
-    this.clocks.set(schedule.scheduleId, Date.now());
+    this.clocks.set(scheduleId, Date.now());
     tick();
   }
 
   /** The next run of a schedule in real time, if it is running. */
   nextRun(schedule: StoredSchedule): number | undefined {
     if (schedule.isPaused) return undefined;
-    const { pattern, timezone } = parseCron(schedule.cron);
-    return new Cron(pattern, timezone ? { timezone, paused: true } : { paused: true }).nextRun()?.getTime();
+    return cronFor(schedule.cron).nextRun()?.getTime();
   }
 
   stop(scheduleId: string): void {

@@ -50,7 +50,7 @@ export class DeliveryEngine {
   private closed = false;
 
   constructor(private readonly options: DeliveryEngineOptions) {
-    this.flowControl = new FlowControl(options.speed, (message) => this.deliver(message));
+    this.flowControl = new FlowControl(options.speed, (message) => this.deliverSafely(message));
   }
 
   /** Resumes every stored message after a restart. */
@@ -145,7 +145,50 @@ export class DeliveryEngine {
   private dispatch(message: StoredMessage): void {
     const { flowControlKey } = message;
     if (flowControlKey) this.flowControl.enter({ ...message, flowControlKey });
-    else void this.deliver(message);
+    else void this.deliverSafely(message);
+  }
+
+  /**
+   * Runs one delivery and never rejects: a fault inside the server (a disk error, a stored record
+   * an older version accepted) dead-letters the message with the error and logs it, and frees its
+   * queue slot, instead of becoming an unhandled rejection that stops the process.
+   */
+  private deliverSafely(message: StoredMessage): Promise<void> {
+    return this.deliver(message).catch((cause: unknown) => {
+      const error = `dev server error: ${cause instanceof Error ? cause.message : String(cause)}`;
+      try {
+        const { store } = this.options;
+        if (this.closed || !store.state.messages.has(message.messageId)) return;
+        const dlqId = newId("dlq");
+        store.delete("messages", message.messageId);
+        store.put("dlq", dlqId, {
+          ...message,
+          dlqId,
+          responseStatus: 0,
+          responseHeader: {},
+          responseBody: "",
+          failedAt: Date.now(),
+        });
+        this.event(message, "FAILED", { error });
+        this.options.reporter.report({
+          type: "dead-letter",
+          messageId: message.messageId,
+          url: message.url,
+          status: 0,
+          attempt: message.retried + 1,
+          ms: 0,
+          callbackOf: message.callbackOf,
+          dlqId,
+          error,
+        });
+        store.flush();
+      } catch (secondary) {
+        // Even the failure could not be recorded (the disk is gone): say so, keep serving.
+        console.error(`switchboard dev: ${error}; then: ${String(secondary)}`);
+      } finally {
+        this.releaseSlot(message.messageId);
+      }
+    });
   }
 
   private releaseSlot(messageId: string): void {

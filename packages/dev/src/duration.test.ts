@@ -13,6 +13,16 @@ describe("parseDuration", () => {
     expect(() => parseDuration("soon", "Upstash-Delay")).toThrow(/Upstash-Delay: "soon" is not a duration/);
     expect(() => parseDuration("5w", "Upstash-Timeout")).toThrow(/Upstash-Timeout/);
   });
+
+  it("refuses a duration past its bound, and digits too many to be a finite number", () => {
+    expect(parseDuration("365d", "Upstash-Delay", 365 * 86_400)).toBe(365 * 86_400);
+    expect(() => parseDuration("366d", "Upstash-Delay", 365 * 86_400)).toThrow(
+      /Upstash-Delay: "366d" is longer than the most this server accepts \(365d\)/,
+    );
+    expect(() => parseDuration("99999999999d", "Upstash-Delay", 365 * 86_400)).toThrow(/longer than/);
+    expect(() => parseDuration("9".repeat(400), "Upstash-Delay", 365 * 86_400)).toThrow(/longer than/);
+    expect(() => parseDuration(`${"9".repeat(400)}s`, "Upstash-Timeout", 86_400)).toThrow(/\(1d\)/);
+  });
 });
 
 describe("parseRetryAfter", () => {

@@ -143,6 +143,7 @@ export class FlowControl {
     let state = this.keys.get(key);
     if (!state) {
       const gate: Gate<StoredMessage> = new Gate<StoredMessage>({}, (message) => {
+        // `deliver` never rejects (the engine records its own faults); `finally` frees the slot either way.
         void this.deliver(message).finally(() => gate.leave());
       });
       state = { gate, fromMessage: {}, pin: {}, paused: false };

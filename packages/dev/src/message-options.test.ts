@@ -1,7 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { canonicalHeaderName, contentHash, headerLookup, parseMessageOptions } from "./message-options";
 
-const parse = (headers: Record<string, string>) => parseMessageOptions(headerLookup(headers));
+// A fixed clock: Upstash-Not-Before is bounded relative to now.
+const NOW = Date.parse("2030-01-01T00:00:00Z");
+const parse = (headers: Record<string, string>) => parseMessageOptions(headerLookup(headers), NOW);
 
 describe("parseMessageOptions", () => {
   it("applies QStash's defaults", () => {

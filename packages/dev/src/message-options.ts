@@ -1,7 +1,8 @@
 import { createHash } from "node:crypto";
 import { DEFAULT_RETRIES } from "./defaults";
 import { DevServerError } from "./dev-server-error";
-import { parseDuration } from "./duration";
+import { formatSeconds, parseDuration } from "./duration";
+import { MAX_DELAY_SECONDS, MAX_PERIOD_SECONDS, MAX_TIMEOUT_SECONDS } from "./limits";
 import type { CallbackOptions, StoredMessage } from "./model";
 import { compileRetryDelay } from "./retry-delay";
 
@@ -43,9 +44,10 @@ export type MessageOptions = Omit<
  * Reads QStash's request headers (case-insensitive) into message options: method, delay,
  * not-before, retries, retry delay, timeouts, callbacks and their options, dedup, label, flow
  * control, queue and schedule settings, and `Upstash-Forward-*` headers to deliver. Anything
- * malformed is a 400 whose message names the header.
+ * malformed, or past the bounds in `limits.ts`, is a 400 whose message names the header. `now`
+ * (unix ms) is what `Upstash-Not-Before` is bounded against.
  */
-export function parseMessageOptions(headers: HeaderLookup): MessageOptions {
+export function parseMessageOptions(headers: HeaderLookup, now = Date.now()): MessageOptions {
   const header: Record<string, string[]> = {};
   const contentType = headers.get("content-type");
   if (contentType) header["Content-Type"] = [contentType];
@@ -69,14 +71,14 @@ export function parseMessageOptions(headers: HeaderLookup): MessageOptions {
       `Upstash-Method: "${method}" is not an HTTP method QStash can deliver with.`,
     );
   }
-  const notBefore = intHeader(headers, "upstash-not-before");
+  const notBefore = notBeforeHeader(headers, now);
   return {
     method,
     header,
     retries,
     retryDelay,
-    timeoutSeconds: durationHeader(headers, "upstash-timeout"),
-    delaySeconds: durationHeader(headers, "upstash-delay") ?? 0,
+    timeoutSeconds: durationHeader(headers, "upstash-timeout", MAX_TIMEOUT_SECONDS),
+    delaySeconds: durationHeader(headers, "upstash-delay", MAX_DELAY_SECONDS) ?? 0,
     notBeforeSeconds: notBefore,
     deduplicationId: headers.get("upstash-deduplication-id") ?? undefined,
     contentBasedDeduplication: headers.get("upstash-content-based-deduplication") === "true",
@@ -138,7 +140,7 @@ function parseFlowControl(value: string): Pick<MessageOptions, "parallelism" | "
     if (rawKey === "parallelism") out.parallelism = positive(rawValue, "parallelism");
     else if (rawKey === "rate") out.rate = positive(rawValue, "rate");
     else if (rawKey === "period")
-      out.periodSeconds = parseDuration(rawValue, "Upstash-Flow-Control-Value period");
+      out.periodSeconds = parseDuration(rawValue, "Upstash-Flow-Control-Value period", MAX_PERIOD_SECONDS);
     else
       throw new DevServerError(
         400,
@@ -164,9 +166,22 @@ function intHeader(headers: HeaderLookup, name: string): number | undefined {
   return n;
 }
 
-function durationHeader(headers: HeaderLookup, name: string): number | undefined {
+function durationHeader(headers: HeaderLookup, name: string, maxSeconds: number): number | undefined {
   const value = headers.get(name);
-  return value === null ? undefined : parseDuration(value, canonicalHeaderName(name));
+  return value === null ? undefined : parseDuration(value, canonicalHeaderName(name), maxSeconds);
+}
+
+/**
+ * `Upstash-Not-Before` in unix seconds. A time in the past means "now"; one more than
+ * {@link MAX_DELAY_SECONDS} ahead is refused, as a delay that long is.
+ */
+function notBeforeHeader(headers: HeaderLookup, now: number): number | undefined {
+  const seconds = intHeader(headers, "upstash-not-before");
+  if (seconds === undefined || seconds * 1000 - now <= MAX_DELAY_SECONDS * 1000) return seconds;
+  throw new DevServerError(
+    400,
+    `Upstash-Not-Before: "${headers.get("upstash-not-before")}" is more than ${formatSeconds(MAX_DELAY_SECONDS)} ahead, the most this server accepts (it is unix seconds, e.g. ${Math.floor(now / 1000) + 3600}).`,
+  );
 }
 
 function urlHeader(headers: HeaderLookup, name: string): string | undefined {
@@ -177,8 +192,8 @@ function urlHeader(headers: HeaderLookup, name: string): string | undefined {
 function callbackOptions(headers: HeaderLookup, prefix: string): CallbackOptions {
   return {
     retries: intHeader(headers, `${prefix}-retries`),
-    timeoutSeconds: durationHeader(headers, `${prefix}-timeout`),
-    delaySeconds: durationHeader(headers, `${prefix}-delay`),
+    timeoutSeconds: durationHeader(headers, `${prefix}-timeout`, MAX_TIMEOUT_SECONDS),
+    delaySeconds: durationHeader(headers, `${prefix}-delay`, MAX_DELAY_SECONDS),
     method: headers.get(`${prefix}-method`)?.toUpperCase() ?? undefined,
   };
 }

@@ -51,6 +51,25 @@ describe("publish API", () => {
     expect(t.sink.received).toEqual([]);
   });
 
+  it("refuses retry-delay expressions that name inherited properties or nest too deep, with 400 { error }", async () => {
+    for (const expression of [
+      "valueOf(retried)",
+      "constructor(retried)",
+      "hasOwnProperty(retried)",
+      "toString(retried)",
+      "__proto__(retried)",
+      `${"(".repeat(5_000)}1${")".repeat(5_000)}`, // Node itself answers 431 past 16 KB of headers
+      `${"(".repeat(100)}1${")".repeat(100)}`,
+    ]) {
+      const response = await publish(`${t.sink.url}/x`, { "Upstash-Retry-Delay": expression });
+      expect(response.status, expression.slice(0, 20)).toBe(400);
+      expect(((await response.json()) as { error: string }).error).toMatch(
+        /^Upstash-Retry-Delay ".*" is invalid/,
+      );
+    }
+    expect(t.sink.received).toEqual([]);
+  });
+
   it("delivers bodies byte for byte, with the method and forwarded headers asked for", async () => {
     const bytes = Buffer.from([0xff, 0x00, 0xfe, 0x41]);
     await fetch(`${t.dev.url}/v2/publish/${t.sink.url}/bin`, {
@@ -129,5 +148,85 @@ describe("publish API", () => {
     expect(((await response.json()) as { error: string }).error).toMatch(/Upstash-Delay: "later"/);
     await new Promise((r) => setTimeout(r, 50));
     expect(t.sink.received).toEqual([]);
+  });
+
+  it("validates a whole batch before accepting any item, naming the item and field", async () => {
+    const batch = (items: unknown) =>
+      fetch(`${t.dev.url}/v2/batch`, {
+        method: "POST",
+        headers: { Authorization: `Bearer ${t.dev.token}` },
+        body: JSON.stringify(items),
+      });
+    const ok = { destination: `${t.sink.url}/ok`, body: "{}" };
+    const cases: [unknown, RegExp][] = [
+      [[ok, { destination: `${t.sink.url}/b`, body: { n: 1 } }], /batch item 1: "body" must be a string/],
+      [[ok, { destination: `${t.sink.url}/b`, body: 42 }], /batch item 1: "body" must be a string/],
+      [[ok, null], /batch item 1: must be an object/],
+      [[ok, { destination: `${t.sink.url}/b`, headers: "x" }], /batch item 1: "headers" must be an object/],
+      [
+        [ok, { destination: `${t.sink.url}/b`, headers: { "Upstash-Delay": 5 } }],
+        /batch item 1: "headers.Upstash-Delay" must be a string/,
+      ],
+      [[ok, { destination: `${t.sink.url}/b`, queue: 7 }], /batch item 1: "queue" must be a string/],
+      [[ok, { destination: "no-such-group" }], /batch item 1: .*neither a URL/],
+      [[ok, { destination: "localhost:3000/x" }], /batch item 1: .*has no scheme/],
+      [
+        [ok, { destination: `${t.sink.url}/b`, headers: { "Upstash-Retry-Delay": "valueOf(retried)" } }],
+        /batch item 1: Upstash-Retry-Delay/,
+      ],
+    ];
+    for (const [items, message] of cases) {
+      const response = await batch(items);
+      expect(response.status, String(message)).toBe(400);
+      expect(((await response.json()) as { error: string }).error).toMatch(message);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+    expect(t.sink.received).toEqual([]);
+  });
+
+  it("answers 400, not 500, for malformed %-encoding in a path or query", async () => {
+    const auth = { Authorization: `Bearer ${t.dev.token}` };
+    for (const [method, path] of [
+      ["GET", "/v2/messages/%E0%A4%A"],
+      ["DELETE", "/v2/messages/%"],
+      ["GET", "/v2/queues/%ZZ"],
+      ["POST", "/v2/enqueue/%E0%A4%A/http://127.0.0.1:1/x"],
+      ["POST", "/v2/publish/https%3A%2F%2Fexample.com%2F%E0%A4%A"],
+      ["GET", "/v2/dlq?url=%E0%A4%A"],
+    ] as const) {
+      const response = await fetch(`${t.dev.url}${path}`, { method, headers: auth });
+      expect(response.status, `${method} ${path}`).toBe(400);
+      expect(((await response.json()) as { error: string }).error).toMatch(/%-encoding/);
+    }
+  });
+
+  it("refuses absurd delays and not-before times at publish instead of delivering them at once later", async () => {
+    const nowSeconds = Math.floor(Date.now() / 1000);
+    const cases: [Record<string, string>, RegExp][] = [
+      [{ "Upstash-Delay": "99999999999d" }, /^Upstash-Delay: "99999999999d" is longer than .*365d/],
+      [{ "Upstash-Delay": "366d" }, /^Upstash-Delay/],
+      [{ "Upstash-Delay": "9".repeat(400) }, /^Upstash-Delay/],
+      [
+        { "Upstash-Not-Before": "253402300800" },
+        /^Upstash-Not-Before: "253402300800" is more than 365d ahead/,
+      ],
+      [{ "Upstash-Not-Before": String(nowSeconds + 366 * 86_400) }, /^Upstash-Not-Before/],
+      [{ "Upstash-Not-Before": "1e400" }, /^Upstash-Not-Before/],
+      [{ "Upstash-Timeout": "99999999999d" }, /^Upstash-Timeout: .* \(1d\)/],
+      [
+        { "Upstash-Callback": `${t.sink.url}/cb`, "Upstash-Callback-Delay": "400d" },
+        /^Upstash-Callback-Delay/,
+      ],
+      [{ "Upstash-Flow-Control-Key": "k", "Upstash-Flow-Control-Value": "rate=1, period=999999d" }, /period/],
+    ];
+    for (const [headers, message] of cases) {
+      const response = await publish(`${t.sink.url}/x`, headers);
+      expect(response.status, JSON.stringify(headers).slice(0, 80)).toBe(400);
+      expect(((await response.json()) as { error: string }).error).toMatch(message);
+    }
+    expect((await publish(`${t.sink.url}/x`, { "Upstash-Delay": "365d" })).status).toBe(201);
+    expect(
+      (await publish(`${t.sink.url}/x`, { "Upstash-Not-Before": String(nowSeconds + 300 * 86_400) })).status,
+    ).toBe(201);
   });
 });

@@ -31,15 +31,41 @@ export function publish(
   body: Buffer,
   callerIp: string,
   queueName?: string,
-  parsed?: MessageOptions,
 ): { answer: PublishAnswer | PublishAnswer[]; deduplicated: boolean } {
-  const options = parsed ?? parseMessageOptions(headers);
-  const queue = queueName ?? options.queueName;
-  if (queue) ensureQueue(ctx, queue);
+  return accept(ctx, prepare(ctx, destination, parseMessageOptions(headers), body, callerIp, queueName));
+}
+
+/** A publish that has passed every check and only needs storing: accepting it cannot fail. */
+interface PreparedPublish {
+  destination: string;
+  isUrl: boolean;
+  targets: { url: string; name?: string | undefined }[];
+  options: MessageOptions;
+  queue: string | undefined;
+  body: Buffer;
+  callerIp: string;
+}
+
+function prepare(
+  ctx: DevContext,
+  destination: string,
+  options: MessageOptions,
+  body: Buffer,
+  callerIp: string,
+  queueName?: string,
+): PreparedPublish {
   const isUrl = /^[a-z][a-z0-9+.-]*:\/\//i.test(destination);
   const targets = isUrl
     ? [{ url: checkDestination(destination), name: undefined }]
     : topicEndpoints(ctx, destination);
+  return { destination, isUrl, targets, options, queue: queueName ?? options.queueName, body, callerIp };
+}
+
+function accept(
+  ctx: DevContext,
+  { destination, isUrl, targets, options, queue, body, callerIp }: PreparedPublish,
+): { answer: PublishAnswer | PublishAnswer[]; deduplicated: boolean } {
+  if (queue) ensureQueue(ctx, queue);
   const answers = targets.map((target): PublishAnswer => {
     const dedupKey = options.deduplicationId
       ? `id:${options.deduplicationId}:${isUrl ? "" : target.url}`
@@ -97,7 +123,12 @@ export function publish(
   return { answer: isUrl ? answers[0]! : answers, deduplicated };
 }
 
-/** `POST /v2/batch`: `[{ destination, headers?, body?, queue? }]` → an answer per item. */
+/**
+ * `POST /v2/batch`: `[{ destination, headers?, body?, queue? }]` → an answer per item. The batch is
+ * atomic: every item is checked (shape, headers, destination, URL group) before any is accepted,
+ * so a bad item is a 400 naming its index and field and nothing was published; a client that
+ * retries the batch never duplicates its first items.
+ */
 export function publishBatch(
   ctx: DevContext,
   items: unknown,
@@ -105,19 +136,36 @@ export function publishBatch(
 ): (PublishAnswer | PublishAnswer[])[] {
   if (!Array.isArray(items))
     throw new DevServerError(400, "batch: the body must be a JSON array of { destination, headers, body }.");
-  // Check every item before accepting any, so a bad item never leaves half a batch published.
-  type Item = { destination?: unknown; headers?: Record<string, string>; body?: string; queue?: string };
-  const checked = (items as Item[]).map((item, index) => {
-    if (typeof item?.destination !== "string" || item.destination === "") {
-      throw new DevServerError(400, `batch item ${index}: "destination" must be a URL or URL group name.`);
+  const prepared = items.map((item: unknown, index) => {
+    try {
+      return prepareItem(ctx, item, callerIp);
+    } catch (error) {
+      if (!(error instanceof DevServerError)) throw error;
+      throw new DevServerError(
+        error.status === 404 ? 400 : error.status,
+        `batch item ${index}: ${error.message}`,
+      );
     }
-    const headers = headerLookup(item.headers ?? {});
-    return { item, destination: item.destination, headers, options: parseMessageOptions(headers) };
   });
-  return checked.map(({ item, destination, headers, options }) => {
-    const body = Buffer.from(item.body ?? "", "utf8");
-    return publish(ctx, destination, headers, body, callerIp, item.queue, options).answer;
-  });
+  return prepared.map((item) => accept(ctx, item).answer);
+}
+
+function prepareItem(ctx: DevContext, item: unknown, callerIp: string): PreparedPublish {
+  if (typeof item !== "object" || item === null || Array.isArray(item))
+    throw new DevServerError(400, "must be an object { destination, headers?, body?, queue? }.");
+  const { destination, headers = {}, body = "", queue } = item as Record<string, unknown>;
+  if (typeof destination !== "string" || destination === "")
+    throw new DevServerError(400, '"destination" must be a URL or URL group name.');
+  if (typeof headers !== "object" || headers === null || Array.isArray(headers))
+    throw new DevServerError(400, '"headers" must be an object of header names to strings.');
+  for (const [name, value] of Object.entries(headers))
+    if (typeof value !== "string") throw new DevServerError(400, `"headers.${name}" must be a string.`);
+  if (typeof body !== "string")
+    throw new DevServerError(400, '"body" must be a string (JSON-encode objects).');
+  if (queue !== undefined && (typeof queue !== "string" || queue === ""))
+    throw new DevServerError(400, '"queue" must be a string naming a queue.');
+  const options = parseMessageOptions(headerLookup(headers as Record<string, string>));
+  return prepare(ctx, destination, options, Buffer.from(body, "utf8"), callerIp, queue);
 }
 
 function ensureQueue(ctx: DevContext, name: string): void {

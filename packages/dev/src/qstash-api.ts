@@ -53,7 +53,7 @@ export async function handleQStashRequest(
         headers,
         body,
         callerIp,
-        decodeURIComponent(queue),
+        decodePathPart(queue),
       );
       ctx.store.flush();
       return sendJson(res, deduplicated ? 202 : 201, answer);
@@ -63,7 +63,8 @@ export async function handleQStashRequest(
       ctx.store.flush();
       return sendJson(res, 200, answers);
     }
-    const segments = pathPart.slice("/v2/".length).split("/").filter(Boolean).map(decodeURIComponent);
+    const segments = pathPart.slice("/v2/".length).split("/").filter(Boolean).map(decodePathPart);
+    checkQueryEncoding(queryPart);
     const rawRest = segments[0] === "schedules" ? decodeDestination(rest.slice("schedules/".length)) : "";
     const answer = handleManagement(ctx, { method, segments, rawRest, query, headers, body, callerIp });
     return answer.body === undefined
@@ -71,6 +72,8 @@ export async function handleQStashRequest(
       : sendJson(res, answer.status, answer.body);
   } catch (error) {
     const status = error instanceof DevServerError ? error.status : 500;
+    // An answer already under way (or a client gone) cannot take an error body; never throw here.
+    if (res.headersSent || res.destroyed) return void res.destroy();
     sendJson(res, status, { error: error instanceof Error ? error.message : String(error) });
   }
 }
@@ -91,7 +94,30 @@ function checkAuth(ctx: DevContext, req: IncomingMessage, rawUrl: string): void 
 
 function decodeDestination(raw: string): string {
   // The SDK appends the destination raw; some clients percent-encode it instead.
-  return /^https?%3A/i.test(raw) ? decodeURIComponent(raw) : raw;
+  return /^https?%3A/i.test(raw) ? decodePathPart(raw) : raw;
+}
+
+/** `decodeURIComponent`, but malformed %-encoding (`%E0%A4%A`) is the client's mistake: a 400. */
+function decodePathPart(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    throw new DevServerError(400, `malformed %-encoding in "${text.slice(0, 200)}".`);
+  }
+}
+
+/**
+ * `URLSearchParams` quietly turns malformed %-encoding into U+FFFD, so a filter would silently
+ * match nothing; refuse it instead, as the path does.
+ */
+function checkQueryEncoding(query: string): void {
+  for (const part of query.split("&")) {
+    try {
+      decodeURIComponent(part.replace(/\+/g, " "));
+    } catch {
+      throw new DevServerError(400, `malformed %-encoding in the query "${part.slice(0, 200)}".`);
+    }
+  }
 }
 
 function splitOnce(text: string, separator: string): [string, string] {

@@ -10,14 +10,44 @@ import {
 } from "node:fs";
 import { join } from "node:path";
 import type { DevState } from "./model";
+import {
+  checkJournalRecord,
+  checkStateValue,
+  type JournalRecord,
+  STATE_KINDS,
+  type StateKind,
+} from "./state-record";
 
-type Kind = keyof DevState;
-type Record_ = { op: "put"; kind: Kind; id: string; value: unknown } | { op: "del"; kind: Kind; id: string };
+type Kind = StateKind;
+type Record_ = JournalRecord;
+
+/**
+ * Why a data directory could not be loaded: which file, which line (of the journal), and what is
+ * wrong. The server does not start and has changed nothing on disk.
+ */
+export class StateFileError extends Error {
+  override readonly name = "StateFileError";
+
+  constructor(
+    readonly file: string,
+    readonly line: number | undefined,
+    problem: string,
+  ) {
+    super(
+      `${file}${line === undefined ? "" : ` line ${line}`}: ${problem}. switchboard dev did not start and changed nothing on disk: fix or remove that ${line === undefined ? "file" : "line"}, or start with another --data-dir.`,
+    );
+  }
+}
 
 /**
  * Holds the server's state and, with a data directory, makes every change durable before the
  * server answers: changes are appended to `journal.jsonl` and fsynced; on start the snapshot and
  * journal are replayed, then compacted into a new snapshot (write, fsync, rename).
+ *
+ * Replay is strict, so an acknowledged message is never dropped silently: only a torn last line
+ * (a crash mid-write) is skipped. A corrupt or invalid record anywhere else, or an invalid last
+ * record that parsed, or a damaged snapshot, throws a {@link StateFileError} naming the file and
+ * line before anything is compacted.
  */
 export class StateStore {
   readonly state: DevState = {
@@ -97,26 +127,64 @@ export class StateStore {
   private replay(): void {
     const dir = this.dataDir!;
     const snapshot = join(dir, "snapshot.json");
-    if (existsSync(snapshot)) {
-      const saved = JSON.parse(readFileSync(snapshot, "utf8")) as Record<Kind, [string, unknown][]>;
-      for (const kind of Object.keys(this.state) as Kind[]) {
-        for (const [id, value] of saved[kind] ?? [])
-          (this.state[kind] as Map<string, unknown>).set(id, value);
-      }
-    }
+    if (existsSync(snapshot)) this.loadSnapshot(snapshot);
     const journal = join(dir, "journal.jsonl");
     if (!existsSync(journal)) return;
-    for (const line of readFileSync(journal, "utf8").split("\n")) {
-      if (!line) continue;
-      let record: Record_;
+    const lines = readFileSync(journal, "utf8").split("\n");
+    let last = lines.length - 1;
+    while (last >= 0 && lines[last]!.trim() === "") last--;
+    const records: Record_[] = [];
+    for (let index = 0; index <= last; index++) {
+      const line = lines[index]!;
+      if (line.trim() === "") continue;
+      let parsed: unknown;
       try {
-        record = JSON.parse(line) as Record_;
-      } catch {
-        break; // a torn last line from a crash mid-write: everything before it is intact
+        parsed = JSON.parse(line);
+      } catch (error) {
+        if (index === last) break; // a torn last line from a crash mid-write: everything before it is intact
+        throw new StateFileError(
+          journal,
+          index + 1,
+          `not valid JSON (${(error as Error).message}); only a torn last line is skipped, and this one has ${last - index} line(s) after it`,
+        );
       }
+      try {
+        records.push(checkJournalRecord(parsed));
+      } catch (error) {
+        throw new StateFileError(journal, index + 1, (error as Error).message);
+      }
+    }
+    // Apply only once every line checked out, so a refused journal leaves no half-loaded state.
+    for (const record of records) {
       const map = this.state[record.kind] as Map<string, unknown>;
       if (record.op === "put") map.set(record.id, record.value);
       else map.delete(record.id);
+    }
+  }
+
+  private loadSnapshot(file: string): void {
+    let saved: unknown;
+    try {
+      saved = JSON.parse(readFileSync(file, "utf8"));
+    } catch (error) {
+      throw new StateFileError(file, undefined, `not valid JSON (${(error as Error).message})`);
+    }
+    if (typeof saved !== "object" || saved === null || Array.isArray(saved))
+      throw new StateFileError(file, undefined, "not a snapshot (an object of kinds)");
+    for (const kind of STATE_KINDS) {
+      const entries = (saved as Record<string, unknown>)[kind] ?? [];
+      if (!Array.isArray(entries)) throw new StateFileError(file, undefined, `"${kind}" must be an array`);
+      for (const entry of entries as unknown[]) {
+        if (!Array.isArray(entry) || typeof entry[0] !== "string")
+          throw new StateFileError(file, undefined, `"${kind}" must hold [id, value] pairs`);
+        const [id, value] = entry as [string, unknown];
+        try {
+          checkStateValue(kind, id, value);
+        } catch (error) {
+          throw new StateFileError(file, undefined, (error as Error).message);
+        }
+        (this.state[kind] as Map<string, unknown>).set(id, value);
+      }
     }
   }
 
