@@ -149,6 +149,22 @@ describe.each(feedStores())("feed on $name", (stores) => {
     ).toMatchObject({ summary: false }); // the limit is per recipient
   });
 
+  it("never merges a user's groupKey with the rate-limit summary, whatever the key's name", async () => {
+    const limited = make({ rateLimit: { max: 1, windowMs: 60_000 } });
+    const unlimited = make({ store: limited.store }); // same feed, pushes that skip the limit
+    const u = user();
+    await limited.push(u, { title: "mine" }, { groupKey: "~overflow" }); // 1, under the limit
+    await limited.push(u, { title: "over a" }); // 2: the summary
+    await limited.push(u, { title: "over b" }); // 3: the summary, count 2 (replaces 2)
+    await unlimited.push(u, { title: "mine again" }, { groupKey: "~overflow" }); // 4: joins 1
+    const { items, unread } = await limited.list(u);
+    expect(items.map((i) => [i.id, i.count, i.summary, i.data.title])).toEqual([
+      [4, 2, false, "mine again"],
+      [3, 2, true, "over b"],
+    ]);
+    expect(unread).toBe(2);
+  });
+
   it("trims to maxItems, forgetting trimmed groups, and removes items", async () => {
     const feed = make({ maxItems: 5 });
     const u = user();

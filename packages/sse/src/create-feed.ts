@@ -34,6 +34,13 @@ export interface FeedOptions<TSchema extends StandardSchemaV1> {
   rateLimit?: { max: number; windowMs: number };
   /** How often the shared poller checks every open stream's recipient (one command per tick). @default 1000 */
   pollIntervalMs?: number;
+  /**
+   * The clock (unix ms) for `createdAt`, group windows and rate windows, and for TTL expiry in the
+   * in-memory store the feed creates when given no `redis` or `store`. Redis expires keys by its
+   * own clock. For tests.
+   * @default Date.now
+   */
+  now?: () => number;
 }
 
 /** Options for `feed.push`. */
@@ -162,6 +169,7 @@ export function createFeed<TSchema extends StandardSchemaV1>(
     positiveInt(rateLimit.max, "rateLimit.max");
     positiveInt(rateLimit.windowMs, "rateLimit.windowMs");
   }
+  const now = options.now ?? (() => Date.now());
   const store: FeedStore =
     options.store ??
     (options.redis
@@ -170,7 +178,7 @@ export function createFeed<TSchema extends StandardSchemaV1>(
           ...(options.prefix ? { prefix: options.prefix } : {}),
           pubsub: options.pubsub ?? false,
         })
-      : memoryFeedStore());
+      : memoryFeedStore({ now }));
   let poller = pollers.get(store);
   if (!poller) {
     poller = new SharedPoller(store, pollIntervalMs);
@@ -212,12 +220,7 @@ export function createFeed<TSchema extends StandardSchemaV1>(
         rateLimit: rateLimit?.max ?? 0,
         rateWindowMs: rateLimit?.windowMs ?? 0,
       };
-      const { item: stored, version } = await store.append(
-        recipient,
-        result.value,
-        Date.now(),
-        appendOptions,
-      );
+      const { item: stored, version } = await store.append(recipient, result.value, now(), appendOptions);
       sharedPoller.notify(recipient, version);
       return stored as FeedItem<Data>;
     },

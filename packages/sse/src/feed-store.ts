@@ -42,6 +42,12 @@ export interface SinceResult {
   /** The newest id ever issued to the recipient (0 when empty). */
   latestId: number;
   version: number;
+  /**
+   * Names this incarnation of the recipient's feed: set when the feed is created, new when it is
+   * created again after it expired or was deleted ("" while the feed does not exist). Item ids
+   * restart at 1 in a new epoch, so streams compare epochs, not only ids.
+   */
+  epoch: string;
 }
 
 /**
@@ -94,3 +100,11 @@ export function toFeedItem(stored: StoredFeedItem, read: boolean): FeedItem {
 
 /** The group key under which pushes over the rate limit collapse into one summary item. */
 export const OVERFLOW_GROUP = "~overflow";
+
+/**
+ * Where a group is filed in a store: users' keys under `g:`, the rate-limit summary under
+ * {@link OVERFLOW_GROUP}, so no user key (not even `"~overflow"`) can reach an internal group.
+ */
+export function groupField(groupKey: string, summary: boolean): string {
+  return summary ? OVERFLOW_GROUP : `g:${groupKey}`;
+}

@@ -9,7 +9,12 @@ import type { StreamOptions } from "./feed-stream";
 const schema = z.object({ title: z.string().min(1), body: z.string().optional() });
 const user = () => `user-${randomUUID()}`;
 const notifications = (events: ParsedEvent[]) => events.filter((e) => e.event === "notification");
-const ids = (events: ParsedEvent[]) => notifications(events).map((e) => Number(e.id));
+/** The item id in an SSE id: `<epoch>:<id>` once the feed has an epoch, a bare number before. */
+const itemId = (id: string | undefined) => Number(id?.split(":").at(-1));
+const ids = (events: ParsedEvent[]) => notifications(events).map((e) => itemId(e.id));
+const resets = (events: ParsedEvent[]) => events.filter((e) => e.event === "reset");
+/** An SSE id of the current feed generation. */
+const epochId = (id: number) => expect.stringMatching(new RegExp(`^[0-9a-z]{1,16}:${id}$`));
 const hasUnread = (events: ParsedEvent[]) => events.some((e) => e.event === "unread");
 const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
 /** Timers and intervals alive in this process (vitest's own included). */
@@ -21,12 +26,15 @@ describe.each(feedStores())("stream on $name", (stores) => {
   const open = (
     feed: ReturnType<typeof make>,
     recipient: string | undefined,
-    init: { lastEventId?: string; query?: string } & Partial<StreamOptions> = {},
+    init: { lastEventId?: string | string[]; query?: string } & Partial<StreamOptions> = {},
   ) => {
     const { lastEventId, query, ...options } = init;
     const controller = new AbortController();
+    const headers = new Headers();
+    // Several values are several headers, as a proxy may send them (`Headers.get` joins them with ", ").
+    for (const value of [lastEventId ?? []].flat()) headers.append("Last-Event-ID", value);
     const request = new Request(`http://app.test/stream${query ?? ""}`, {
-      headers: lastEventId ? { "Last-Event-ID": lastEventId } : {},
+      headers,
       signal: controller.signal,
     });
     const response = feed.stream(request, { heartbeatMs: 60_000, ...options, recipient });
@@ -87,7 +95,7 @@ describe.each(feedStores())("stream on $name", (stores) => {
 
     for (let i = 101; i <= 200; i++) await feed.push(u, { title: `${i}` });
     const lastSeen = events.filter((e) => e.id !== undefined).at(-1)!.id!;
-    expect(lastSeen).toBe("100");
+    expect(lastSeen).toEqual(epochId(100));
     const second = open(feed, u, { lastEventId: lastSeen, maxReplay: 150 });
     const resumed = await readSse(second.response, hasUnread);
     expect(ids(resumed.events)).toEqual(range(101, 200));
@@ -108,8 +116,8 @@ describe.each(feedStores())("stream on $name", (stores) => {
     const { response, controller } = open(feed, u, { query: "?lastEventId=5", maxReplay: 10 });
     const { events } = await readSse(response, hasUnread);
     expect(notifications(events)).toEqual([]);
-    expect(events.filter((e) => e.event === "reset")).toEqual([
-      { event: "reset", id: "30", data: '{"reason":"gap","lastEventId":5}' },
+    expect(resets(events)).toEqual([
+      { event: "reset", id: epochId(30), data: '{"reason":"gap","lastEventId":5}' },
     ]);
     controller.abort();
     // Within the bound the query parameter resumes, and the header wins over it.
@@ -125,12 +133,82 @@ describe.each(feedStores())("stream on $name", (stores) => {
     const { response, controller } = open(feed, u, { lastEventId: "500" });
     const { events } = await readSse(response, hasUnread);
     expect(events.find((e) => e.event === "reset")).toMatchObject({
-      id: "1",
+      id: epochId(1),
       data: '{"reason":"unknown-id","lastEventId":500}',
     });
     await feed.push(u, { title: "2" });
     expect(ids((await readSse(response, (e) => notifications(e).length > 0)).events)).toEqual([2]);
     controller.abort();
+  });
+
+  it("sends a reset, not the new items' tail, when the feed expired and grew again (ttlSeconds)", async () => {
+    const ttlSeconds = 60;
+    const { store, now, expire } = stores.expiring(ttlSeconds);
+    const feed = make({ store, now, ttlSeconds });
+    const u = user();
+    for (let i = 1; i <= 5; i++) await feed.push(u, { title: `old ${i}` });
+    const first = open(feed, u, { lastEventId: "0" });
+    const seen = await readSse(first.response, hasUnread);
+    expect(ids(seen.events)).toEqual(range(1, 5));
+    first.controller.abort();
+    const lastSeen = seen.events.at(-1)!.id!;
+    expect(lastSeen).toEqual(epochId(5));
+
+    await expire(u); // idle past its TTL: every key is gone
+    for (let i = 1; i <= 7; i++) await feed.push(u, { title: `new ${i}` }); // ids 1..7 again
+    const second = open(feed, u, { lastEventId: lastSeen });
+    const { events } = await readSse(second.response, hasUnread);
+    // Item 5 of the old feed is not item 5 of this one: replaying 6 and 7 would hide 1..5.
+    expect(notifications(events)).toEqual([]);
+    expect(resets(events)).toEqual([
+      { event: "reset", id: epochId(7), data: '{"reason":"unknown-id","lastEventId":5}' },
+    ]);
+    expect(resets(events)[0]!.id).not.toBe(lastSeen.replace(/:5$/, ":7")); // a new epoch
+    await feed.push(u, { title: "new 8" });
+    expect(ids((await readSse(second.response, (e) => notifications(e).length > 0)).events)).toEqual([8]);
+    second.controller.abort();
+
+    // A bare number (the `lastEventId` option, or an id from before epochs) still resumes.
+    const bare = open(feed, u, { lastEventId: "6" });
+    expect(ids((await readSse(bare.response, hasUnread)).events)).toEqual([7, 8]);
+    bare.controller.abort();
+  });
+
+  it("answers an ambiguous or malformed Last-Event-ID with one reset, never a 500 or a silent skip", async () => {
+    const feed = make();
+    const u = user();
+    for (let i = 1; i <= 3; i++) await feed.push(u, { title: `${i}` });
+    const unreadable = '{"reason":"unknown-id","lastEventId":null}';
+    const cases: { init: { lastEventId?: string[]; query?: string }; data: string }[] = [
+      { init: { lastEventId: ["1", "2"] }, data: unreadable }, // two headers: which one is true?
+      { init: { query: "?lastEventId=1&lastEventId=2" }, data: unreadable },
+      ...["abc", "-1", "1.5", "1e3", "0x10", "99999999999999999999", "1 2", ":2", "UPPER:2"].map((value) => ({
+        init: { lastEventId: [value] },
+        data: unreadable,
+      })),
+      { init: { query: `?lastEventId=${"9".repeat(400)}` }, data: unreadable },
+      // Well formed, but from another feed generation.
+      { init: { lastEventId: ["zz9:2"] }, data: '{"reason":"unknown-id","lastEventId":2}' },
+    ];
+    for (const { init, data } of cases) {
+      const { response, controller } = open(feed, u, init);
+      expect(response.status).toBe(200);
+      const { events } = await readSse(response, hasUnread);
+      expect({ init, notifications: ids(events), resets: resets(events) }).toEqual({
+        init,
+        notifications: [],
+        resets: [{ event: "reset", id: epochId(3), data }],
+      });
+      controller.abort();
+    }
+    // The same id twice is not ambiguous; nor is a header that is only blank (no id at all).
+    const twice = open(feed, u, { lastEventId: ["1", "1"] });
+    expect(ids((await readSse(twice.response, hasUnread)).events)).toEqual([2, 3]);
+    twice.controller.abort();
+    const blank = open(feed, u, { lastEventId: [" "] });
+    const fromNow = await readSse(blank.response, hasUnread);
+    expect([ids(fromNow.events), resets(fromNow.events)]).toEqual([[], []]);
+    blank.controller.abort();
   });
 
   it("sends a group update as a new item, and the unread count with every change", async () => {
@@ -143,9 +221,9 @@ describe.each(feedStores())("stream on $name", (stores) => {
     await feed.push(u, { title: "2 comments" }, { groupKey: "task-234" });
     const second = await readSse(response, (e) => notifications(e).length >= 1);
     expect([...first.events, ...second.events].filter((e) => e.event !== "comment")).toMatchObject([
-      { event: "notification", id: "1" },
+      { event: "notification", id: epochId(1) },
       { event: "unread", data: '{"unread":1}' },
-      { event: "notification", id: "2" }, // replaces item 1 (same groupKey): unread stays 1
+      { event: "notification", id: epochId(2) }, // replaces item 1 (same groupKey): unread stays 1
     ]);
     expect(JSON.parse(notifications(second.events)[0]!.data)).toMatchObject({
       count: 2,
@@ -172,7 +250,7 @@ describe.each(feedStores())("stream on $name", (stores) => {
     const after = await readSse(response, (e) =>
       e.some((x) => x.event === "unread" && x.data === '{"unread":0}'),
     );
-    expect(after.events.at(-1)?.id).toBe(String(pushed.id));
+    expect(after.events.at(-1)?.id).toEqual(epochId(pushed.id));
     controller.abort();
   });
 

@@ -1,5 +1,7 @@
+import { EPOCH_PATTERN } from "./feed-epoch";
+import { FeedError } from "./feed-error";
 import type { FeedItem } from "./feed-item";
-import type { FeedStore } from "./feed-store";
+import type { FeedStore, SinceResult } from "./feed-store";
 import type { SharedPoller } from "./shared-poller";
 import { formatSseComment, formatSseEvent } from "./sse-event";
 
@@ -22,6 +24,15 @@ export interface StreamOptions {
   retryMs?: number;
   /** Resume by replaying at most this many items; a larger gap sends one `event: reset` instead. @default 100 */
   maxReplay?: number;
+  /**
+   * The most bytes the stream holds for a client that is not reading (its socket is full). At the
+   * bound the stream stops reading the feed (the store keeps the items) and goes on when the
+   * client reads again. A client that takes nothing for a whole `heartbeatMs` while bytes wait is
+   * cut off: the stream errors, the connection drops, and on reconnect `Last-Event-ID` resumes
+   * it exactly. One item larger than the bound still goes out when nothing else waits.
+   * @default 262144 (256 KiB)
+   */
+  maxBufferedBytes?: number;
 }
 
 /** What the stream needs from the feed. Internal. */
@@ -43,7 +54,8 @@ const NOTHING_AFTER = Number.MAX_SAFE_INTEGER;
  * item, `event: unread` for the unread count, `event: reset` when a reconnect missed more than
  * `maxReplay` items (or the feed no longer has the id), and a comment heartbeat. Resumes after
  * `Last-Event-ID` (header, or the `lastEventId` query parameter for the first connect) exactly;
- * ends on abort or `maxDurationMs`.
+ * ends on abort or `maxDurationMs`, and errors (the connection drops) when a client that stopped
+ * reading would make it hold more than `maxBufferedBytes`.
  */
 export function streamFeed(source: StreamSource, request: Request, options: StreamOptions): Response {
   const { recipient } = options;
@@ -62,95 +74,206 @@ export function streamFeed(source: StreamSource, request: Request, options: Stre
   const maxDurationMs = (options.maxDurationMs ?? 280_000) * (0.9 + Math.random() * 0.1);
   const retryMs = options.retryMs ?? 2_000;
   const maxReplay = Math.min(options.maxReplay ?? 100, source.maxItems - 1);
-  const resumeFrom = parseLastEventId(request);
+  const maxBufferedBytes = options.maxBufferedBytes ?? 262_144;
+  if (!Number.isInteger(maxBufferedBytes) || maxBufferedBytes < 1)
+    throw new FeedError(
+      `feed.stream: maxBufferedBytes must be a whole number >= 1, got ${maxBufferedBytes}.`,
+    );
+  const resume = readLastEventId(request);
   const { store, poller } = source;
 
   let cleanup = () => {};
-  const body = new ReadableStream<Uint8Array>({
-    start(controller) {
-      let closed = false;
-      let lastId = 0;
-      let lastUnread = -1;
-      const send = (text: string) => {
-        if (!closed) controller.enqueue(encoder.encode(text));
-      };
-      const sendItems = (items: FeedItem[]) => {
-        for (const item of items) {
-          if (item.id <= lastId) continue;
-          send(formatSseEvent({ event: "notification", id: item.id, data: JSON.stringify(item) }));
-          lastId = item.id;
-        }
-      };
-      // `id:` on every event keeps the browser's Last-Event-ID at the newest item this stream sent.
-      const sendUnread = (unread: number) => {
-        if (unread === lastUnread) return;
-        lastUnread = unread;
-        send(formatSseEvent({ event: "unread", id: lastId, data: JSON.stringify({ unread }) }));
-      };
-      const sendReset = (latestId: number, reason: "gap" | "unknown-id", lastEventId: number) => {
-        lastId = latestId;
-        send(formatSseEvent({ event: "reset", id: lastId, data: JSON.stringify({ reason, lastEventId }) }));
-      };
-
-      // Catch up serially: each wake-up reads what is new since the last id sent, in batches.
-      let pending = Promise.resolve();
-      const catchUp = () => {
-        pending = pending
-          .then(async () => {
-            for (;;) {
-              if (closed) return;
-              const now = await store.since(recipient, lastId, CATCH_UP_BATCH);
-              if (closed) return;
-              // The feed went backwards (its keys expired or were deleted): start over.
-              if (now.latestId < lastId) sendReset(now.latestId, "unknown-id", lastId);
-              else sendItems(now.items);
-              if (!now.more) return sendUnread(now.unread);
+  let resumeReading = () => {};
+  const body = new ReadableStream<Uint8Array>(
+    {
+      start(controller) {
+        let closed = false;
+        let lastId = 0;
+        let epoch = "";
+        let lastUnread = -1;
+        /** Bytes enqueued so far; minus what still waits, what the consumer has taken. */
+        let enqueued = 0;
+        /** Stopped reading the feed for lack of room: a read that makes `needed` bytes of room goes on. */
+        let behind = false;
+        let needed = 0;
+        /** Bytes enqueued that the consumer has not read yet. */
+        const waiting = () => maxBufferedBytes - (controller.desiredSize ?? 0);
+        // Each step (the opening, one catch-up batch) goes out as ONE chunk: a reader that keeps
+        // up takes it at once, so only a reader that stopped lets bytes wait.
+        let out: Uint8Array[] = [];
+        let outBytes = 0;
+        const emit = (text: string) => {
+          const bytes = encoder.encode(text);
+          out.push(bytes);
+          outBytes += bytes.byteLength;
+          return bytes.byteLength;
+        };
+        const flush = () => {
+          if (closed || outBytes === 0) return;
+          const chunk = new Uint8Array(outBytes);
+          let offset = 0;
+          for (const part of out) {
+            chunk.set(part, offset);
+            offset += part.byteLength;
+          }
+          out = [];
+          outBytes = 0;
+          enqueued += chunk.byteLength;
+          controller.enqueue(chunk);
+        };
+        /** Room left under `maxBufferedBytes` for this step. */
+        const room = () => maxBufferedBytes - waiting() - outBytes;
+        const eventId = () => (epoch === "" ? lastId : `${epoch}:${lastId}`);
+        /** Queues the items that fit; `false` when it stopped early for lack of room. */
+        const sendItems = (items: FeedItem[]) => {
+          for (const item of items) {
+            if (item.id <= lastId) continue;
+            const id = epoch === "" ? item.id : `${epoch}:${item.id}`;
+            const text = formatSseEvent({ event: "notification", id, data: JSON.stringify(item) });
+            const size = encoder.encode(text).byteLength;
+            if (size > room() && (outBytes > 0 || waiting() > 0)) {
+              needed = size;
+              return false;
             }
-          })
-          .catch(() => {}); // retried on the next wake-up
-      };
+            emit(text);
+            lastId = item.id;
+          }
+          return true;
+        };
+        // `id:` on every event keeps the browser's Last-Event-ID at the newest item this stream sent.
+        const sendUnread = (unread: number) => {
+          if (unread === lastUnread) return;
+          lastUnread = unread;
+          emit(formatSseEvent({ event: "unread", id: eventId(), data: JSON.stringify({ unread }) }));
+        };
+        const sendReset = (now: SinceResult, reason: "gap" | "unknown-id", lastEventId: number | null) => {
+          lastId = now.latestId;
+          epoch = now.epoch;
+          emit(
+            formatSseEvent({ event: "reset", id: eventId(), data: JSON.stringify({ reason, lastEventId }) }),
+          );
+        };
 
-      const heartbeat = setInterval(() => send(formatSseComment("ping")), heartbeatMs);
-      const deadline = setTimeout(() => close(), maxDurationMs);
-      let unwatch = () => {};
-      const close = () => {
-        if (closed) return;
-        closed = true;
-        clearInterval(heartbeat);
-        clearTimeout(deadline);
-        unwatch();
-        request.signal.removeEventListener("abort", close);
-        try {
-          controller.close();
-        } catch {
-          // already closed by the reader
-        }
-      };
-      cleanup = close;
-      if (request.signal.aborted) return close();
-      request.signal.addEventListener("abort", close);
+        // Catch up serially: each wake-up reads what is new since the last id sent, in batches,
+        // while there is room; without room it waits for the consumer's next read (`pull`).
+        let pending = Promise.resolve();
+        const catchUp = () => {
+          pending = pending
+            .then(async () => {
+              for (;;) {
+                if (closed || behind) return;
+                if (room() <= 0) {
+                  behind = true;
+                  needed = 1;
+                  return;
+                }
+                const now = await store.since(recipient, lastId, CATCH_UP_BATCH);
+                if (closed) return;
+                let complete = true;
+                // The feed went backwards or was created again (its keys expired or were
+                // deleted): its ids are not the ones this stream sent, so start over.
+                if (now.latestId < lastId || (epoch !== "" && now.epoch !== epoch))
+                  sendReset(now, "unknown-id", lastId);
+                else {
+                  epoch = now.epoch;
+                  complete = sendItems(now.items);
+                }
+                if (complete && !now.more) sendUnread(now.unread);
+                flush();
+                if (!complete) behind = true;
+                if (!complete || !now.more) return;
+              }
+            })
+            .catch(() => {}); // retried on the next wake-up
+        };
+        resumeReading = () => {
+          if (!behind || closed || (room() < needed && waiting() > 0)) return;
+          behind = false;
+          catchUp();
+        };
 
-      send(formatSseEvent({ event: "ready", data: "{}", retry: retryMs }));
-      // One read gives the replay, the unread count, the newest id and the version the poller
-      // starts from: a change after this read makes the first poll see a different version.
-      pending = (async () => {
-        const opened = await store.since(recipient, resumeFrom ?? NOTHING_AFTER, maxReplay);
-        if (closed) return;
-        if (resumeFrom === undefined) lastId = opened.latestId;
-        else if (resumeFrom > opened.latestId) sendReset(opened.latestId, "unknown-id", resumeFrom);
-        else if (opened.more) sendReset(opened.latestId, "gap", resumeFrom);
-        else {
-          lastId = resumeFrom;
-          sendItems(opened.items);
-        }
-        sendUnread(opened.unread);
-        unwatch = poller.watch(recipient, catchUp, opened.version);
-      })().catch(() => close()); // the browser reconnects after `retry`
+        // A heartbeat keeps an idle connection open. With bytes waiting the connection is not
+        // idle but stuck: if the consumer took nothing since the last beat, cut the client off.
+        let consumedAtBeat = -1;
+        const heartbeat = setInterval(() => {
+          const consumed = enqueued - waiting();
+          if (waiting() > 0 && consumed === consumedAtBeat) return cutOff();
+          consumedAtBeat = consumed;
+          if (waiting() > 0) return;
+          emit(formatSseComment("ping"));
+          flush();
+        }, heartbeatMs);
+        const deadline = setTimeout(() => close(), maxDurationMs);
+        let unwatch = () => {};
+        const stop = () => {
+          if (closed) return false;
+          closed = true;
+          clearInterval(heartbeat);
+          clearTimeout(deadline);
+          unwatch();
+          request.signal.removeEventListener("abort", close);
+          return true;
+        };
+        const close = () => {
+          if (!stop()) return;
+          try {
+            controller.close();
+          } catch {
+            // already closed by the reader
+          }
+        };
+        // Erroring drops what waits (a clean close would keep it for a reader that may never come
+        // back) and tells the server to drop the connection.
+        const cutOff = () => {
+          const queued = waiting();
+          if (!stop()) return;
+          controller.error(
+            new FeedError(
+              `feed.stream: the client stopped reading: it took nothing for ${heartbeatMs} ms while ${queued} bytes waited (maxBufferedBytes (${maxBufferedBytes})). The stream ended; the client resumes from Last-Event-ID when it reconnects.`,
+            ),
+          );
+        };
+        cleanup = close;
+        if (request.signal.aborted) return close();
+        request.signal.addEventListener("abort", close);
+
+        emit(formatSseEvent({ event: "ready", data: "{}", retry: retryMs }));
+        flush();
+        // One read gives the replay, the unread count, the newest id, the epoch and the version
+        // the poller starts from: a change after this read makes the first poll see a new version.
+        pending = (async () => {
+          const from = resume.kind === "id" ? resume.id : NOTHING_AFTER;
+          const opened = await store.since(recipient, from, maxReplay);
+          if (closed) return;
+          if (resume.kind === "none") {
+            lastId = opened.latestId;
+            epoch = opened.epoch;
+          } else if (resume.kind === "unreadable") sendReset(opened, "unknown-id", null);
+          else if (
+            (resume.epoch !== undefined && resume.epoch !== opened.epoch) ||
+            resume.id > opened.latestId
+          )
+            sendReset(opened, "unknown-id", resume.id);
+          else if (opened.more) sendReset(opened, "gap", resume.id);
+          else {
+            lastId = resume.id;
+            epoch = opened.epoch;
+            if (!sendItems(opened.items)) behind = true;
+          }
+          if (!behind) sendUnread(opened.unread);
+          flush();
+          unwatch = poller.watch(recipient, catchUp, opened.version);
+        })().catch(() => close()); // the browser reconnects after `retry`
+      },
+      pull() {
+        resumeReading();
+      },
+      cancel() {
+        cleanup();
+      },
     },
-    cancel() {
-      cleanup();
-    },
-  });
+    { highWaterMark: maxBufferedBytes, size: (chunk) => chunk.byteLength },
+  );
 
   return new Response(body, {
     headers: {
@@ -162,9 +285,34 @@ export function streamFeed(source: StreamSource, request: Request, options: Stre
   });
 }
 
-function parseLastEventId(request: Request): number | undefined {
-  const raw = request.headers.get("last-event-id") ?? new URL(request.url).searchParams.get("lastEventId");
-  if (raw === null || raw.trim() === "") return undefined;
-  const id = Number(raw);
-  return Number.isSafeInteger(id) && id >= 0 ? id : undefined;
+/** Where a reconnecting client says it is. */
+type Resume =
+  | { kind: "none" }
+  /** An id we cannot read, or several different ones: the client must refetch. */
+  | { kind: "unreadable" }
+  /** `epoch` is absent for a bare number (the `lastEventId` option, or an id from before epochs). */
+  | { kind: "id"; id: number; epoch: string | undefined };
+
+const EVENT_ID = /^(?:([^:]*):)?(\d{1,16})$/;
+
+/**
+ * Reads `Last-Event-ID` (or, without that header, the `lastEventId` query parameter): `<epoch>:<id>`
+ * as this stream sends, or a bare id. Duplicates (`Headers.get` joins several headers with ", ")
+ * count as one id only when they are all the same; different ones are ambiguous, so the client
+ * gets a reset and refetches rather than a guess that could skip or repeat items. Anything else
+ * that is not empty (not a number, negative, too large, a foreign epoch format) is unreadable too.
+ */
+function readLastEventId(request: Request): Resume {
+  const header = request.headers.get("last-event-id");
+  const values =
+    header !== null ? header.split(",") : new URL(request.url).searchParams.getAll("lastEventId");
+  const distinct = [...new Set(values.map((v) => v.trim()))].filter((v) => v !== "");
+  if (distinct.length === 0) return { kind: "none" };
+  const match = distinct.length === 1 ? EVENT_ID.exec(distinct[0]!) : null;
+  if (!match) return { kind: "unreadable" };
+  const [, epoch, digits] = match;
+  const id = Number(digits);
+  if (!Number.isSafeInteger(id) || (epoch !== undefined && !EPOCH_PATTERN.test(epoch)))
+    return { kind: "unreadable" };
+  return { kind: "id", id, epoch };
 }

@@ -1,17 +1,27 @@
+import { newEpoch } from "./feed-epoch";
 import type { StoredFeedItem } from "./feed-item";
 import {
   type AppendOptions,
   type AppendResult,
   type FeedStore,
+  groupField,
   OVERFLOW_GROUP,
   toFeedItem,
 } from "./feed-store";
 
+/** Options for {@link memoryFeedStore}. */
+export interface MemoryFeedStoreOptions {
+  /** The clock that decides when a feed with `ttlSeconds` has expired (unix ms). @default Date.now */
+  now?: () => number;
+}
+
 interface RecipientState {
+  epoch: string;
   seq: number;
   version: number;
   items: Map<number, StoredFeedItem>;
   unread: Set<number>;
+  /** By {@link groupField}: users' keys never meet the summary's. */
   groups: Map<string, number>;
   rate: { count: number; resetAt: number };
   expiresAt: number;
@@ -29,16 +39,23 @@ interface RecipientState {
  * const feed = createFeed({ store: memoryFeedStore(), schema: z.object({ title: z.string() }) });
  * ```
  */
-export function memoryFeedStore(): FeedStore {
+export function memoryFeedStore(options: MemoryFeedStoreOptions = {}): FeedStore {
+  const now = options.now ?? (() => Date.now());
   const recipients = new Map<string, RecipientState>();
-  const state = (recipient: string): RecipientState => {
-    let s = recipients.get(recipient);
-    if (s && s.expiresAt > 0 && s.expiresAt <= Date.now()) {
+  /** The recipient's live state, or undefined when it has none (never written, or expired). */
+  const existing = (recipient: string): RecipientState | undefined => {
+    const s = recipients.get(recipient);
+    if (s && s.expiresAt > 0 && s.expiresAt <= now()) {
       recipients.delete(recipient);
-      s = undefined;
+      return undefined;
     }
+    return s;
+  };
+  const state = (recipient: string): RecipientState => {
+    let s = existing(recipient);
     if (!s) {
       s = {
+        epoch: "",
         seq: 0,
         version: 0,
         items: new Map(),
@@ -60,6 +77,7 @@ export function memoryFeedStore(): FeedStore {
   return {
     async append(recipient, data, createdAt, options: AppendOptions): Promise<AppendResult> {
       const s = state(recipient);
+      if (s.epoch === "") s.epoch = newEpoch();
       let groupKey = options.groupKey;
       let groupWindowMs = options.groupWindowMs;
       let summary = false;
@@ -75,7 +93,8 @@ export function memoryFeedStore(): FeedStore {
       let count = 1;
       let groupStartedAt = createdAt;
       let replaced: number | undefined;
-      const previousId = groupKey ? s.groups.get(groupKey) : undefined;
+      const field = groupKey ? groupField(groupKey, summary) : undefined;
+      const previousId = field ? s.groups.get(field) : undefined;
       const previous = previousId === undefined ? undefined : s.items.get(previousId);
       if (previous && createdAt - previous.groupStartedAt < groupWindowMs) {
         count = previous.count + 1;
@@ -88,16 +107,17 @@ export function memoryFeedStore(): FeedStore {
       const stored: StoredFeedItem = { id, createdAt, data, groupKey, groupStartedAt, count, summary };
       s.items.set(id, stored);
       s.unread.add(id);
-      if (groupKey) s.groups.set(groupKey, id);
+      if (field) s.groups.set(field, id);
       const ids = sorted(s);
       for (const old of ids.slice(0, Math.max(0, ids.length - options.maxItems))) {
         const trimmed = s.items.get(old);
-        if (trimmed?.groupKey && s.groups.get(trimmed.groupKey) === old) s.groups.delete(trimmed.groupKey);
+        const trimmedField = trimmed?.groupKey ? groupField(trimmed.groupKey, trimmed.summary) : undefined;
+        if (trimmedField && s.groups.get(trimmedField) === old) s.groups.delete(trimmedField);
         s.items.delete(old);
         s.unread.delete(old);
       }
       s.version++;
-      s.expiresAt = options.ttlSeconds > 0 ? Date.now() + options.ttlSeconds * 1000 : 0;
+      s.expiresAt = options.ttlSeconds > 0 ? now() + options.ttlSeconds * 1000 : 0;
       return { item: toFeedItem(stored, false), unread: s.unread.size, replaced, version: s.version };
     },
     async list(recipient, before, limit) {
@@ -120,6 +140,7 @@ export function memoryFeedStore(): FeedStore {
         unread: s.unread.size,
         latestId: s.seq,
         version: s.version,
+        epoch: s.epoch,
       };
     },
     async markRead(recipient, ids) {
@@ -143,7 +164,7 @@ export function memoryFeedStore(): FeedStore {
       return state(recipient).unread.size;
     },
     async versions(list) {
-      return list.map((recipient) => (recipients.has(recipient) ? state(recipient).version : 0));
+      return list.map((recipient) => existing(recipient)?.version ?? 0);
     },
   };
 }

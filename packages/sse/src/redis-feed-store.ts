@@ -1,4 +1,5 @@
 import type { Redis } from "@upstash/redis";
+import { newEpoch } from "./feed-epoch";
 import type { StoredFeedItem } from "./feed-item";
 import {
   type AppendOptions,
@@ -42,9 +43,12 @@ export interface RedisFeedStoreOptions {
  * - `{prefix}:{r}:ids`: sorted set of ids (score = id)
  * - `{prefix}:{r}:data`: hash id → item JSON
  * - `{prefix}:{r}:unread`: set of unread ids
- * - `{prefix}:{r}:groups`: hash groupKey → "id|startedAt|count"
+ * - `{prefix}:{r}:groups`: hash `g:{groupKey}` (or `~overflow` for the rate-limit summary) →
+ *   "id|startedAt|count"
  * - `{prefix}:{r}:rate`: the rate-limit counter (expires with its window)
  * - `{prefix}:{r}:ver`: change counter; the shared poller reads every open stream's with one MGET
+ * - `{prefix}:{r}:epoch`: names this incarnation of the feed; a feed created again after it
+ *   expired gets a new one, so old `Last-Event-ID`s get a reset
  *
  * @example
  * ```ts
@@ -72,6 +76,7 @@ export function redisFeedStore(options: RedisFeedStoreOptions): FeedStore {
     groups: `${prefix}:${r}:groups`,
     rate: `${prefix}:${r}:rate`,
     ver: `${prefix}:${r}:ver`,
+    epoch: `${prefix}:${r}:epoch`,
   });
   const publishes = channel ? 1 : 0;
 
@@ -98,7 +103,7 @@ export function redisFeedStore(options: RedisFeedStoreOptions): FeedStore {
       count("EVAL", 1 + publishes);
       const [raw, unread, replaced, version] = (await redis.eval(
         APPEND_SCRIPT,
-        [k.seq, k.ids, k.data, k.unread, k.groups, k.rate, k.ver],
+        [k.seq, k.ids, k.data, k.unread, k.groups, k.rate, k.ver, k.epoch],
         [
           JSON.stringify(data),
           createdAt,
@@ -111,6 +116,7 @@ export function redisFeedStore(options: RedisFeedStoreOptions): FeedStore {
           OVERFLOW_GROUP,
           channel,
           recipient,
+          newEpoch(),
         ],
       )) as [unknown, number, number, number];
       return {
@@ -138,14 +144,13 @@ export function redisFeedStore(options: RedisFeedStoreOptions): FeedStore {
     },
     async since(recipient, after, limit) {
       const k = keys(recipient);
-      count("MULTI", 4);
-      const [ids, unread, seq, version] = (await redis
+      count("MULTI", 3);
+      const [ids, unread, [seq, version, epoch]] = (await redis
         .multi()
         .zrange(k.ids, `(${after}`, "+inf", { byScore: true, offset: 0, count: limit + 1 })
         .scard(k.unread)
-        .get(k.seq)
-        .get(k.ver)
-        .exec()) as [(string | number)[], number, unknown, unknown];
+        .mget(k.seq, k.ver, k.epoch)
+        .exec()) as [(string | number)[], number, [unknown, unknown, unknown]];
       const items = await load(recipient, ids.slice(0, limit).map(Number));
       return {
         items,
@@ -153,6 +158,7 @@ export function redisFeedStore(options: RedisFeedStoreOptions): FeedStore {
         unread: Number(unread),
         latestId: Number(seq ?? 0),
         version: Number(version ?? 0),
+        epoch: epoch === null || epoch === undefined ? "" : String(epoch),
       };
     },
     async markRead(recipient, ids) {

@@ -4,26 +4,30 @@
 // {"r": recipient, "v": version} for the pub/sub wake-up.
 
 /**
- * KEYS: seq, ids, data, unread, groups, rate, ver.
+ * KEYS: seq, ids, data, unread, groups, rate, ver, epoch.
  * ARGV: payload, now, groupKey, groupWindowMs, rateLimit, rateWindowMs, maxItems, ttlSeconds,
- * overflowGroup, channel, recipient. Returns {itemJson, unread, replacedId, version}.
+ * overflowGroup, channel, recipient, newEpoch. Returns {itemJson, unread, replacedId, version}.
+ * Groups are filed as groupField() does: users' keys under 'g:', the summary under overflowGroup.
  */
 export const APPEND_SCRIPT = `
-local seqKey, idsKey, dataKey, unreadKey, groupsKey, rateKey, verKey = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7]
+local seqKey, idsKey, dataKey, unreadKey, groupsKey, rateKey, verKey, epochKey = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8]
 local payload, now = ARGV[1], tonumber(ARGV[2])
 local groupKey, groupWindow = ARGV[3], tonumber(ARGV[4])
 local rateLimit, rateWindow = tonumber(ARGV[5]), tonumber(ARGV[6])
 local maxItems, ttl, overflow = tonumber(ARGV[7]), tonumber(ARGV[8]), ARGV[9]
 local channel, recipient = ARGV[10], ARGV[11]
+-- A feed created (again) gets a new epoch; an existing one keeps its own.
+redis.call('SET', epochKey, ARGV[12], 'NX')
 local summary = false
 if rateLimit > 0 then
   local n = redis.call('INCR', rateKey)
   if n == 1 then redis.call('PEXPIRE', rateKey, rateWindow) end
   if n > rateLimit then groupKey = overflow; groupWindow = rateWindow; summary = true end
 end
+local field = summary and overflow or ('g:' .. groupKey)
 local count, startedAt, replaced = 1, now, 0
 if groupKey ~= '' then
-  local meta = redis.call('HGET', groupsKey, groupKey)
+  local meta = redis.call('HGET', groupsKey, field)
   if meta then
     local prevId, prevStart, prevCount = string.match(meta, '^(%d+)|(%d+)|(%d+)$')
     if prevId and redis.call('HEXISTS', dataKey, prevId) == 1 and now - tonumber(prevStart) < groupWindow then
@@ -40,18 +44,26 @@ local item = '{"id":' .. id .. ',"createdAt":' .. string.format('%d', now) .. ',
 redis.call('HSET', dataKey, id, item)
 redis.call('ZADD', idsKey, id, id)
 redis.call('SADD', unreadKey, id)
-if groupKey ~= '' then redis.call('HSET', groupsKey, groupKey, id .. '|' .. string.format('%d', startedAt) .. '|' .. count) end
+if groupKey ~= '' then redis.call('HSET', groupsKey, field, id .. '|' .. string.format('%d', startedAt) .. '|' .. count) end
 local total = redis.call('ZCARD', idsKey)
 if total > maxItems then
   local old = redis.call('ZRANGE', idsKey, 0, total - maxItems - 1)
   for _, oldId in ipairs(old) do
-    -- Forget the trimmed item's group, so the groups hash does not outgrow the feed.
+    -- Forget the trimmed item's group, so the groups hash does not outgrow the feed. Its field
+    -- is found as it was filed; an entry from before the 'g:' namespace (the bare key) is
+    -- forgotten too. Either is deleted only while it still points at this item.
     local raw = redis.call('HGET', dataKey, oldId)
-    local encodedKey = raw and string.match(raw, '^{"id":%d+,"createdAt":%d+,"groupKey":(.-),"groupStartedAt":')
+    local encodedKey, oldSummary
+    if raw then
+      encodedKey, oldSummary = string.match(raw, '^{"id":%d+,"createdAt":%d+,"groupKey":(.-),"groupStartedAt":%d+,"count":%d+,"summary":(%a+),')
+    end
     if encodedKey and encodedKey ~= 'null' then
       local oldKey = cjson.decode(encodedKey)
-      local meta = redis.call('HGET', groupsKey, oldKey)
-      if meta and string.match(meta, '^(%d+)|') == oldId then redis.call('HDEL', groupsKey, oldKey) end
+      local fields = oldSummary == 'true' and {overflow} or {'g:' .. oldKey, oldKey}
+      for _, oldField in ipairs(fields) do
+        local meta = redis.call('HGET', groupsKey, oldField)
+        if meta and string.match(meta, '^(%d+)|') == oldId then redis.call('HDEL', groupsKey, oldField) end
+      end
     end
     redis.call('HDEL', dataKey, oldId)
     redis.call('SREM', unreadKey, oldId)
@@ -60,7 +72,7 @@ if total > maxItems then
 end
 local version = redis.call('INCR', verKey)
 if ttl > 0 then
-  for _, key in ipairs({seqKey, idsKey, dataKey, unreadKey, groupsKey, verKey}) do redis.call('EXPIRE', key, ttl) end
+  for _, key in ipairs({seqKey, idsKey, dataKey, unreadKey, groupsKey, verKey, epochKey}) do redis.call('EXPIRE', key, ttl) end
 end
 if channel ~= '' then redis.call('PUBLISH', channel, cjson.encode({r = recipient, v = version})) end
 return {item, redis.call('SCARD', unreadKey), replaced, version}

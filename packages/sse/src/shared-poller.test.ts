@@ -72,7 +72,7 @@ describe("shared poller", () => {
     await writer.push("u", { title: "from another instance" });
     const { events } = await readSse(response, (e) => e.some((x) => x.event === "notification"), 3000);
     expect(Date.now() - started).toBeLessThan(2000);
-    expect(events.find((e) => e.event === "notification")?.id).toBe("1");
+    expect(events.find((e) => e.event === "notification")?.id).toMatch(/^[0-9a-z]+:1$/); // <epoch>:<id>
     await writer.markRead("u", "all");
     await readSse(response, (e) => e.some((x) => x.event === "unread" && x.data === '{"unread":0}'), 3000);
     controller.abort();

@@ -13,6 +13,20 @@ export interface StoreCase {
   make(options?: Omit<RedisFeedStoreOptions, "redis" | "prefix">): FeedStore;
   /** Two store objects over the same data, as two processes would have (memory: one object). */
   pair(): [FeedStore, FeedStore];
+  /**
+   * A fresh store for a feed with `ttlSeconds`, its clock (pass it to `createFeed` as `now`), and
+   * `expire(recipient)`, which makes the recipient's feed expire now: memory moves the clock past
+   * the TTL; Redis first checks that every key of the recipient carries a TTL no longer than
+   * `ttlSeconds` (so real expiry would remove them all), then deletes them, as expiry would.
+   */
+  expiring(ttlSeconds: number): ExpiringStore;
+}
+
+/** See {@link StoreCase.expiring}. Test-only. */
+export interface ExpiringStore {
+  store: FeedStore;
+  now: () => number;
+  expire(recipient: string): Promise<void>;
 }
 
 /**
@@ -56,6 +70,17 @@ export function feedStores(): StoreCase[] {
         const store = memoryFeedStore();
         return [store, store];
       },
+      expiring: (ttlSeconds) => {
+        let time = 1_700_000_000_000;
+        const now = () => time;
+        return {
+          store: memoryFeedStore({ now }),
+          now,
+          expire: async () => {
+            time += ttlSeconds * 1000 + 1;
+          },
+        };
+      },
     },
     {
       name: "redis",
@@ -63,6 +88,23 @@ export function feedStores(): StoreCase[] {
       pair: () => {
         const prefix = test.prefix();
         return [redisFeedStore({ redis: test.redis, prefix }), redisFeedStore({ redis: test.redis, prefix })];
+      },
+      expiring: (ttlSeconds) => {
+        const prefix = test.prefix();
+        return {
+          store: redisFeedStore({ redis: test.redis, prefix }),
+          now: () => Date.now(),
+          expire: async (recipient) => {
+            const keys = await test.redis.keys(`${prefix}:${recipient}:*`);
+            if (keys.length === 0) throw new Error(`expire: ${recipient} has no keys under ${prefix}`);
+            for (const key of keys) {
+              const ttl = await test.redis.ttl(key);
+              if (ttl <= 0 || ttl > ttlSeconds)
+                throw new Error(`expire: ${key} has TTL ${ttl}, so it would outlive the feed`);
+            }
+            await test.redis.del(...keys);
+          },
+        };
       },
     },
   ];

@@ -4,7 +4,8 @@ import type { ServerResponse } from "node:http";
  * Writes a web `Response` to a Node response: status, headers (each `Set-Cookie` kept separate)
  * and the body, streamed chunk by chunk. Headers are flushed at once, so a Server-Sent Events
  * stream starts before its first event; writes wait for `drain` (backpressure); when the client
- * disconnects, reading stops and the body stream is cancelled, so its producer can clean up.
+ * disconnects, reading stops and the body stream is cancelled, so its producer can clean up; when
+ * the body errors, even while a write waits for `drain`, the connection is dropped.
  * Resolves when the response is finished or the client is gone; rejects only when headers were
  * already sent (a second answer to one request is a bug in the caller).
  *
@@ -46,6 +47,9 @@ export async function sendWebResponse(res: ServerResponse, response: Response): 
     if (!res.writableFinished) reader.cancel().catch(() => {});
   };
   res.once("close", onClose);
+  // A body that errors while the bridge waits for `drain` (an SSE stream cutting off a client
+  // that stopped reading) drops the connection now, not at a drain that may never come.
+  reader.closed.catch(() => res.destroy());
   try {
     while (!res.destroyed) {
       const { done, value } = await reader.read();
