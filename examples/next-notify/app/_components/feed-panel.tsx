@@ -40,7 +40,13 @@ export function FeedPanel() {
           onItem: (item) =>
             setItems((current) => [
               item,
-              ...current.filter((i) => i.id !== item.id && (!item.groupKey || i.groupKey !== item.groupKey)),
+              // A group's update replaces its older item; a user group and the rate-limit
+              // summary never replace each other, even with the same key.
+              ...current.filter(
+                (i) =>
+                  i.id !== item.id &&
+                  !(item.groupKey && i.groupKey === item.groupKey && i.summary === item.summary),
+              ),
             ]),
           onUnread: setUnread,
           onReset: () => void loadFirstPage(),
