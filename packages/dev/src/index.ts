@@ -2,6 +2,7 @@ export { DEFAULT_SIGNING_KEYS, DEFAULT_TOKEN } from "./defaults";
 export {
   type CredentialsKind,
   type DevServer,
+  type DevServerAccess,
   type DevServerOptions,
   startDevServer,
 } from "./start-dev-server";

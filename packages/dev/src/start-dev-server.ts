@@ -84,6 +84,18 @@ export interface DevServerOptions {
 /** Where the credentials of a {@link DevServer} come from. */
 export type CredentialsKind = "default" | "custom" | "random";
 
+/** Whom a {@link DevServer} answers beyond loopback, same-origin requests (see `DevServerOptions`). */
+export interface DevServerAccess {
+  /** Listening beyond loopback (`host`), so IP-address Hosts are answered too. */
+  publicBind: boolean;
+  /** More Host names answered (`allowHosts`), normalised. */
+  allowHosts: string[];
+  /** Web page origins answered, with CORS (`allowOrigins`), normalised. */
+  allowOrigins: string[];
+  /** Whether a token in the query string is taken (`allowQueryToken`). */
+  allowQueryToken: boolean;
+}
+
 /**
  * A running dev server.
  *
@@ -109,6 +121,8 @@ export interface DevServer {
    * (`token`/`signingKeys`), or `random` ones (`randomCredentials`).
    */
   credentials: CredentialsKind;
+  /** Whom it answers besides loopback, same-origin requests with the token in the header. */
+  access: DevServerAccess;
   /** The Upstash Redis REST URL, when `redisUrl` was given. */
   redisRestUrl?: string;
   /** `true` when state is kept on disk (`dataDir`). */
@@ -242,6 +256,12 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     token,
     signingKeys,
     credentials,
+    access: {
+      publicBind: guard.publicBind,
+      allowHosts: [...guard.allowHosts],
+      allowOrigins: [...guard.allowOrigins],
+      allowQueryToken,
+    },
     ...(redisRest ? { redisRestUrl: redisRest.url } : {}),
     durable: store.durable,
     async close() {
