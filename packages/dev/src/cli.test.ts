@@ -72,6 +72,13 @@ describe("switchboard CLI", () => {
       "--redis-url",
       "--redis-port",
       "--redis-allow-flush",
+      "--token",
+      "--current-signing-key",
+      "--next-signing-key",
+      "--random-credentials",
+      "--allow-query-token",
+      "--allow-origin",
+      "--allow-host",
       "--quiet",
       "--json",
     ])
@@ -106,6 +113,10 @@ describe("switchboard CLI", () => {
     expect(stdout).toMatch(/UPSTASH_REDIS_REST_URL=http:\/\/127\.0\.0\.1:\d+\n/);
     expect(stdout).toContain(`UPSTASH_REDIS_REST_TOKEN=${DEFAULT_TOKEN}\n`);
     expect(stdout).toMatch(/memory only/);
+    expect(stdout).toMatch(/Credentials: QStash's public development defaults/);
+    expect(stdout).toMatch(
+      /The default token is public, so this server only answers loopback, same-origin requests/,
+    );
     // A port other than 8080: the one-line switch would point at the wrong server.
     expect(stdout).toMatch(/SWITCHBOARD_DEV=1 alone is not enough/);
     expect(stdout).not.toMatch(/^SWITCHBOARD_DEV=1$/m);
@@ -127,11 +138,83 @@ describe("switchboard CLI", () => {
       type: "ready",
       durable: false,
       switchboardDev: false,
+      credentials: "default",
       routeUrlExample: "http://localhost:3000/api/switchboard",
       env: { QSTASH_TOKEN: DEFAULT_TOKEN, QSTASH_CURRENT_SIGNING_KEY: DEFAULT_SIGNING_KEYS.current },
     });
     expect(ready.env.QSTASH_URL).toBe(ready.url);
     expect(stdout).not.toMatch(/Paste/);
+  });
+
+  it("takes --token and both signing keys, and says the credentials are custom", async () => {
+    const { stdout } = await run(
+      [
+        "dev",
+        "--port",
+        "0",
+        "--token",
+        "t0ken",
+        "--current-signing-key",
+        "sig_a",
+        "--next-signing-key",
+        "sig_b",
+      ],
+      (out) => out.includes("QSTASH_NEXT_SIGNING_KEY="),
+    );
+    expect(stdout).toMatch(/Credentials: custom/);
+    expect(stdout).not.toMatch(/default token is public/);
+    expect(stdout).toContain("QSTASH_TOKEN=t0ken\n");
+    expect(stdout).toContain("QSTASH_CURRENT_SIGNING_KEY=sig_a\n");
+    expect(stdout).toContain("QSTASH_NEXT_SIGNING_KEY=sig_b\n");
+    const url = /QSTASH_URL=(\S+)/.exec(stdout)![1]!;
+    const keys = await fetch(`${url}/v2/keys`, { headers: { Authorization: "Bearer t0ken" } });
+    expect(await keys.json()).toEqual({ current: "sig_a", next: "sig_b" });
+  });
+
+  it("makes random credentials with --random-credentials, and says so in the ready object", async () => {
+    const { stdout } = await run(
+      ["dev", "--port", "0", "--json", "--random-credentials", "--allow-origin", "http://localhost:3000"],
+      (out) => out.includes("\n"),
+    );
+    const ready = JSON.parse(stdout.split("\n")[0]!);
+    expect(ready).toMatchObject({
+      credentials: "random",
+      switchboardDev: false,
+      access: {
+        allowOrigins: ["http://localhost:3000"],
+        allowHosts: [],
+        allowQueryToken: false,
+        publicBind: false,
+      },
+    });
+    expect(ready.env.QSTASH_TOKEN).not.toBe(DEFAULT_TOKEN);
+    expect(ready.env.QSTASH_CURRENT_SIGNING_KEY).toMatch(/^sig_[A-Za-z0-9]{28}$/);
+    const keys = await fetch(`${ready.url}/v2/keys`, {
+      headers: { Authorization: `Bearer ${ready.env.QSTASH_TOKEN}` },
+    });
+    expect(await keys.json()).toEqual({
+      current: ready.env.QSTASH_CURRENT_SIGNING_KEY,
+      next: ready.env.QSTASH_NEXT_SIGNING_KEY,
+    });
+  });
+
+  it("refuses credential and access flags that do not fit together, saying which", async () => {
+    const [both, oneKey, emptyToken, origin, host] = await Promise.all([
+      run(["dev", "--random-credentials", "--token", "t"]),
+      run(["dev", "--current-signing-key", "sig_a"]),
+      run(["dev", "--token", ""]),
+      run(["dev", "--port", "0", "--allow-origin", "localhost:3000"]),
+      run(["dev", "--port", "0", "--allow-host", "http://switchboard/"]),
+    ]);
+    expect(both.code).toBe(1);
+    expect(both.stderr).toMatch(/--random-credentials cannot be combined with --token/);
+    expect(oneKey.stderr).toMatch(/pass both --current-signing-key and --next-signing-key/);
+    expect(emptyToken.stderr).toMatch(/--token must not be empty/);
+    expect(origin.code).toBe(1);
+    expect(origin.stderr).toMatch(
+      /--allow-origin: "localhost:3000" is not an origin.*http:\/\/localhost:3000/,
+    );
+    expect(host.stderr).toMatch(/--allow-host: "http:\/\/switchboard\/" is not a host name/);
   });
 
   it("names a taken QStash port and the flag that moves it", async () => {

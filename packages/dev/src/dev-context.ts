@@ -10,6 +10,8 @@ export interface DevContext {
   cron: CronRunner;
   speed: number;
   token: string;
+  /** Accept `?qstash_token=` as well as the `Authorization` header (`--allow-query-token`). */
+  allowQueryToken: boolean;
   signingKeys: { current: string; next: string };
   /** The terminal log: one line per accepted message and created schedule. */
   reporter: Reporter;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { DEFAULT_SIGNING_KEYS, DEFAULT_TOKEN } from "./defaults";
-import { devEnv, envBanner, switchboardDevCovers } from "./env-banner";
+import { credentialsBanner, devEnv, envBanner, switchboardDevCovers } from "./env-banner";
 
 const standard = {
   url: "http://127.0.0.1:8080",
@@ -78,5 +78,58 @@ describe("devEnv and switchboardDevCovers", () => {
     expect(switchboardDevCovers({ ...standard, signingKeys: { ...DEFAULT_SIGNING_KEYS, next: "x" } })).toBe(
       false,
     );
+  });
+});
+
+describe("credentialsBanner", () => {
+  const closed = { publicBind: false, allowHosts: [], allowOrigins: [], allowQueryToken: false };
+
+  it("says the default token is public and the server only answers loopback, same-origin requests", () => {
+    const lines = credentialsBanner({ ...standard, credentials: "default" }, closed);
+    expect(lines[0]).toMatch(/^Credentials: QStash's public development defaults/);
+    expect(lines).toContain(
+      "The default token is public, so this server only answers loopback, same-origin requests (see docs/dev-server.md#security).",
+    );
+  });
+
+  it("warns when the public token meets an opened server, naming what opened it", () => {
+    const lines = credentialsBanner(
+      { ...standard, credentials: "default" },
+      {
+        publicBind: true,
+        allowHosts: ["switchboard"],
+        allowOrigins: ["http://localhost:3000"],
+        allowQueryToken: true,
+      },
+    );
+    const text = lines.join("\n");
+    expect(text).toMatch(/Warning: the default token is public/);
+    expect(text).toMatch(
+      /IP-address Hosts \(--host\).*Host switchboard.*http:\/\/localhost:3000.*\?qstash_token=/,
+    );
+    expect(text).toMatch(/--random-credentials/);
+  });
+
+  it("names custom and random credentials, and what the server answers", () => {
+    expect(credentialsBanner({ ...standard, token: "t", credentials: "custom" }, closed)).toEqual([
+      "Credentials: custom (--token, --current-signing-key, --next-signing-key).",
+      "This server only answers loopback, same-origin requests (see docs/dev-server.md#security).",
+    ]);
+    const random = credentialsBanner(
+      { ...standard, token: "t", credentials: "random" },
+      { ...closed, allowOrigins: ["http://localhost:3000"] },
+    );
+    expect(random[0]).toMatch(/^Credentials: random, new on every start \(--random-credentials\)/);
+    expect(random[1]).toMatch(/also answers pages from http:\/\/localhost:3000 \(--allow-origin\)/);
+  });
+
+  it("names random credentials as the reason SWITCHBOARD_DEV=1 is not enough", () => {
+    const lines = envBanner({
+      ...standard,
+      token: "t",
+      signingKeys: { current: "a", next: "b" },
+      credentials: "random",
+    });
+    expect(lines[0]).toMatch(/random credentials .*SWITCHBOARD_DEV=1 alone is not enough/);
   });
 });

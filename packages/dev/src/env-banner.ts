@@ -1,4 +1,5 @@
 import { DEFAULT_SIGNING_KEYS, DEFAULT_TOKEN } from "./defaults";
+import type { CredentialsKind, DevServerAccess } from "./start-dev-server";
 
 /** What the banner needs to know about a running dev server. */
 export interface BannerServer {
@@ -6,7 +7,11 @@ export interface BannerServer {
   token: string;
   signingKeys: { current: string; next: string };
   redisRestUrl?: string | undefined;
+  /** Where the credentials come from; without it, `default` or `custom` by their values. */
+  credentials?: CredentialsKind;
 }
+
+const SECURITY_DOC = "docs/dev-server.md#security";
 
 /** The QStash URL core assumes under `SWITCHBOARD_DEV=1`. */
 const SWITCHBOARD_DEV_QSTASH_URL = "http://127.0.0.1:8080";
@@ -89,6 +94,51 @@ export function envBanner(server: BannerServer): string[] {
   ];
 }
 
+/**
+ * The lines that say which credentials are in force (QStash's public development defaults,
+ * custom or random) and whom the server answers. With the public defaults on a server opened
+ * beyond loopback, same-origin requests, they warn and say how to use credentials of one's own.
+ *
+ * @example
+ * ```ts
+ * process.stdout.write(`${credentialsBanner(dev, dev.access).join("\n")}\n`);
+ * ```
+ */
+export function credentialsBanner(server: BannerServer, access: DevServerAccess): string[] {
+  const opened = [
+    ...(access.publicBind ? ["IP-address Hosts (--host)"] : []),
+    ...access.allowHosts.map((name) => `Host ${name} (--allow-host)`),
+    ...access.allowOrigins.map((origin) => `pages from ${origin} (--allow-origin)`),
+    ...(access.allowQueryToken ? ["?qstash_token= and ?_token= (--allow-query-token)"] : []),
+  ];
+  const kind = credentialsOf(server);
+  if (kind === "default") {
+    return [
+      "Credentials: QStash's public development defaults (pass --random-credentials or --token for your own).",
+      opened.length === 0
+        ? `The default token is public, so this server only answers loopback, same-origin requests (see ${SECURITY_DOC}).`
+        : `Warning: the default token is public, and this server also answers ${opened.join(", ")}: anyone those let in can use it. Pass --random-credentials or --token.`,
+    ];
+  }
+  return [
+    kind === "random"
+      ? "Credentials: random, new on every start (--random-credentials): paste the lines below again after a restart."
+      : "Credentials: custom (--token, --current-signing-key, --next-signing-key).",
+    opened.length === 0
+      ? `This server only answers loopback, same-origin requests (see ${SECURITY_DOC}).`
+      : `This server answers loopback, same-origin requests, and also answers ${opened.join(", ")}.`,
+  ];
+}
+
+function credentialsOf(server: BannerServer): CredentialsKind {
+  if (server.credentials) return server.credentials;
+  const defaults =
+    server.token === DEFAULT_TOKEN &&
+    server.signingKeys.current === DEFAULT_SIGNING_KEYS.current &&
+    server.signingKeys.next === DEFAULT_SIGNING_KEYS.next;
+  return defaults ? "default" : "custom";
+}
+
 function redisEnv(server: BannerServer): Record<string, string> {
   return server.redisRestUrl
     ? { UPSTASH_REDIS_REST_URL: server.redisRestUrl, UPSTASH_REDIS_REST_TOKEN: server.token }
@@ -109,6 +159,10 @@ function problems(server: BannerServer): string[] {
         ? `port ${url.port} (not 8080)`
         : `${url.host} (SWITCHBOARD_DEV=1 means ${SWITCHBOARD_DEV_QSTASH_URL})`,
     );
+  }
+  if (server.credentials === "random") {
+    why.push("random credentials (--random-credentials)");
+    return why;
   }
   const customToken = server.token !== DEFAULT_TOKEN;
   const customKeys =

@@ -1,2 +1,8 @@
 export { DEFAULT_SIGNING_KEYS, DEFAULT_TOKEN } from "./defaults";
-export { type DevServer, type DevServerOptions, startDevServer } from "./start-dev-server";
+export {
+  type CredentialsKind,
+  type DevServer,
+  type DevServerAccess,
+  type DevServerOptions,
+  startDevServer,
+} from "./start-dev-server";

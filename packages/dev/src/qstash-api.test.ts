@@ -10,10 +10,11 @@ describe("QStash API routing", () => {
     expect(((await response.json()) as { error: string }).error).toMatch(/Bearer <token>.*QSTASH_TOKEN/);
   });
 
-  it("accepts ?qstash_token= on management routes, but not on publish, where the query is the destination's", async () => {
+  it("refuses ?qstash_token= unless allowQueryToken (see request-guard.test.ts), and never reads it on publish", async () => {
     const token = encodeURIComponent(t.dev.token);
     const keys = await fetch(`${t.dev.url}/v2/keys?qstash_token=${token}`);
-    expect(await keys.json()).toEqual(t.dev.signingKeys);
+    expect(keys.status).toBe(401);
+    expect(((await keys.json()) as { error: string }).error).toMatch(/--allow-query-token/);
     const publish = await fetch(`${t.dev.url}/v2/publish/${t.sink.url}/x?qstash_token=${token}`, {
       method: "POST",
     });

@@ -3,6 +3,7 @@ import type { DevContext } from "./dev-context";
 import { DevServerError } from "./dev-server-error";
 import { handleManagement } from "./management-api";
 import { publish, publishBatch } from "./publish-api";
+import { queryTokenRefusal } from "./request-guard";
 
 /**
  * Answers one request to the QStash v2 API: publish, enqueue and batch here (the destination is
@@ -83,7 +84,10 @@ function checkAuth(ctx: DevContext, req: IncomingMessage, rawUrl: string): void 
   const bearer = header.startsWith("Bearer ") ? header.slice(7).trim() : undefined;
   const fromQuery = /^\/v2\/(?:publish|enqueue|schedules)\//.test(rawUrl)
     ? undefined // there the query string belongs to the destination URL
-    : new URLSearchParams(splitOnce(rawUrl, "?")[1] ?? "").get("qstash_token");
+    : (new URLSearchParams(splitOnce(rawUrl, "?")[1] ?? "").get("qstash_token") ?? undefined);
+  // Any page can put a query string in a link or form: the header only, unless opted in.
+  if (bearer === undefined && fromQuery !== undefined && !ctx.allowQueryToken)
+    throw new DevServerError(401, queryTokenRefusal("qstash_token"));
   if ((bearer ?? fromQuery) !== ctx.token) {
     throw new DevServerError(
       401,

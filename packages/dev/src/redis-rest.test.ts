@@ -5,6 +5,7 @@ import { Redis as RedisConnection } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { commandRefusal } from "./redis-command-policy";
 import { startRedisRest } from "./redis-rest";
+import { createRequestGuard } from "./request-guard";
 import { type DevServer, startDevServer } from "./start-dev-server";
 
 // Needs the real Redis at 127.0.0.1:6379: startDevServer rejects (and these tests fail) without it.
@@ -392,6 +393,7 @@ describe("/subscribe", () => {
       port: 0,
       host: "127.0.0.1",
       token: "leak-test",
+      guard: createRequestGuard({ host: "127.0.0.1" }),
       connectionName,
     });
     const ours = async () =>

@@ -4,6 +4,7 @@ import { Redis } from "ioredis";
 import { DevServerError } from "./dev-server-error";
 import { commandRefusal } from "./redis-command-policy";
 import { streamSubscription } from "./redis-subscription-stream";
+import { admitRequest, queryTokenRefusal, type RequestGuard } from "./request-guard";
 import { urlHost } from "./url-host";
 
 /** Options for {@link startRedisRest}. */
@@ -14,6 +15,10 @@ export interface RedisRestOptions {
   host: string;
   /** The Bearer token clients must send. */
   token: string;
+  /** Which Hosts and Origins are answered; the QStash API shares it. */
+  guard: RequestGuard;
+  /** Accept the token as `?_token=` too (`--allow-query-token`). @default false */
+  allowQueryToken?: boolean;
   /**
    * Let FLUSHALL, FLUSHDB, SCRIPT FLUSH and FUNCTION FLUSH through (`--redis-allow-flush`).
    * Off by default: the Redis behind the dev server is often the developer's own.
@@ -43,6 +48,9 @@ type Reply = Buffer | string | number | null | Reply[] | { [field: string]: Repl
  * read-your-writes, and `/subscribe/{channel}` / `/psubscribe/{pattern}` as Server-Sent Events.
  * `@upstash/redis` works against it unchanged.
  *
+ * Every request passes the `guard` first (no other site's page, no rebound Host), and the token
+ * is read from the `Authorization` header only, unless `allowQueryToken` lets `?_token=` in.
+ *
  * Commands go through {@link commandRefusal} first: what Upstash REST does not run (server
  * administration, connection state, blocking commands) is refused with `400 { error: "ERR …" }`
  * as Upstash does, so no client can wipe, stop or reconfigure the Redis behind it, nor change the
@@ -51,7 +59,9 @@ type Reply = Buffer | string | number | null | Reply[] | { [field: string]: Repl
  * @example
  * ```ts
  * import { startRedisRest } from "./redis-rest";
- * const rest = await startRedisRest({ redisUrl: "redis://127.0.0.1:6379", port: 0, host: "127.0.0.1", token: "t" });
+ * import { createRequestGuard } from "./request-guard";
+ * const guard = createRequestGuard({ host: "127.0.0.1" });
+ * const rest = await startRedisRest({ redisUrl: "redis://127.0.0.1:6379", port: 0, host: "127.0.0.1", token: "t", guard });
  * await fetch(`${rest.url}/set/greeting/hello`, { headers: { Authorization: "Bearer t" } });
  * await rest.close();
  * ```
@@ -84,6 +94,7 @@ export async function startRedisRest(options: RedisRestOptions): Promise<RedisRe
   let syncToken = 0;
 
   const server: Server = createServer((req, res) => {
+    if (!admitRequest(options.guard, req, res)) return;
     void handle(req, res).catch((error: unknown) =>
       send(res, error instanceof DevServerError ? error.status : 500, {
         error: String((error as Error).message ?? error),
@@ -94,7 +105,12 @@ export async function startRedisRest(options: RedisRestOptions): Promise<RedisRe
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const auth = req.headers.authorization ?? "";
     const url = new URL(req.url ?? "/", "http://localhost");
-    const token = auth.startsWith("Bearer ") ? auth.slice(7) : url.searchParams.get("_token");
+    const fromQuery = url.searchParams.get("_token");
+    if (!auth.startsWith("Bearer ") && fromQuery !== null && !options.allowQueryToken) {
+      send(res, 401, { error: queryTokenRefusal("_token") });
+      return;
+    }
+    const token = auth.startsWith("Bearer ") ? auth.slice(7) : fromQuery;
     if (token !== options.token) {
       send(res, 401, {
         error: "Unauthorized: send `Authorization: Bearer <token>` with the dev server's token.",

@@ -50,6 +50,44 @@ describe("publish and delivery", () => {
     }
   });
 
+  it("says which credentials are in force: default, custom or random", async () => {
+    expect(dev.credentials).toBe("default");
+    const custom = await startDevServer({ port: 0, quiet: true, token: "t0ken" });
+    const [a, b] = await Promise.all([
+      startDevServer({ port: 0, quiet: true, randomCredentials: true }),
+      startDevServer({ port: 0, quiet: true, randomCredentials: true }),
+    ]);
+    const randomSink = await startTestSink(a.signingKeys);
+    try {
+      expect(custom.credentials).toBe("custom");
+      expect(a.credentials).toBe("random");
+      expect(a.token).not.toBe(DEFAULT_TOKEN);
+      expect(a.token).not.toBe(b.token);
+      expect(a.signingKeys.current).toMatch(/^sig_[A-Za-z0-9]{28}$/);
+      expect(a.signingKeys.next).toMatch(/^sig_[A-Za-z0-9]{28}$/);
+      expect(a.signingKeys.current).not.toBe(b.signingKeys.current);
+      expect(a.signingKeys.current).not.toBe(a.signingKeys.next);
+      // The random token is the one the API wants, and deliveries are signed with the random key.
+      await new Client({ baseUrl: a.url, token: a.token, retry: false }).publishJSON({
+        url: `${randomSink.url}/random`,
+        body: {},
+      });
+      const [delivery] = await randomSink.waitFor(1);
+      expect(delivery!.verified).toBe(true);
+      await expect(
+        new Client({ baseUrl: a.url, token: DEFAULT_TOKEN, retry: false }).publishJSON({
+          url: `${randomSink.url}/x`,
+          body: {},
+        }),
+      ).rejects.toThrow(/Unauthorized/);
+    } finally {
+      await Promise.all([custom.close(), a.close(), b.close(), randomSink.close()]);
+    }
+    await expect(
+      startDevServer({ port: 0, quiet: true, randomCredentials: true, token: "t" }),
+    ).rejects.toThrow(/randomCredentials cannot be combined with token or signingKeys/);
+  });
+
   it("says so when the port is taken, and refuses a speed that is not above 0", async () => {
     const port = Number(new URL(dev.url).port);
     await expect(startDevServer({ port, quiet: true })).rejects.toThrow(

@@ -5,8 +5,10 @@ import { DEFAULT_SIGNING_KEYS, DEFAULT_TOKEN } from "./defaults";
 import { DeliveryEngine, newId } from "./delivery-engine";
 import type { DevContext } from "./dev-context";
 import { handleQStashRequest } from "./qstash-api";
+import { randomCredentials } from "./random-credentials";
 import { startRedisRest } from "./redis-rest";
 import { createReporter, type Reporter } from "./reporter";
+import { admitRequest, createRequestGuard } from "./request-guard";
 import { StateStore } from "./state-store";
 import { urlHost } from "./url-host";
 
@@ -24,8 +26,29 @@ import { urlHost } from "./url-host";
 export interface DevServerOptions {
   /** Port for the QStash API; `0` picks a free one. @default 8080 */
   port?: number;
-  /** Interface to listen on. @default "127.0.0.1" */
+  /**
+   * Interface to listen on. A non-loopback one (`0.0.0.0`, a LAN address) also admits requests whose
+   * `Host` is an IP address; names still need `allowHosts`. @default "127.0.0.1"
+   */
   host?: string;
+  /**
+   * More names clients may reach the server by (`--allow-host`), e.g. a Docker service name or
+   * `host.docker.internal`. Requests with any other non-loopback `Host` are refused (403), since a
+   * web page can rebind a name of its own to 127.0.0.1. @default []
+   */
+  allowHosts?: string[];
+  /**
+   * Web page origins allowed to call both APIs from a browser (`--allow-origin`), e.g.
+   * `http://localhost:3000`; they get CORS headers. Requests from any other page (a cross-site
+   * `Origin`, or `Sec-Fetch-Site: cross-site`/`same-site`) are refused (403). @default []
+   */
+  allowOrigins?: string[];
+  /**
+   * Accept the token in the query string (`?qstash_token=` on the QStash API, `?_token=` on Redis
+   * REST), as QStash and Upstash do. Off by default: a link or form on any page can carry one.
+   * @default false
+   */
+  allowQueryToken?: boolean;
   /** Keep messages, schedules, queues and the DLQ here, so they survive a restart. @default memory only */
   dataDir?: string;
   /** Divide every wait (delays, retry backoff, Retry-After, cron) by this, to run retries in tests quickly. @default 1 */
@@ -40,6 +63,11 @@ export interface DevServerOptions {
   token?: string;
   /** The signing keys. @default QStash's local-development keys */
   signingKeys?: { current: string; next: string };
+  /**
+   * Use a random token and random `sig_` signing keys, new on every start (`--random-credentials`).
+   * Cannot be combined with `token` or `signingKeys`. @default false
+   */
+  randomCredentials?: boolean;
   /** Print nothing. @default false */
   quiet?: boolean;
   /** Print one JSON object per event instead of human lines. @default false */
@@ -51,6 +79,21 @@ export interface DevServerOptions {
   logger?: (line: string) => void;
   /** @deprecated Use `logger`. */
   write?: (line: string) => void;
+}
+
+/** Where the credentials of a {@link DevServer} come from. */
+export type CredentialsKind = "default" | "custom" | "random";
+
+/** Whom a {@link DevServer} answers beyond loopback, same-origin requests (see `DevServerOptions`). */
+export interface DevServerAccess {
+  /** Listening beyond loopback (`host`), so IP-address Hosts are answered too. */
+  publicBind: boolean;
+  /** More Host names answered (`allowHosts`), normalised. */
+  allowHosts: string[];
+  /** Web page origins answered, with CORS (`allowOrigins`), normalised. */
+  allowOrigins: string[];
+  /** Whether a token in the query string is taken (`allowQueryToken`). */
+  allowQueryToken: boolean;
 }
 
 /**
@@ -73,6 +116,13 @@ export interface DevServer {
   token: string;
   /** The same shape `createSwitchboard({ signingKeys })` takes. */
   signingKeys: { current: string; next: string };
+  /**
+   * Which credentials are in force: QStash's public development `default`s, `custom` ones
+   * (`token`/`signingKeys`), or `random` ones (`randomCredentials`).
+   */
+  credentials: CredentialsKind;
+  /** Whom it answers besides loopback, same-origin requests with the token in the header. */
+  access: DevServerAccess;
   /** The Upstash Redis REST URL, when `redisUrl` was given. */
   redisRestUrl?: string;
   /** `true` when state is kept on disk (`dataDir`). */
@@ -106,8 +156,24 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
   if (!(speed > 0) || !Number.isFinite(speed))
     throw new TypeError(`startDevServer: speed must be a number > 0, got ${options.speed}.`);
   const host = options.host ?? "127.0.0.1";
-  const token = options.token ?? DEFAULT_TOKEN;
-  const signingKeys = options.signingKeys ?? { ...DEFAULT_SIGNING_KEYS };
+  const guard = createRequestGuard({
+    host,
+    allowHosts: options.allowHosts ?? [],
+    allowOrigins: options.allowOrigins ?? [],
+  });
+  const allowQueryToken = options.allowQueryToken ?? false;
+  if (options.randomCredentials && (options.token !== undefined || options.signingKeys !== undefined))
+    throw new TypeError("startDevServer: randomCredentials cannot be combined with token or signingKeys.");
+  const random = options.randomCredentials ? randomCredentials() : undefined;
+  const token = random?.token ?? options.token ?? DEFAULT_TOKEN;
+  const signingKeys = random?.signingKeys ?? options.signingKeys ?? { ...DEFAULT_SIGNING_KEYS };
+  const credentials: CredentialsKind = random
+    ? "random"
+    : token === DEFAULT_TOKEN &&
+        signingKeys.current === DEFAULT_SIGNING_KEYS.current &&
+        signingKeys.next === DEFAULT_SIGNING_KEYS.next
+      ? "default"
+      : "custom";
   const reporter: Reporter = createReporter(
     options.quiet ? "quiet" : options.json ? "json" : "pretty",
     options.logger ?? options.write,
@@ -151,12 +217,12 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
       url: schedule.destination,
     });
   });
-  const ctx: DevContext = { store, engine, cron, speed, token, signingKeys, reporter };
+  const ctx: DevContext = { store, engine, cron, speed, token, allowQueryToken, signingKeys, reporter };
   for (const [key, entry] of store.state.dedup) if (entry.expires <= Date.now()) store.delete("dedup", key);
   store.flush();
 
   const server = createServer((req, res) => {
-    void handleQStashRequest(ctx, req, res);
+    if (admitRequest(guard, req, res)) void handleQStashRequest(ctx, req, res);
   });
   await listen(server, options.port ?? 8080, host);
   const { port } = server.address() as AddressInfo;
@@ -169,6 +235,8 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
         port: options.redisPort ?? 8079,
         host,
         token,
+        guard,
+        allowQueryToken,
         allowFlush: options.redisAllowFlush ?? false,
       });
     } catch (error) {
@@ -187,6 +255,13 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     url: `http://${urlHost(host)}:${port}`,
     token,
     signingKeys,
+    credentials,
+    access: {
+      publicBind: guard.publicBind,
+      allowHosts: [...guard.allowHosts],
+      allowOrigins: [...guard.allowOrigins],
+      allowQueryToken,
+    },
     ...(redisRest ? { redisRestUrl: redisRest.url } : {}),
     durable: store.durable,
     async close() {
