@@ -1,6 +1,6 @@
 import type { AddressInfo } from "node:net";
 import { createServer } from "node:net";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { useDevServer } from "./use-dev-server";
 
 const t = useDevServer();
@@ -111,8 +111,11 @@ describe("delivery engine", () => {
     await t.client.publishJSON({ urlGroup: "ops", body: {} });
     const [delivery] = await t.sink.waitFor(1);
     expect(delivery!.headers["upstash-topic-name"]).toBe("ops");
-    const { events } = await t.client.logs({ filter: { state: "DELIVERED" } });
-    expect(events[0]).toMatchObject({ topicName: "ops", urlGroup: "ops", endpointName: "pager" });
+    // The sink sees the request before the server has read the answer and logged DELIVERED.
+    await vi.waitFor(async () => {
+      const { events } = await t.client.logs({ filter: { state: "DELIVERED" } });
+      expect(events[0]).toMatchObject({ topicName: "ops", urlGroup: "ops", endpointName: "pager" });
+    });
     await t.client.urlGroups.removeEndpoints({ name: "ops", endpoints: [{ name: "pager" }] });
     expect((await t.client.urlGroups.get("ops")).endpoints).toEqual([]);
   });

@@ -20,6 +20,13 @@ describe("createReporter", () => {
     expect(lines[2]).toMatch(/489 .*attempt 4 .*✗ DEAD LETTER dlq_9/);
   });
 
+  it("says when a due schedule could not fire, and that it keeps its schedule", () => {
+    const lines: string[] = [];
+    const reporter = createReporter("pretty", (l) => void lines.push(l));
+    reporter.report({ type: "schedule-failed", scheduleId: "scd_1", url: base.url, error: "disk full" });
+    expect(lines[0]).toMatch(/CRON ✗ scd_1 → \/api\/switchboard\?job=send-email did not fire: disk full/);
+  });
+
   it("marks callback deliveries with the message they report on", () => {
     const lines: string[] = [];
     const reporter = createReporter("pretty", (l) => void lines.push(l));

@@ -15,6 +15,8 @@ export type ReportEvent =
   | ({ type: "retry"; nextInMs: number; error?: string } & DeliveryReport)
   | ({ type: "dead-letter"; dlqId: string; error?: string } & DeliveryReport)
   | { type: "scheduled"; scheduleId: string; messageId: string; url: string }
+  /** A schedule was due but could not fire; it stays and fires at its next time. */
+  | { type: "schedule-failed"; scheduleId: string; url: string; error: string }
   | {
       /** A message was accepted (publish, enqueue, batch item, URL group endpoint). */
       type: "queued";
@@ -69,6 +71,9 @@ export function createReporter(
 function formatLine(event: ReportEvent): string {
   const time = new Date().toISOString().slice(11, 23);
   if (event.type === "scheduled") return `${time}  CRON   ${event.scheduleId} → ${target(event.url)}`;
+  if (event.type === "schedule-failed") {
+    return `${time}  CRON ✗ ${event.scheduleId} → ${target(event.url)} did not fire: ${event.error}`;
+  }
   if (event.type === "queued") {
     return [
       `${time}  queued → ${target(event.url)}`,

@@ -180,43 +180,53 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
   );
   const store = new StateStore(options.dataDir);
   const engine = new DeliveryEngine({ store, signingKey: signingKeys.current, speed, reporter });
-  const cron = new CronRunner(speed, (schedule) => {
-    const now = Date.now();
-    const messageId = newId("msg");
-    engine.accept({
-      messageId,
-      url: schedule.destination,
-      method: schedule.method,
-      header: schedule.header,
-      body: schedule.body,
-      retries: schedule.retries,
-      retried: 0,
-      retryDelay: schedule.retryDelay,
-      timeoutSeconds: schedule.timeoutSeconds,
-      notBefore: now + ((schedule.delaySeconds ?? 0) * 1000) / speed,
-      createdAt: now,
-      callback: schedule.callback,
-      failureCallback: schedule.failureCallback,
-      callbackOptions: schedule.callbackOptions,
-      failureCallbackOptions: schedule.failureCallbackOptions,
-      queueName: schedule.queueName,
-      scheduleId: schedule.scheduleId,
-      label: schedule.label,
-      flowControlKey: schedule.flowControlKey,
-      parallelism: schedule.parallelism,
-      rate: schedule.rate,
-      periodSeconds: schedule.periodSeconds,
-      callerIp: schedule.callerIp,
-    });
-    store.put("schedules", schedule.scheduleId, { ...schedule, lastScheduleTime: now });
-    store.flush();
-    reporter.report({
-      type: "scheduled",
-      scheduleId: schedule.scheduleId,
-      messageId,
-      url: schedule.destination,
-    });
-  });
+  const cron = new CronRunner(
+    speed,
+    (schedule) => {
+      const now = Date.now();
+      const messageId = newId("msg");
+      engine.accept({
+        messageId,
+        url: schedule.destination,
+        method: schedule.method,
+        header: schedule.header,
+        body: schedule.body,
+        retries: schedule.retries,
+        retried: 0,
+        retryDelay: schedule.retryDelay,
+        timeoutSeconds: schedule.timeoutSeconds,
+        notBefore: now + ((schedule.delaySeconds ?? 0) * 1000) / speed,
+        createdAt: now,
+        callback: schedule.callback,
+        failureCallback: schedule.failureCallback,
+        callbackOptions: schedule.callbackOptions,
+        failureCallbackOptions: schedule.failureCallbackOptions,
+        queueName: schedule.queueName,
+        scheduleId: schedule.scheduleId,
+        label: schedule.label,
+        flowControlKey: schedule.flowControlKey,
+        parallelism: schedule.parallelism,
+        rate: schedule.rate,
+        periodSeconds: schedule.periodSeconds,
+        callerIp: schedule.callerIp,
+      });
+      store.put("schedules", schedule.scheduleId, { ...schedule, lastScheduleTime: now });
+      store.flush();
+      reporter.report({
+        type: "scheduled",
+        scheduleId: schedule.scheduleId,
+        messageId,
+        url: schedule.destination,
+      });
+    },
+    (schedule, error) =>
+      reporter.report({
+        type: "schedule-failed",
+        scheduleId: schedule.scheduleId,
+        url: schedule.destination,
+        error: error instanceof Error ? error.message : String(error),
+      }),
+  );
   const ctx: DevContext = { store, engine, cron, speed, token, allowQueryToken, signingKeys, reporter };
   for (const [key, entry] of store.state.dedup) if (entry.expires <= Date.now()) store.delete("dedup", key);
   store.flush();
