@@ -9,6 +9,7 @@ import { startRedisRest } from "./redis-rest";
 import { createReporter, type Reporter } from "./reporter";
 import { StateStore } from "./state-store";
 import { urlHost } from "./url-host";
+import { WorkflowRuns } from "./workflow/workflow-runs";
 
 /**
  * Options for {@link startDevServer}.
@@ -113,7 +114,9 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     options.logger ?? options.write,
   );
   const store = new StateStore(options.dataDir);
-  const engine = new DeliveryEngine({ store, signingKey: signingKeys.current, speed, reporter });
+  const workflows = new WorkflowRuns();
+  const hooks = workflows.hooks;
+  const engine = new DeliveryEngine({ store, signingKey: signingKeys.current, speed, reporter, hooks });
   const cron = new CronRunner(speed, (schedule) => {
     const now = Date.now();
     const messageId = newId("msg");
@@ -151,7 +154,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
       url: schedule.destination,
     });
   });
-  const ctx: DevContext = { store, engine, cron, speed, token, signingKeys, reporter };
+  const ctx: DevContext = { store, engine, cron, speed, token, signingKeys, reporter, workflows };
   for (const [key, entry] of store.state.dedup) if (entry.expires <= Date.now()) store.delete("dedup", key);
   store.flush();
 
