@@ -255,8 +255,11 @@ describe("@upstash/workflow serve() against the dev server", () => {
 
   it("client.cancel stops a sleeping run: its pending sleep is dropped", async () => {
     const { workflowRunId } = await client.trigger({ url: `${base}/long-sleep` });
-    await expect.poll(() => ran.get("long:before"), POLL).toBe(1);
-    await expect.poll(async () => (await runLog(workflowRunId))?.steps.at(-1)?.type, POLL).toBe("next");
+    // init and "before" are done, and the only message under way is the hour-long sleep.
+    await expect
+      .poll(async () => (await runLog(workflowRunId))?.steps.map((group) => group.type), POLL)
+      .toEqual(["sequential", "sequential", "next"]);
+    expect(ran.get("long:before")).toBe(1);
     const pending = (await runLog(workflowRunId))?.steps.at(-1)?.steps[0]?.messageId;
     expect(await client.cancel({ ids: workflowRunId })).toEqual({ cancelled: 1 });
     expect(await finalState(workflowRunId)).toBe("RUN_CANCELED");
@@ -265,6 +268,16 @@ describe("@upstash/workflow serve() against the dev server", () => {
     });
     expect(message.status).toBe(404);
     expect(ran.get("long:after")).toBeUndefined();
+  });
+
+  it("treats a trigger of a running run id as a duplicate, and cancels by URL prefix", async () => {
+    const id = `dup-${Date.now()}`; // the SDK prefixes it with "wfr_"
+    const { workflowRunId } = await client.trigger({ url: `${base}/long-sleep`, workflowRunId: id });
+    expect(await client.trigger({ url: `${base}/long-sleep`, workflowRunId: id })).toEqual({ workflowRunId });
+    await expect.poll(async () => (await runLog(workflowRunId))?.steps.at(-1)?.type, POLL).toBe("next");
+    expect((await client.logs({ workflowRunId })).runs).toHaveLength(1);
+    expect(await client.cancel({ urlStartingWith: `${base}/long-` })).toEqual({ cancelled: 1 });
+    expect(await finalState(workflowRunId)).toBe("RUN_CANCELED");
   });
 
   it("refuses a step for a cancelled run with the 400 the SDK expects, and 404s its history", async () => {
