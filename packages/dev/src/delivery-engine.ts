@@ -19,6 +19,36 @@ export interface DeliveryEngineOptions {
   /** Every wait (delay, backoff, Retry-After) is divided by this. */
   speed: number;
   reporter: Reporter;
+  /** A protocol layered on QStash (Upstash Workflow) that shapes some deliveries. */
+  hooks?: DeliveryHooks | undefined;
+}
+
+/** How a message settled, as {@link DeliveryHooks.settled} hears it. */
+export type Settlement =
+  | { outcome: "delivered" | "cancelled" }
+  | { outcome: "retry"; status: number; error: string }
+  | { outcome: "failed"; status: number; error: string; responseBody: Buffer; dlqId?: string | undefined };
+
+/**
+ * What a protocol layered on QStash may change about deliveries: the body and headers of a
+ * delivery, what a callback carries, and whether a failed message still reports to its callback.
+ */
+export interface DeliveryHooks {
+  /** The body to deliver instead of the stored one, or `undefined` to deliver it unchanged. */
+  body(message: StoredMessage): Buffer<ArrayBuffer> | undefined;
+  /** Adds headers to a delivery (after the message's own, before the signature). */
+  headers(message: StoredMessage, headers: Headers): void;
+  /** Whether a message that failed for good reports to its success callback instead of the DLQ. */
+  failureToCallback(message: StoredMessage): boolean;
+  /** Extra headers, body fields and workflow record for a callback delivery of `source`. */
+  callback(
+    source: StoredMessage,
+    kind: "success" | "failure",
+  ):
+    | { header: Record<string, string[]>; fields: Record<string, unknown>; workflow: Record<string, string> }
+    | undefined;
+  /** Told after each attempt's outcome and on cancel. */
+  settled(message: StoredMessage, settlement: Settlement): void;
 }
 
 const MAX_EVENTS = 10_000;
@@ -80,6 +110,7 @@ export class DeliveryEngine {
     this.releaseSlot(messageId);
     this.options.store.delete("messages", messageId);
     this.event(message, "CANCELED");
+    this.options.hooks?.settled(message, { outcome: "cancelled" });
     return true;
   }
 
@@ -213,7 +244,7 @@ export class DeliveryEngine {
       () => controller.abort(),
       (message.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS) * 1000,
     );
-    const body = Buffer.from(message.body, "base64");
+    const body = this.options.hooks?.body(message) ?? Buffer.from(message.body, "base64");
     const started = Date.now();
     this.event(message, "ACTIVE");
     let status = 0;
@@ -254,7 +285,11 @@ export class DeliveryEngine {
     const attempt = message.retried + 1;
     const result = { status, responseHeader, responseBody };
 
-    if (error === undefined) {
+    const reportsToCallback =
+      error !== undefined &&
+      (nonRetryable || message.retried >= message.retries) &&
+      this.options.hooks?.failureToCallback(message) === true;
+    if (error === undefined || reportsToCallback) {
       this.options.store.delete("messages", message.messageId);
       this.event(message, "DELIVERED", { responseStatus: status });
       this.options.reporter.report({
@@ -266,6 +301,7 @@ export class DeliveryEngine {
         ms,
         callbackOf: message.callbackOf,
       });
+      this.options.hooks?.settled(message, { outcome: "delivered" });
       this.finish(
         message.messageId,
         message.callback ? this.spawnCallback(message, "success", result) : undefined,
@@ -293,6 +329,7 @@ export class DeliveryEngine {
         nextInMs,
         error,
       });
+      this.options.hooks?.settled(message, { outcome: "retry", status, error });
       this.arm(next);
     } else {
       const dlqId = newId("dlq");
@@ -319,6 +356,7 @@ export class DeliveryEngine {
         dlqId,
         error,
       });
+      this.options.hooks?.settled(message, { outcome: "failed", status, error, responseBody, dlqId });
       this.finish(
         message.messageId,
         message.failureCallback ? this.spawnCallback(message, "failure", result, dlqId) : undefined,
@@ -343,6 +381,7 @@ export class DeliveryEngine {
     headers.set("Upstash-Caller-Ip", message.callerIp);
     if (message.scheduleId) headers.set("Upstash-Schedule-Id", message.scheduleId);
     if (message.topicName) headers.set("Upstash-Topic-Name", message.topicName);
+    this.options.hooks?.headers(message, headers);
     return headers;
   }
 
@@ -354,13 +393,15 @@ export class DeliveryEngine {
   ): string {
     const url = kind === "success" ? source.callback! : source.failureCallback!;
     const options = (kind === "success" ? source.callbackOptions : source.failureCallbackOptions) ?? {};
-    const payload = callbackBody(source, result, dlqId);
+    const extra = this.options.hooks?.callback(source, kind);
+    const payload = { ...callbackBody(source, result, dlqId), ...extra?.fields };
     const messageId = newId("msg");
     this.accept({
       messageId,
       url,
       method: options.method ?? "POST",
-      header: { "Content-Type": ["application/json"] },
+      header: { "Content-Type": ["application/json"], ...extra?.header },
+      workflow: extra?.workflow,
       body: Buffer.from(JSON.stringify(payload)).toString("base64"),
       retries: options.retries ?? DEFAULT_RETRIES,
       retried: 0,

@@ -2,6 +2,7 @@ import type { CronRunner } from "./cron-runner";
 import type { DeliveryEngine } from "./delivery-engine";
 import type { Reporter } from "./reporter";
 import type { StateStore } from "./state-store";
+import type { WorkflowRuns } from "./workflow/workflow-runs";
 
 /** What the API handlers share. */
 export interface DevContext {
@@ -15,4 +16,6 @@ export interface DevContext {
   signingKeys: { current: string; next: string };
   /** The terminal log: one line per accepted message and created schedule. */
   reporter: Reporter;
+  /** Upstash Workflow runs: their history, waiters and logs. */
+  workflows: WorkflowRuns;
 }

@@ -30,6 +30,11 @@ export interface StoredMessage {
   callerIp: string;
   /** Set on callback deliveries: which message and outcome the callback reports. */
   callbackOf?: { sourceMessageId: string; kind: "success" | "failure" } | undefined;
+  /**
+   * Set on messages of an Upstash Workflow run: the `upstash-*` headers (names lower-case) it was
+   * published with, which say its run, its kind and what its callbacks carry.
+   */
+  workflow?: Record<string, string> | undefined;
 }
 
 /** Options QStash takes for a callback delivery (`Upstash-Callback-Retries`, …). */

@@ -11,6 +11,7 @@ import {
   parseMessageOptions,
 } from "./message-options";
 import type { StoredMessage } from "./model";
+import { captureWorkflowHeaders } from "./workflow/workflow-headers";
 
 /** QStash's answer for one published message. */
 export interface PublishAnswer {
@@ -32,7 +33,9 @@ export function publish(
   callerIp: string,
   queueName?: string,
 ): { answer: PublishAnswer | PublishAnswer[]; deduplicated: boolean } {
-  return accept(ctx, prepare(ctx, destination, parseMessageOptions(headers), body, callerIp, queueName));
+  const options = parseMessageOptions(headers);
+  const workflow = captureWorkflowHeaders(headers);
+  return accept(ctx, prepare(ctx, destination, options, body, callerIp, queueName, workflow));
 }
 
 /** A publish that has passed every check and only needs storing: accepting it cannot fail. */
@@ -44,6 +47,8 @@ interface PreparedPublish {
   queue: string | undefined;
   body: Buffer;
   callerIp: string;
+  /** The `upstash-*` headers of a workflow step, checked against its run. */
+  workflow: Record<string, string> | undefined;
 }
 
 function prepare(
@@ -52,18 +57,21 @@ function prepare(
   options: MessageOptions,
   body: Buffer,
   callerIp: string,
-  queueName?: string,
+  queueName: string | undefined,
+  workflow: Record<string, string> | undefined,
 ): PreparedPublish {
   const isUrl = /^[a-z][a-z0-9+.-]*:\/\//i.test(destination);
   const targets = isUrl
     ? [{ url: checkDestination(destination), name: undefined }]
     : topicEndpoints(ctx, destination);
-  return { destination, isUrl, targets, options, queue: queueName ?? options.queueName, body, callerIp };
+  if (workflow) ctx.workflows.check(workflow);
+  const queue = queueName ?? options.queueName;
+  return { destination, isUrl, targets, options, queue, body, callerIp, workflow };
 }
 
 function accept(
   ctx: DevContext,
-  { destination, isUrl, targets, options, queue, body, callerIp }: PreparedPublish,
+  { destination, isUrl, targets, options, queue, body, callerIp, workflow }: PreparedPublish,
 ): { answer: PublishAnswer | PublishAnswer[]; deduplicated: boolean } {
   if (queue) ensureQueue(ctx, queue);
   const answers = targets.map((target): PublishAnswer => {
@@ -104,7 +112,11 @@ function accept(
       rate: options.rate,
       periodSeconds: options.periodSeconds,
       callerIp,
+      workflow,
     };
+    // A trigger for a run that is already going answers with its first message, as a dedup does.
+    const runMessageId = workflow ? ctx.workflows.accept(message) : undefined;
+    if (runMessageId) return { messageId: runMessageId, url: target.url, deduplicated: true };
     ctx.engine.accept(message);
     ctx.reporter.report({
       type: "queued",
@@ -164,8 +176,10 @@ function prepareItem(ctx: DevContext, item: unknown, callerIp: string): Prepared
     throw new DevServerError(400, '"body" must be a string (JSON-encode objects).');
   if (queue !== undefined && (typeof queue !== "string" || queue === ""))
     throw new DevServerError(400, '"queue" must be a string naming a queue.');
-  const options = parseMessageOptions(headerLookup(headers as Record<string, string>));
-  return prepare(ctx, destination, options, Buffer.from(body, "utf8"), callerIp, queue);
+  const lookup = headerLookup(headers as Record<string, string>);
+  const options = parseMessageOptions(lookup);
+  const workflow = captureWorkflowHeaders(lookup);
+  return prepare(ctx, destination, options, Buffer.from(body, "utf8"), callerIp, queue, workflow);
 }
 
 function ensureQueue(ctx: DevContext, name: string): void {

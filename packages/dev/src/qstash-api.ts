@@ -4,6 +4,7 @@ import { DevServerError } from "./dev-server-error";
 import { handleManagement } from "./management-api";
 import { publish, publishBatch } from "./publish-api";
 import { queryTokenRefusal } from "./request-guard";
+import { WORKFLOW_RESOURCES, workflowApi } from "./workflow/workflow-api";
 
 /**
  * Answers one request to the QStash v2 API: publish, enqueue and batch here (the destination is
@@ -67,7 +68,10 @@ export async function handleQStashRequest(
     const segments = pathPart.slice("/v2/".length).split("/").filter(Boolean).map(decodePathPart);
     checkQueryEncoding(queryPart);
     const rawRest = segments[0] === "schedules" ? decodeDestination(rest.slice("schedules/".length)) : "";
-    const answer = handleManagement(ctx, { method, segments, rawRest, query, headers, body, callerIp });
+    const request = { method, segments, rawRest, query, headers, body, callerIp };
+    const answer = WORKFLOW_RESOURCES.has(segments[0] ?? "")
+      ? workflowApi(ctx, request)
+      : handleManagement(ctx, request);
     return answer.body === undefined
       ? sendEmpty(res, answer.status)
       : sendJson(res, answer.status, answer.body);

@@ -11,6 +11,7 @@ import { createReporter, type Reporter } from "./reporter";
 import { admitRequest, createRequestGuard } from "./request-guard";
 import { StateStore } from "./state-store";
 import { urlHost } from "./url-host";
+import { WorkflowRuns } from "./workflow/workflow-runs";
 
 /**
  * Options for {@link startDevServer}.
@@ -179,7 +180,14 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     options.logger ?? options.write,
   );
   const store = new StateStore(options.dataDir);
-  const engine = new DeliveryEngine({ store, signingKey: signingKeys.current, speed, reporter });
+  const workflows = new WorkflowRuns();
+  const engine = new DeliveryEngine({
+    store,
+    signingKey: signingKeys.current,
+    speed,
+    reporter,
+    hooks: workflows.hooks,
+  });
   const cron = new CronRunner(
     speed,
     (schedule) => {
@@ -227,7 +235,17 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
         error: error instanceof Error ? error.message : String(error),
       }),
   );
-  const ctx: DevContext = { store, engine, cron, speed, token, allowQueryToken, signingKeys, reporter };
+  const ctx: DevContext = {
+    store,
+    engine,
+    cron,
+    speed,
+    token,
+    allowQueryToken,
+    signingKeys,
+    reporter,
+    workflows,
+  };
   for (const [key, entry] of store.state.dedup) if (entry.expires <= Date.now()) store.delete("dedup", key);
   store.flush();
 
