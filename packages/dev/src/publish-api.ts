@@ -104,6 +104,7 @@ function accept(
       rate: options.rate,
       periodSeconds: options.periodSeconds,
       callerIp,
+      redact: options.redact,
     };
     ctx.engine.accept(message);
     ctx.reporter.report({
