@@ -1,7 +1,10 @@
 import type { DlqEntry, StoredMessage } from "./model";
+import { redactBody, redactHeader } from "./redact-fields";
 
 /**
  * A stored message in the shape `GET /v2/messages/{id}` answers (`@upstash/qstash`'s `Message`).
+ * Fields named in `Upstash-Redact-Fields` show as `REDACTED:<sha256>`; several labels are
+ * `label` (the first, deprecated) and `labels` (all).
  *
  * @example
  * ```ts
@@ -9,7 +12,7 @@ import type { DlqEntry, StoredMessage } from "./model";
  * ```
  */
 export function toApiMessage(message: StoredMessage) {
-  const body = Buffer.from(message.body, "base64");
+  const body = redactBody(message.body, message.redact);
   const text = body.toString("utf8");
   return {
     messageId: message.messageId,
@@ -17,10 +20,10 @@ export function toApiMessage(message: StoredMessage) {
     topicName: message.topicName,
     endpointName: message.endpointName,
     method: message.method,
-    header: message.header,
+    header: redactHeader(message.header, message.redact),
     body: text,
     // QStash adds the base64 body when the bytes are not valid UTF-8.
-    ...(Buffer.from(text, "utf8").equals(body) ? {} : { bodyBase64: message.body }),
+    ...(Buffer.from(text, "utf8").equals(body) ? {} : { bodyBase64: body.toString("base64") }),
     maxRetries: message.retries,
     retried: message.retried,
     retryDelayExpression: message.retryDelay,
@@ -30,8 +33,7 @@ export function toApiMessage(message: StoredMessage) {
     failureCallback: message.failureCallback,
     scheduleId: message.scheduleId,
     queueName: message.queueName,
-    label: message.label?.split(",")[0],
-    labels: message.label?.split(","),
+    ...labelFields(message.label),
     callerIp: message.callerIp,
     flowControlKey: message.flowControlKey,
     parallelism: message.parallelism,
@@ -58,22 +60,78 @@ export function toApiDlq(entry: DlqEntry) {
   };
 }
 
-/** Fields list endpoints filter messages and DLQ entries by (`?url=…&label=…`). */
-export const MESSAGE_FILTERS = {
-  messageId: (m: StoredMessage) => m.messageId,
+/**
+ * `Upstash-Label: a,b` as QStash answers it: `label` is the first (deprecated in the SDK),
+ * `labels` all of them; neither when there is no label.
+ *
+ * @example
+ * ```ts
+ * labelFields("a,b"); // → { label: "a", labels: ["a", "b"] }
+ * ```
+ */
+export function labelFields(label: string | undefined): { label?: string; labels?: string[] } {
+  const labels = labelList(label);
+  return labels.length > 0 ? { label: labels[0]!, labels } : {};
+}
+
+/** The labels of a comma-separated `Upstash-Label` value. */
+export function labelList(label: string | undefined): string[] {
+  return (label ?? "")
+    .split(",")
+    .map((l) => l.trim())
+    .filter(Boolean);
+}
+
+/** Filters every list endpoint takes (`?url=…&label=…`); `topicName` is what the SDK sends for `urlGroup`. */
+const COMMON_FILTERS = {
   url: (m: StoredMessage) => m.url,
   topicName: (m: StoredMessage) => m.topicName,
   urlGroup: (m: StoredMessage) => m.topicName,
   scheduleId: (m: StoredMessage) => m.scheduleId,
   queueName: (m: StoredMessage) => m.queueName,
-  label: (m: StoredMessage) => m.label?.split(","),
+  label: (m: StoredMessage) => labelList(m.label),
   flowControlKey: (m: StoredMessage) => m.flowControlKey,
   callerIp: (m: StoredMessage) => m.callerIp,
-  host: (m: StoredMessage) => urlPart(m.url, "host"),
+};
+
+/** Filters of `DELETE /v2/messages` (with `host` and `path`; no `messageId`, use `messageIds`). */
+export const MESSAGE_FILTERS = {
+  ...COMMON_FILTERS,
+  callerIP: (m: StoredMessage) => m.callerIp, // deprecated spelling, still documented
+  host: (m: StoredMessage) => hostNames(m.url),
   path: (m: StoredMessage) => urlPart(m.url, "pathname"),
 };
 
-function urlPart(url: string, part: "host" | "pathname"): string | undefined {
+/** Filters of `GET|DELETE /v2/dlq` and `POST /v2/dlq/retry` (QStash refuses `host`/`path` there). */
+export const DLQ_FILTERS = {
+  ...COMMON_FILTERS,
+  messageId: (m: DlqEntry) => m.messageId,
+  responseStatus: (m: DlqEntry) => m.responseStatus,
+};
+
+/**
+ * What `host=` matches for a URL: its host with the port (`localhost:3000`) and without.
+ *
+ * @example
+ * ```ts
+ * hostNames("http://localhost:3000/x"); // → ["localhost:3000", "localhost"]
+ * ```
+ */
+export function hostNames(url: string): string[] {
+  const host = urlPart(url, "host");
+  const name = urlPart(url, "hostname");
+  return [...new Set([host, name].filter((h): h is string => Boolean(h)))];
+}
+
+/**
+ * A URL's host or path, for the `host`/`path` filters.
+ *
+ * @example
+ * ```ts
+ * urlPart("https://a.com/x?y=1", "pathname"); // → "/x"
+ * ```
+ */
+export function urlPart(url: string, part: "host" | "hostname" | "pathname"): string | undefined {
   try {
     return new URL(url)[part];
   } catch {

@@ -426,6 +426,11 @@ export class DeliveryEngine {
       scheduleId: message.scheduleId,
       endpointName: message.endpointName,
       label: message.label,
+      flowControlKey: message.flowControlKey,
+      callerIp: message.callerIp,
+      header: message.header,
+      body: message.body,
+      redact: message.redact,
       ...extra,
     });
     // Trim in bulk: splicing one entry off a full log on every event would be O(n) per event.

@@ -1,4 +1,4 @@
-import { MESSAGE_FILTERS, toApiDlq } from "./api-message";
+import { DLQ_FILTERS, toApiDlq } from "./api-message";
 import type { ApiAnswer, ApiRequest } from "./api-request";
 import { cursorPage } from "./cursor-page";
 import { newId } from "./delivery-engine";
@@ -6,15 +6,17 @@ import type { DevContext } from "./dev-context";
 import { DevServerError } from "./dev-server-error";
 import { idsFrom } from "./ids-from";
 import type { DlqEntry, StoredMessage } from "./model";
-import { filterRecords } from "./record-filter";
+import { checkQueryParams, filterRecords } from "./record-filter";
 
-const DLQ_FILTERS = { ...MESSAGE_FILTERS, responseStatus: (e: DlqEntry) => e.responseStatus };
+const DLQ_PARAMS = ["dlqIds", "cursor", "count", ...Object.keys(DLQ_FILTERS)];
 
 /**
  * The dead-letter queue: `GET /v2/dlq` (filters, `count`, `cursor`) → `{ messages, cursor? }`,
  * `GET|DELETE /v2/dlq/{dlqId}`, `DELETE /v2/dlq?dlqIds=…` (or by filter) → `{ deleted, cursor? }`,
  * and `POST /v2/dlq/retry?dlqIds=…` (or by filter) → `{ responses: [{ messageId }], cursor? }`.
- * A retry publishes the message again as a new message with its original settings.
+ * A retry publishes the message again as a new message with its original settings. An unknown
+ * query parameter (a typo such as `labeel`, or `host`/`path`, which QStash's DLQ refuses) is a 400,
+ * so a misspelt filter never deletes or retries the whole DLQ.
  *
  * @example
  * ```ts
@@ -36,6 +38,7 @@ export function dlqApi(
       (e) => e.failedAt,
     );
   const select = (): { targets: DlqEntry[]; cursor?: string } => {
+    checkQueryParams(query, DLQ_PARAMS, `${method} /v2/dlq${id === "retry" ? "/retry" : ""}`);
     const ids = idsFrom(query, body, "dlqIds");
     if (ids) return { targets: ids.flatMap((dlqId) => ctx.store.state.dlq.get(dlqId) ?? []) };
     const { items, cursor } = cursorPage(matching(), query, (e) => e.dlqId);

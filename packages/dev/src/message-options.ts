@@ -4,6 +4,7 @@ import { DevServerError } from "./dev-server-error";
 import { formatSeconds, parseDuration } from "./duration";
 import { MAX_DELAY_SECONDS, MAX_PERIOD_SECONDS, MAX_TIMEOUT_SECONDS } from "./limits";
 import type { CallbackOptions, StoredMessage } from "./model";
+import { parseRedactFields } from "./redact-fields";
 import { compileRetryDelay } from "./retry-delay";
 
 /** What option parsing needs from request headers: `Headers`, or the lighter {@link headerLookup}. */
@@ -87,6 +88,7 @@ export function parseMessageOptions(headers: HeaderLookup, now = Date.now()): Me
     callbackOptions: callbackOptions(headers, "upstash-callback"),
     failureCallbackOptions: callbackOptions(headers, "upstash-failure-callback"),
     label: headers.get("upstash-label") ?? undefined,
+    redact: parseRedactFields(headers.get("upstash-redact-fields")),
     queueName: headers.get("upstash-queue-name") ?? undefined,
     flowControlKey: headers.get("upstash-flow-control-key") ?? undefined,
     ...flow,

@@ -1,3 +1,5 @@
+import type { RedactFields } from "./redact-fields";
+
 /** A message QStash has accepted and not yet finished with. Times are unix milliseconds. */
 export interface StoredMessage {
   messageId: string;
@@ -28,6 +30,8 @@ export interface StoredMessage {
   rate?: number | undefined;
   periodSeconds?: number | undefined;
   callerIp: string;
+  /** `Upstash-Redact-Fields`: what API answers hide (deliveries carry the originals). */
+  redact?: RedactFields | undefined;
   /** Set on callback deliveries: which message and outcome the callback reports. */
   callbackOf?: { sourceMessageId: string; kind: "success" | "failure" } | undefined;
   /**
@@ -80,6 +84,8 @@ export interface StoredSchedule {
   createdAt: number;
   lastScheduleTime?: number | undefined;
   callerIp: string;
+  /** `Upstash-Redact-Fields`, applied to the schedule's answers and to every message it creates. */
+  redact?: RedactFields | undefined;
 }
 
 /** A named queue. */
@@ -112,6 +118,12 @@ export interface DevEvent {
   queueName?: string | undefined;
   scheduleId?: string | undefined;
   label?: string | undefined;
+  flowControlKey?: string | undefined;
+  callerIp?: string | undefined;
+  /** The message's headers and base64 body (shared with the message, not copied). */
+  header?: Record<string, string[]> | undefined;
+  body?: string | undefined;
+  redact?: RedactFields | undefined;
   responseStatus?: number | undefined;
   error?: string | undefined;
   nextDeliveryTime?: number | undefined;

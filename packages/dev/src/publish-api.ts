@@ -113,6 +113,7 @@ function accept(
       periodSeconds: options.periodSeconds,
       callerIp,
       workflow,
+      redact: options.redact,
     };
     // A trigger for a run that is already going answers with its first message, as a dedup does.
     const runMessageId = workflow ? ctx.workflows.accept(message) : undefined;

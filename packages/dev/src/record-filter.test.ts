@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { filterRecords } from "./record-filter";
+import { checkQueryParams, filterRecords } from "./record-filter";
 
 const records = [
   { id: "a", label: ["x", "y"], status: 500, at: 10 },
@@ -25,5 +25,20 @@ describe("filterRecords", () => {
   it("bounds by fromDate and toDate", () => {
     expect(ids("fromDate=15")).toEqual(["b", "c"]);
     expect(ids("fromDate=15&toDate=25")).toEqual(["b"]);
+  });
+});
+
+describe("checkQueryParams", () => {
+  const check = (query: string) =>
+    checkQueryParams(new URLSearchParams(query), ["count", "label"], "DELETE /v2/dlq");
+
+  it("lets known parameters, dates and the token through", () => {
+    expect(() => check("label=a&count=5&fromDate=1&toDate=2&qstash_token=t")).not.toThrow();
+  });
+
+  it("refuses a typo with a 400 naming it and what the endpoint takes", () => {
+    expect(() => check("labeel=a")).toThrow(
+      /DELETE \/v2\/dlq: unknown query parameter "labeel"; it takes count, label/,
+    );
   });
 });

@@ -1,10 +1,13 @@
+import { DevServerError } from "./dev-server-error";
+
 /** How to read one filterable field from a record: one value, or several (a message's labels). */
 export type FieldReader<T> = (record: T) => unknown;
 
 /**
  * Applies QStash's list filters from a query string: each named field must match one of the values
  * given for it (repeat the parameter, as `@upstash/qstash` does for arrays, or separate values with
- * commas), and `fromDate`/`toDate` (unix ms) bound `time(record)`. Unknown parameters are ignored.
+ * commas), and `fromDate`/`toDate` (unix ms) bound `time(record)`. Call {@link checkQueryParams}
+ * first: unknown parameters are refused there, never ignored here.
  *
  * @example
  * ```ts
@@ -48,4 +51,29 @@ function dateParam(value: string | null): number | undefined {
   if (Number.isFinite(n)) return n;
   const parsed = Date.parse(value);
   return Number.isNaN(parsed) ? undefined : parsed;
+}
+
+/** Query parameters every filtered endpoint takes besides its own: dates and the token. */
+const ALWAYS_ALLOWED = ["fromDate", "toDate", "qstash_token"];
+
+/**
+ * Refuses a query parameter the endpoint does not know, as QStash does: a typo such as
+ * `labeel=x` on `DELETE /v2/dlq` must be a 400, never a filter quietly dropped, which would turn
+ * "delete these" into "delete everything".
+ *
+ * @example
+ * ```ts
+ * checkQueryParams(query, ["count", "cursor", ...Object.keys(DLQ_FILTERS)], "DELETE /v2/dlq");
+ * ```
+ */
+export function checkQueryParams(query: URLSearchParams, known: readonly string[], endpoint: string): void {
+  const allowed = new Set([...known, ...ALWAYS_ALLOWED]);
+  for (const name of new Set(query.keys())) {
+    if (allowed.has(name)) continue;
+    const list = [...allowed].filter((n) => n !== "qstash_token").join(", ");
+    throw new DevServerError(
+      400,
+      `${endpoint}: unknown query parameter "${name.slice(0, 100)}"; it takes ${list}.`,
+    );
+  }
 }

@@ -1,3 +1,4 @@
+import { labelFields } from "./api-message";
 import type { ApiAnswer, ApiRequest } from "./api-request";
 import { parseCron } from "./cron-runner";
 import { newId } from "./delivery-engine";
@@ -5,12 +6,14 @@ import type { DevContext } from "./dev-context";
 import { DevServerError } from "./dev-server-error";
 import { checkDestination, parseMessageOptions } from "./message-options";
 import type { StoredSchedule } from "./model";
+import { redactBody, redactHeader } from "./redact-fields";
 
 /**
  * Schedules: `POST /v2/schedules/{destination}` with `Upstash-Cron` (and the publish headers) →
  * `{ scheduleId }`, upserting when `Upstash-Schedule-Id` names an existing one;
  * `GET /v2/schedules[/{id}]`, `DELETE /v2/schedules/{id}`, and pause/resume by PATCH (what the SDK
- * sends) or POST (what the docs say).
+ * sends) or POST (what the docs say). Get and list hide what `Upstash-Redact-Fields` names, as
+ * QStash does, and leave `body` out when the schedule has none.
  *
  * @example
  * ```ts
@@ -83,6 +86,7 @@ function createSchedule(ctx: DevContext, { rawRest, headers, body, callerIp }: A
     createdAt: existing?.createdAt ?? Date.now(),
     lastScheduleTime: existing?.lastScheduleTime,
     callerIp,
+    redact: options.redact,
   };
   ctx.store.put("schedules", scheduleId, schedule);
   ctx.store.flush();
@@ -107,8 +111,9 @@ function toApiSchedule(ctx: DevContext, schedule: StoredSchedule) {
     createdAt: schedule.createdAt,
     destination: schedule.destination,
     method: schedule.method,
-    header: schedule.header,
-    body: Buffer.from(schedule.body, "base64").toString("utf8"),
+    header: redactHeader(schedule.header, schedule.redact),
+    // As QStash: no `body` at all for a schedule created without one.
+    ...(schedule.body === "" ? {} : { body: redactBody(schedule.body, schedule.redact).toString("utf8") }),
     retries: schedule.retries,
     delay: schedule.delaySeconds,
     callback: schedule.callback,
@@ -120,8 +125,7 @@ function toApiSchedule(ctx: DevContext, schedule: StoredSchedule) {
     parallelism: schedule.parallelism,
     rate: schedule.rate,
     period: schedule.periodSeconds,
-    label: schedule.label?.split(",")[0],
-    labels: schedule.label?.split(","),
+    ...labelFields(schedule.label),
     retryDelayExpression: schedule.retryDelay,
     lastScheduleTime: schedule.lastScheduleTime,
     nextScheduleTime: ctx.cron.nextRun(schedule),

@@ -217,6 +217,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
         rate: schedule.rate,
         periodSeconds: schedule.periodSeconds,
         callerIp: schedule.callerIp,
+        redact: schedule.redact,
       });
       store.put("schedules", schedule.scheduleId, { ...schedule, lastScheduleTime: now });
       store.flush();
