@@ -80,6 +80,10 @@ beforeAll(async () => {
       return new Response("enough", { status: 413 });
     }),
   );
+  app.post(
+    "/echo",
+    toNodeHandler((request) => new Response(request.body)),
+  );
   server = await listen(createServer(app));
 });
 afterAll(() => server.close());
@@ -170,4 +174,11 @@ it("answers 400 BAD_REQUEST as JSON, not a 500, when the Host header does not ma
     expect(answer.status, host).toBe(400);
     expect(JSON.parse(answer.body).error.code, host).toBe("BAD_REQUEST");
   }
+});
+
+it("streams a request body back as the response (full duplex) without cutting it short", async () => {
+  const total = 4 * 1024 * 1024;
+  const answer = await sendOverSocket(server.origin, { path: "/echo", bodyBytes: total, framing: "chunked" });
+  expect(answer.status).toBe(200);
+  expect(answer.body.length).toBe(total);
 });

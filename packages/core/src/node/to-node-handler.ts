@@ -37,8 +37,9 @@ export function toNodeHandler(handler: WebHandler, options: ToWebRequestOptions 
     } catch (error) {
       response = errorResponse(error);
     }
-    discardUnreadBody(req);
     await sendWebResponse(res, response);
+    // After the answer, so a response that streams the request body back is never cut short.
+    discardUnreadBody(req);
   };
 }
 
@@ -46,11 +47,11 @@ export function toNodeHandler(handler: WebHandler, options: ToWebRequestOptions 
 const MAX_DISCARDED_BYTES = 1024 * 1024;
 
 /**
- * The handler answered before the request body had all arrived (it refused it unread, or stopped
- * at a size limit). Closing at once would reset the connection with the answer maybe still
- * unread by the client, and Node's own fallback reads the whole body, however large. Instead the
- * rest is read and dropped up to {@link MAX_DISCARDED_BYTES}, then the socket is destroyed; a
- * client that finishes sending within that keeps its keep-alive connection.
+ * The answer is sent and the request body has not all arrived (the handler refused it unread, or
+ * stopped at a size limit). Closing at once would reset the connection with the answer maybe
+ * still unread by the client, and Node's own fallback reads the whole body, however large.
+ * Instead the rest is read and dropped up to {@link MAX_DISCARDED_BYTES}, then the socket is
+ * destroyed; a client that finishes sending within that keeps its keep-alive connection.
  */
 function discardUnreadBody(req: NodeRequest): void {
   if (req.complete || req.readableEnded) return;
