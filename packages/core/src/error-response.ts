@@ -9,7 +9,7 @@ export interface ErrorResponseOptions {
 /**
  * Turns an error into the route's answer: the status for its code, `{ error: { code, message } }`,
  * `Upstash-NonRetryable-Error: true` on 489 and `Retry-After` on 429, so QStash does the right thing.
- * The only place an error becomes a `Response`.
+ * The only place an error becomes a `Response`. Never throws, whatever `error` is.
  */
 export function errorResponse(error: unknown, options: ErrorResponseOptions = {}): Response {
   const failure = SwitchboardError.from(error);
@@ -23,10 +23,22 @@ export function errorResponse(error: unknown, options: ErrorResponseOptions = {}
   const body: Record<string, unknown> = { code: failure.code, message: failure.message };
   if (failure.issues) body.issues = failure.issues;
   if (options.exposeStack && failure.fix) body.fix = failure.fix;
-  const wrapsCause = failure.code === "HANDLER_FAILED" || failure.code === "ROUTE_FAILED";
-  const original = failure.cause instanceof Error && wrapsCause ? failure.cause : failure;
-  if (options.exposeStack && original.stack) body.stack = original.stack;
+  if (options.exposeStack) {
+    const stack = stackOf(failure);
+    if (stack) body.stack = stack;
+  }
   return jsonResponse(failure.status, { error: body }, headers);
+}
+
+/** The stack of the error a handler threw (or of the failure itself); a getter that throws gives none. */
+function stackOf(failure: SwitchboardError): string | undefined {
+  try {
+    const wrapsCause = failure.code === "HANDLER_FAILED" || failure.code === "ROUTE_FAILED";
+    const original = failure.cause instanceof Error && wrapsCause ? failure.cause : failure;
+    return typeof original.stack === "string" ? original.stack : undefined;
+  } catch {
+    return failure.stack;
+  }
 }
 
 const encoder = new TextEncoder();

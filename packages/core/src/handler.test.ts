@@ -620,7 +620,14 @@ describe("handler: failures before the handler runs are never HANDLER_FAILED", (
         controller.error(new Error("socket hang up"));
       },
     });
-    const request = new Request(`${URL_BASE}?job=j`, { method: "POST", body, duplex: "half" } as RequestInit);
+    // Signed (the shape is all that is checked before the body is read): unsigned is a 401 first.
+    const signature = await signPayload({ key: keys.current, url: `${URL_BASE}?job=j`, body: "{}" });
+    const request = new Request(`${URL_BASE}?job=j`, {
+      method: "POST",
+      body,
+      headers: { "Upstash-Signature": signature },
+      duplex: "half",
+    } as RequestInit);
     const { error } = await json(await app.handler({ jobs: [job] })(request));
     expect(error).toMatchObject({ code: "ROUTE_FAILED", message: expect.stringMatching(/socket hang up/) });
   });
@@ -652,6 +659,28 @@ describe("handler: failures before the handler runs are never HANDLER_FAILED", (
       /read the request body before Switchboard.*Mount the Switchboard route before/,
     );
     expect(log.error).toHaveBeenCalledWith(expect.stringMatching(/BODY_ALREADY_PARSED/));
+  });
+
+  it("a payload nested too deeply for a recursive schema is INVALID_PAYLOAD (489), not a retried 500", async () => {
+    type Tree = { children: Tree[] };
+    const tree: z.ZodType<Tree> = z.lazy(() => z.object({ children: z.array(tree) }));
+    const app = createSwitchboard({ url: URL_BASE, signingKeys: keys, logger: log });
+    const job = app.createJob({ name: "j", schema: tree, handler: () => {} });
+    const depth = 20_000;
+    const rawBody = `${'{"children":['.repeat(depth)}${"]}".repeat(depth)}`;
+    const request = await createSignedRequest(app, job, null, { rawBody });
+    const response = await app.handler({ jobs: [job] })(request);
+    expect(response.status).toBe(489);
+    expect((await json(response)).error).toMatchObject({
+      code: "INVALID_PAYLOAD",
+      message: expect.stringMatching(/nested too deeply/),
+    });
+  });
+
+  it("refuses an invalid maxBodyBytes at creation", () => {
+    for (const maxBodyBytes of [0, -1, 1.5, Number.NaN, "1mb" as never]) {
+      expect(() => createSwitchboard({ url: URL_BASE, maxBodyBytes })).toThrow(/maxBodyBytes must be/);
+    }
   });
 
   it("a SwitchboardError from inside the handler (a nested dispatch) is HANDLER_FAILED, so QStash retries", async () => {

@@ -1,18 +1,21 @@
 import { fromBase64 } from "./base64";
-import { bodyAlreadyParsed, bodyParsedHelpOf, isBodyUsedError } from "./body-already-parsed";
+import { bodyAlreadyParsed, bodyParsedHelpOf } from "./body-already-parsed";
 import type { Channel } from "./channel";
 import type { DeliveryContext, DeliveryFailure } from "./context";
 import { type Definition, definitionOf, type Endpoint } from "./definition";
+import { describeThrown } from "./describe-thrown";
 import { describeTarget, parseTarget, type RouteTarget } from "./destination";
 import { DEFAULT_RETRIES, MAX_RETRIES_HEADER } from "./dispatch-options";
 import { type EnvRecord, isDevelopment, readEnv } from "./env";
-import { errorResponse, jsonResponse } from "./error-response";
+import { errorResponse } from "./error-response";
 import type { Job } from "./job";
 import { notFound, servedBy } from "./not-found";
-import { logFailure } from "./refusal-log";
+import { readBoundedBody } from "./read-body";
+import { type FailedDelivery, logFailure } from "./refusal-log";
+import { resultResponse } from "./result-response";
 import type { Runtime } from "./runtime";
 import { parsePayload } from "./schema";
-import { verifySignature } from "./signature";
+import { signatureShapeProblem, verifySignature } from "./signature";
 import { SwitchboardError } from "./switchboard-error";
 
 /** The jobs and channels one route serves. List each explicitly: there is no global registry. */
@@ -46,14 +49,20 @@ export function createHandler(runtime: Runtime, routes: Routes): FetchHandler {
           `Method ${request.method} is not allowed: QStash delivers with POST.`,
         );
       }
-      // The raw bytes, read once: the signature covers them exactly.
-      const body = await readRawBody(request);
+      if (request.bodyUsed) throw bodyAlreadyParsed(bodyParsedHelpOf(request));
+      const signature = request.headers.get("upstash-signature");
+      const keys = verify ? runtime.signingKeys(env) : undefined;
+      if (verify) {
+        if (!keys) throw missingKeys();
+        // Refused before a byte of the body is read: a request never signed costs only its headers.
+        const shape = signatureShapeProblem(signature);
+        if (shape && !shape.ok) throw unauthorized(shape.reason, shape.fix);
+      }
+      // The raw bytes, read once and at most `maxBodyBytes` of them: the signature covers them exactly.
+      const body = await readBoundedBody(request, runtime.maxBodyBytes);
       target = parseTarget(new URL(request.url).searchParams);
 
-      if (verify) {
-        const keys = runtime.signingKeys(env);
-        if (!keys) throw missingKeys();
-        const signature = request.headers.get("upstash-signature");
+      if (keys) {
         // A proxy may drop the query; the signed `sub` claim still names the target.
         target ??= targetFromSignature(signature);
         const expectedUrl = target ? runtime.destination(target, env) : undefined;
@@ -64,9 +73,7 @@ export function createHandler(runtime: Runtime, routes: Routes): FetchHandler {
           expectedUrl,
           clockTolerance: tolerance,
         }).catch(verifierFailed);
-        if (!result.ok) {
-          throw new SwitchboardError("UNAUTHORIZED", result.reason, result.fix ? { fix: result.fix } : {});
-        }
+        if (!result.ok) throw unauthorized(result.reason, result.fix);
       }
 
       if (!target) {
@@ -102,22 +109,39 @@ export function createHandler(runtime: Runtime, routes: Routes): FetchHandler {
 
       const payload = await parseDelivered(definition, json, owner);
       const ctx = await buildContext(runtime, request, env, endpoint);
-      return await runHandler(async () => {
-        const result = await endpoint.run(payload, ctx);
-        if (result === undefined) return new Response(null, { status: 200 });
-        return jsonResponse(200, result);
-      });
+      const result = await runHandler(() => endpoint.run(payload, ctx));
+      // Serialised outside runHandler: a result JSON cannot encode must never become a retry.
+      return resultResponse(result, owner, runtime.logger);
     } catch (error) {
-      // User code is wrapped where it runs; anything else failed before a handler ran.
-      const failure = SwitchboardError.from(error, "ROUTE_FAILED");
-      logFailure(runtime.logger, failure, {
+      return failureResponse(runtime, error, {
         target,
         messageId: request.headers.get("upstash-message-id"),
         development,
       });
-      return errorResponse(failure, { exposeStack: development });
     }
   };
+}
+
+/**
+ * The answer for anything thrown on the way, logged first. User code is wrapped where it runs;
+ * anything else failed before a handler ran (`ROUTE_FAILED`). Never throws: whatever was thrown
+ * and whatever the logger does, the route answers its JSON error shape.
+ */
+function failureResponse(runtime: Runtime, error: unknown, delivery: FailedDelivery): Response {
+  try {
+    const failure = SwitchboardError.from(error, "ROUTE_FAILED");
+    logFailure(runtime.logger, failure, delivery);
+    return errorResponse(failure, { exposeStack: delivery.development });
+  } catch {
+    return new Response('{"error":{"code":"ROUTE_FAILED","message":"The route failed."}}', {
+      status: 500,
+      headers: { "Content-Type": "application/json" },
+    });
+  }
+}
+
+function unauthorized(reason: string, fix: string | undefined): SwitchboardError {
+  return new SwitchboardError("UNAUTHORIZED", reason, fix ? { fix } : {});
 }
 
 /**
@@ -129,29 +153,19 @@ async function runHandler<T>(run: () => T | Promise<T>): Promise<T> {
   try {
     return await run();
   } catch (error) {
-    if (
-      error instanceof SwitchboardError &&
-      (error.code === "NON_RETRIABLE" || error.code === "RETRY_LATER")
-    ) {
-      throw error;
-    }
-    throw new SwitchboardError("HANDLER_FAILED", messageOf(error), { cause: error });
+    if (isChosenOutcome(error)) throw error;
+    throw new SwitchboardError("HANDLER_FAILED", describeThrown(error), { cause: error });
   }
 }
 
-/**
- * Reads the body once. A body something else already read (a middleware, a framework's parser)
- * is `BODY_ALREADY_PARSED` with the fix, on every adapter; a stream that fails is `ROUTE_FAILED`.
- */
-async function readRawBody(request: Request): Promise<Uint8Array<ArrayBuffer>> {
-  if (request.bodyUsed) throw bodyAlreadyParsed(bodyParsedHelpOf(request));
+/** `NonRetriableError` / `RetryAfterError`; `false` for anything else, even a value `instanceof` throws on. */
+function isChosenOutcome(error: unknown): boolean {
   try {
-    return new Uint8Array(await request.arrayBuffer());
-  } catch (error) {
-    if (isBodyUsedError(error)) throw bodyAlreadyParsed(bodyParsedHelpOf(request), error);
-    throw new SwitchboardError("ROUTE_FAILED", `Could not read the request body: ${messageOf(error)}`, {
-      cause: error,
-    });
+    return (
+      error instanceof SwitchboardError && (error.code === "NON_RETRIABLE" || error.code === "RETRY_LATER")
+    );
+  } catch {
+    return false;
   }
 }
 
@@ -166,7 +180,19 @@ async function parseDelivered(definition: Definition, value: unknown, owner: str
         fix: DELIVERY_SCHEMA_FIX,
       });
     }
-    throw new SwitchboardError("ROUTE_FAILED", `${owner}: the schema threw: ${messageOf(error)}`, {
+    if (error instanceof RangeError) {
+      // The schema recursed past the stack on this input (a payload nested thousands deep):
+      // the input is at fault, and retrying it fails the same way.
+      throw new SwitchboardError(
+        "INVALID_PAYLOAD",
+        `${owner}: the payload is nested too deeply to validate.`,
+        {
+          issues: [{ path: "", message: `The schema could not walk it: ${describeThrown(error)}` }],
+          cause: error,
+        },
+      );
+    }
+    throw new SwitchboardError("ROUTE_FAILED", `${owner}: the schema threw: ${describeThrown(error)}`, {
       cause: error,
     });
   }
@@ -174,10 +200,6 @@ async function parseDelivered(definition: Definition, value: unknown, owner: str
 
 const DELIVERY_SCHEMA_FIX =
   "QStash will not retry this (489); the message is in the DLQ. If dispatch accepted this payload, it changed on its way through JSON (a Date arrives as a string: use z.coerce.date() or z.iso.datetime()), or the schema changed after the message was sent.";
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
 
 function collectDefinitions(runtime: Runtime, routes: Routes): Map<string, Definition> {
   if (routes === null || typeof routes !== "object") {
@@ -225,7 +247,7 @@ function collectDefinitions(runtime: Runtime, routes: Routes): Map<string, Defin
 
 /** `verifySignature` answers bad input with a result, so a throw means this runtime's crypto failed. */
 function verifierFailed(error: unknown): never {
-  const message = messageOf(error);
+  const message = describeThrown(error);
   throw new SwitchboardError(
     "CONFIGURATION",
     `The signature could not be checked on this runtime (its crypto failed, before any handler ran): ${message}`,
@@ -300,7 +322,7 @@ async function buildContext(
     // The handler never ran: do not report it as the handler's failure.
     throw new SwitchboardError(
       "ROUTE_FAILED",
-      `The \`context\` factory of createSwitchboard threw: ${messageOf(error)}`,
+      `The \`context\` factory of createSwitchboard threw: ${describeThrown(error)}`,
       {
         cause: error,
       },
@@ -323,7 +345,7 @@ async function buildContext(
 function toCount(value: string | null): number | undefined {
   if (value === null) return undefined;
   const n = Number(value);
-  return Number.isInteger(n) && n >= 0 ? n : undefined;
+  return Number.isSafeInteger(n) && n >= 0 ? n : undefined;
 }
 
 interface DecodedCallback {

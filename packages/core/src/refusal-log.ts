@@ -1,4 +1,5 @@
 import { describeTarget, type RouteTarget } from "./destination";
+import { logSafely } from "./log-safely";
 import type { SwitchboardLogger } from "./switchboard-config";
 import type { SwitchboardError, SwitchboardErrorCode } from "./switchboard-error";
 
@@ -9,6 +10,8 @@ const REFUSALS: ReadonlySet<SwitchboardErrorCode> = new Set([
   "INVALID_PAYLOAD",
   "BODY_ALREADY_PARSED",
   "METHOD_NOT_ALLOWED",
+  "BAD_REQUEST",
+  "PAYLOAD_TOO_LARGE",
 ]);
 
 /** What the route knows about the delivery it failed, for the log line. */
@@ -24,7 +27,8 @@ export interface FailedDelivery {
  * logger. Refusals (401, 489 NOT_FOUND / INVALID_PAYLOAD, BODY_ALREADY_PARSED, 405) are logged
  * with their fix in development and as one `warn` line, without payload contents, in production;
  * a frameworks' bare `POST … 401` is otherwise all a developer sees. `NonRetriableError` and
- * `RetryAfterError` are outcomes the handler chose, so they are not logged.
+ * `RetryAfterError` are outcomes the handler chose, so they are not logged. Never throws: a
+ * logger that throws does not change the answer (see {@link logSafely}).
  */
 export function logFailure(
   logger: SwitchboardLogger,
@@ -36,14 +40,14 @@ export function logFailure(
   const head = `[switchboard] ${failure.status} ${failure.code} for ${where}${id}: `;
   if (REFUSALS.has(failure.code)) {
     if (!delivery.development) {
-      logger.warn(`${head}${failure.message}`.replace(/\s*\n\s*/g, " "));
+      logSafely(logger, "warn", `${head}${failure.message}`.replace(/\s*\n\s*/g, " "));
       return;
     }
     const fix = failure.fix ? `\n  fix: ${failure.fix}` : "";
-    const log = failure.code === "BODY_ALREADY_PARSED" ? logger.error : logger.warn;
-    log.call(logger, `${head}${failure.message}${fix}`);
+    const level = failure.code === "BODY_ALREADY_PARSED" ? "error" : "warn";
+    logSafely(logger, level, `${head}${failure.message}${fix}`);
     return;
   }
   if (failure.code === "NON_RETRIABLE" || failure.code === "RETRY_LATER") return;
-  logger.error(`[switchboard] ${failure.message}`, failure.cause ?? failure);
+  logSafely(logger, "error", `[switchboard] ${failure.message}`, failure.cause ?? failure);
 }

@@ -3,6 +3,7 @@ import { DEV_DEFAULTS } from "./dev-defaults";
 import { isDevMode } from "./dev-mode";
 import { type EnvRecord, readEnv } from "./env";
 import { type QStashClient, resolveQStash } from "./qstash-client";
+import { DEFAULT_MAX_BODY_BYTES } from "./read-body";
 import type { SigningKeys } from "./signature";
 import type { SwitchboardConfig, SwitchboardLogger } from "./switchboard-config";
 import { SwitchboardError } from "./switchboard-error";
@@ -11,6 +12,8 @@ import { SwitchboardError } from "./switchboard-error";
 export interface Runtime {
   readonly config: SwitchboardConfig<object>;
   readonly batchSize: number;
+  /** `config.maxBodyBytes`, or its default. */
+  readonly maxBodyBytes: number;
   readonly logger: SwitchboardLogger;
   /** The exact URL QStash calls for a target. Throws `CONFIGURATION` without a route URL. */
   destination(target: RouteTarget, env?: EnvRecord): string;
@@ -43,6 +46,13 @@ export function createRuntime(config: SwitchboardConfig<object>): Runtime {
   if (!Number.isFinite(tolerance) || tolerance < 0) {
     throw new SwitchboardError("INVALID_OPTIONS", "createSwitchboard: clockTolerance must be seconds >= 0.");
   }
+  const maxBodyBytes = config.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  if (!Number.isSafeInteger(maxBodyBytes) || maxBodyBytes < 1) {
+    throw new SwitchboardError(
+      "INVALID_OPTIONS",
+      `createSwitchboard: maxBodyBytes must be a whole number of bytes >= 1, got ${String(maxBodyBytes)}.`,
+    );
+  }
   if (config.dev !== undefined && typeof config.dev !== "boolean") {
     throw new SwitchboardError("INVALID_OPTIONS", "createSwitchboard: dev must be true or false.");
   }
@@ -56,6 +66,7 @@ export function createRuntime(config: SwitchboardConfig<object>): Runtime {
   return {
     config,
     batchSize,
+    maxBodyBytes,
     logger: config.logger ?? console,
     dev,
     destination(target, env) {

@@ -51,15 +51,9 @@ export interface VerifySignatureInput {
  */
 export async function verifySignature(input: VerifySignatureInput): Promise<SignatureResult> {
   const { signature } = input;
-  if (!signature) {
-    return fail(
-      "Missing Upstash-Signature header.",
-      "Deliveries must come from QStash (or `switchboard dev`), and a proxy in front of the route must pass the Upstash-Signature header on. In tests, build requests with createSignedRequest from @switchboard/core/testing.",
-    );
-  }
-  const parts = signature.split(".");
-  if (parts.length !== 3) return fail("Upstash-Signature is not a JWT.");
-  const [headerPart, claimsPart, macPart] = parts as [string, string, string];
+  const shape = signatureShapeProblem(signature);
+  if (shape || !signature) return shape ?? fail("Missing Upstash-Signature header.");
+  const [headerPart, claimsPart, macPart] = signature.split(".") as [string, string, string];
 
   const header = decodeJson(headerPart);
   if (header?.alg !== "HS256") return fail("Signature algorithm must be HS256.");
@@ -114,6 +108,24 @@ export async function verifySignature(input: VerifySignatureInput): Promise<Sign
     );
   }
   return { ok: true, claims: claims as SignatureClaims };
+}
+
+const JWT_SHAPE = /^[A-Za-z0-9_=-]+\.[A-Za-z0-9_=-]+\.[A-Za-z0-9_=-]*$/;
+
+/**
+ * Why an `Upstash-Signature` header cannot be a QStash signature whatever the body is: missing,
+ * or not three base64url parts. The route checks this before it reads the body, so a request
+ * that was never signed costs no more than its headers. `undefined` when the shape is right.
+ */
+export function signatureShapeProblem(signature: string | null): SignatureResult | undefined {
+  if (!signature) {
+    return fail(
+      "Missing Upstash-Signature header.",
+      "Deliveries must come from QStash (or `switchboard dev`), and a proxy in front of the route must pass the Upstash-Signature header on. In tests, build requests with createSignedRequest from @switchboard/core/testing.",
+    );
+  }
+  if (!JWT_SHAPE.test(signature)) return fail("Upstash-Signature is not a JWT.");
+  return undefined;
 }
 
 /** Options for {@link signPayload}. */

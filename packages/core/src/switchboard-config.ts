@@ -44,6 +44,19 @@ export interface SwitchboardConfig<TContext extends object = object> {
    */
   clockTolerance?: number;
   /**
+   * The largest request body the route reads, in bytes. A larger body is answered 413
+   * `PAYLOAD_TOO_LARGE` without being buffered: a `Content-Length` above it is refused before
+   * reading, and a body without one is counted and cut off at the limit. A request with no
+   * `Upstash-Signature`, or one that is not a JWT, is refused (401) before any of the body is
+   * read, whatever this says. The default is above twice QStash's largest published message size
+   * (50 MB on fixed plans; 10 MB pay-as-you-go, 1 MB free), so no delivery, nor a callback that
+   * carries one base64-encoded, is refused; lower it to your plan's limit (×1.5 for callbacks) to
+   * bound memory further, raise it for an Enterprise plan with a custom limit.
+   * @default 104857600 (100 MiB)
+   * @example maxBodyBytes: 16 * 1024 * 1024
+   */
+  maxBodyBytes?: number;
+  /**
    * Adds fields to every handler's context, e.g. a database client or a logger.
    * @example context: ({ request }) => ({ db, requestId: request.headers.get("x-request-id") })
    */

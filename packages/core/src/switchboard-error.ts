@@ -1,3 +1,5 @@
+import { describeThrown } from "./describe-thrown";
+
 /**
  * Every error code Switchboard raises, each with the HTTP status the route answers with.
  *
@@ -22,6 +24,16 @@ export const ERROR_STATUS = {
    * threw, or a schema threw instead of reporting issues. QStash retries it.
    */
   ROUTE_FAILED: 500,
+  /**
+   * The request is malformed before it is a delivery: a URL or `Host` that cannot be parsed, or
+   * a bad encoding. No QStash delivery looks like this, so nothing is retried for a real message.
+   */
+  BAD_REQUEST: 400,
+  /**
+   * The body is larger than `maxBodyBytes` (by `Content-Length`, or counted while reading).
+   * Refused before more than the limit is read. QStash retries a 413 like any other failure.
+   */
+  PAYLOAD_TOO_LARGE: 413,
   /** The route was called with a method other than POST. */
   METHOD_NOT_ALLOWED: 405,
   /** Options passed to a public function are invalid (name, cron, delay, …). */
@@ -94,11 +106,21 @@ export class SwitchboardError extends Error {
 
   /**
    * Turns anything thrown into a `SwitchboardError`, keeping the original as `cause`.
-   * `fallback` is the code used for errors that are not Switchboard's own.
+   * `fallback` is the code used for errors that are not Switchboard's own. Never throws, whatever
+   * was thrown (`Object.create(null)`, a `toString` or `message` getter that throws, a revoked
+   * `Proxy`), so the route always answers its JSON error shape.
    */
   static from(error: unknown, fallback: SwitchboardErrorCode = "HANDLER_FAILED"): SwitchboardError {
-    if (error instanceof SwitchboardError) return error;
-    const message = error instanceof Error ? error.message : String(error);
-    return new SwitchboardError(fallback, message, { cause: error });
+    if (isSwitchboardError(error)) return error;
+    return new SwitchboardError(fallback, describeThrown(error), { cause: error });
+  }
+}
+
+/** `instanceof` that cannot throw (a revoked `Proxy` throws on `getPrototypeOf`). */
+function isSwitchboardError(value: unknown): value is SwitchboardError {
+  try {
+    return value instanceof SwitchboardError;
+  } catch {
+    return false;
   }
 }

@@ -1,5 +1,6 @@
 import { createSignedRequest, type SignedRequestOptions, signPayload } from "@switchboard/core/testing";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describeRouteAttacks } from "./adapter-attacks";
 import { type ContractFixture, createContractFixture, PUBLIC_URL, SIGNING_KEYS } from "./contract-fixture";
 
 /** An adapter serving the fixture, as {@link AdapterUnderTest.start} returns it. */
@@ -65,6 +66,8 @@ export function runAdapterContract(name: string, adapter: AdapterUnderTest): voi
     beforeEach(() => {
       calls.length = 0;
     });
+
+    describeRouteAttacks(fixture, () => running);
 
     /** Sends a request built for the public URL to where the adapter listens, keeping the query. */
     async function deliver(request: Request, url = `${running.url}${new URL(request.url).search}`) {

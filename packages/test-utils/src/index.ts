@@ -9,8 +9,12 @@ export { type AdapterUnderTest, type RunningAdapter, runAdapterContract } from "
 export {
   type ContractFixture,
   createContractFixture,
+  FIXTURE_MAX_BODY_BYTES,
   type FixtureCall,
+  type FixtureLog,
+  ODD_MODES,
   PUBLIC_URL,
   SIGNING_KEYS,
 } from "./contract-fixture";
 export { type ListeningServer, listen } from "./listen";
+export { type SocketRequest, type SocketResponse, sendOverSocket } from "./send-over-socket";

@@ -3,6 +3,7 @@ import { toNodeHandler } from "@switchboard/core/express";
 import express from "express";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { type ListeningServer, listen } from "./listen";
+import { sendOverSocket } from "./send-over-socket";
 
 const encoder = new TextEncoder();
 let server: ListeningServer;
@@ -61,6 +62,28 @@ beforeAll(async () => {
       throw new Error("boom");
     }),
   );
+  app.post(
+    "/count",
+    toNodeHandler(async (request) => {
+      let bytes = 0;
+      for await (const chunk of request.body as unknown as AsyncIterable<Uint8Array>)
+        bytes += chunk.byteLength;
+      return Response.json({ bytes });
+    }),
+  );
+  app.post(
+    "/first-chunk-only",
+    toNodeHandler(async (request) => {
+      const reader = (request.body as ReadableStream<Uint8Array>).getReader();
+      await reader.read();
+      await reader.cancel();
+      return new Response("enough", { status: 413 });
+    }),
+  );
+  app.post(
+    "/echo",
+    toNodeHandler((request) => new Response(request.body)),
+  );
   server = await listen(createServer(app));
 });
 afterAll(() => server.close());
@@ -115,4 +138,47 @@ it("answers a throwing handler with Switchboard's JSON 500, not Express's error 
   const response = await fetch(`${server.origin}/throws`);
   expect(response.status).toBe(500);
   expect(await response.json()).toEqual({ error: { code: "HANDLER_FAILED", message: "boom" } });
+});
+
+it("streams a large request body to the handler without buffering it first, every byte intact", async () => {
+  const answer = await sendOverSocket(server.origin, {
+    path: "/count",
+    bodyBytes: 8 * 1024 * 1024,
+    framing: "chunked",
+  });
+  expect(answer.status).toBe(200);
+  expect(JSON.parse(answer.body)).toEqual({ bytes: 8 * 1024 * 1024 });
+});
+
+it("stops reading the socket when the handler stops reading the body, and closes the connection", async () => {
+  const total = 64 * 1024 * 1024;
+  const answer = await sendOverSocket(server.origin, {
+    path: "/first-chunk-only",
+    bodyBytes: total,
+    keepWriting: true,
+  });
+  expect(answer.status).toBe(413);
+  expect(answer.closedByServer).toBe(true);
+  // What the client could write is what the server read (1 MiB dropped after the answer) plus
+  // loopback kernel buffers: far from all of it.
+  expect(answer.bytesWritten).toBeLessThan(16 * 1024 * 1024);
+});
+
+it("answers 400 BAD_REQUEST as JSON, not a 500, when the Host header does not make a URL", async () => {
+  for (const host of ["[::1", "a b", "x:99999", "user@example.com"]) {
+    const answer = await sendOverSocket(server.origin, {
+      path: "/count",
+      headers: { Host: host },
+      bodyBytes: 2,
+    });
+    expect(answer.status, host).toBe(400);
+    expect(JSON.parse(answer.body).error.code, host).toBe("BAD_REQUEST");
+  }
+});
+
+it("streams a request body back as the response (full duplex) without cutting it short", async () => {
+  const total = 4 * 1024 * 1024;
+  const answer = await sendOverSocket(server.origin, { path: "/echo", bodyBytes: total, framing: "chunked" });
+  expect(answer.status).toBe(200);
+  expect(answer.body.length).toBe(total);
 });

@@ -13,7 +13,11 @@ export type NodeHandler = (req: NodeRequest, res: ServerResponse) => Promise<voi
 /**
  * Serves a fetch-style handler from Node: request in through {@link toWebRequest}, response out
  * through {@link sendWebResponse}. Errors never reach `next(err)`: a body parser that ran first, or
- * a handler that throws, is answered by Switchboard's JSON error response (500 with a message).
+ * a handler that throws, is answered by Switchboard's JSON error response (500 with a message;
+ * 400 `BAD_REQUEST` for a URL or `Host` that cannot be parsed). When the answer is ready before
+ * the request body was all received (the handler refused it unread, or stopped at a size
+ * limit), at most 1 MiB more of it is read and dropped, so the client receives the answer
+ * rather than a reset, and then the connection is closed: the rest is never read.
  *
  * @example
  * ```ts
@@ -34,5 +38,27 @@ export function toNodeHandler(handler: WebHandler, options: ToWebRequestOptions 
       response = errorResponse(error);
     }
     await sendWebResponse(res, response);
+    // After the answer, so a response that streams the request body back is never cut short.
+    discardUnreadBody(req);
   };
+}
+
+/** How much of an unwanted body is read and dropped before the connection is cut. */
+const MAX_DISCARDED_BYTES = 1024 * 1024;
+
+/**
+ * The answer is sent and the request body has not all arrived (the handler refused it unread, or
+ * stopped at a size limit). Closing at once would reset the connection with the answer maybe
+ * still unread by the client, and Node's own fallback reads the whole body, however large.
+ * Instead the rest is read and dropped up to {@link MAX_DISCARDED_BYTES}, then the socket is
+ * destroyed; a client that finishes sending within that keeps its keep-alive connection.
+ */
+function discardUnreadBody(req: NodeRequest): void {
+  if (req.complete || req.readableEnded) return;
+  let discarded = 0;
+  req.on("data", (chunk: { byteLength: number }) => {
+    discarded += chunk.byteLength;
+    if (discarded > MAX_DISCARDED_BYTES) req.socket?.destroy();
+  });
+  req.resume();
 }

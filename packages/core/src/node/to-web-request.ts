@@ -1,5 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { bodyAlreadyParsed, markBodyParsed } from "../body-already-parsed";
+import { describeThrown } from "../describe-thrown";
+import { SwitchboardError } from "../switchboard-error";
 
 /** A Node request as frameworks hand it over: Express adds `originalUrl`, body parsers add `body`. */
 export type NodeRequest = IncomingMessage & { originalUrl?: string; body?: unknown; _body?: unknown };
@@ -20,10 +22,14 @@ export interface ToWebRequestOptions {
 }
 
 /**
- * Turns a Node request into a web `Request` whose body is the exact bytes the client sent, read
- * from the stream once (never re-serialized, so a signature over them still verifies). The
- * request's `signal` aborts when the client disconnects before `res` is finished.
- * Throws `BODY_ALREADY_PARSED` when a body parser consumed the stream first.
+ * Turns a Node request into a web `Request` whose body is the exact bytes the client sent (never
+ * re-serialized, so a signature over them still verifies), streamed: nothing is read from the
+ * socket until the handler reads the body, and only as fast as it does, so the bridge never
+ * buffers a body however large; a handler that stops reading (Switchboard's route at
+ * `maxBodyBytes`) stops the socket being read. The request's `signal` aborts when the client
+ * disconnects before `res` is finished. Throws `BODY_ALREADY_PARSED` when a body parser consumed
+ * the stream first, and `BAD_REQUEST` (400) when the URL cannot be built from the request line
+ * and `Host` header.
  *
  * @example
  * ```ts
@@ -52,7 +58,7 @@ export async function toWebRequest(
   const hasBody = method !== "GET" && method !== "HEAD";
   if (hasBody && (req.body !== undefined || req._body === true || req.readableEnded || req.readableDidRead)) {
     if (!options.forwardParsedBody) throw bodyAlreadyParsed(options.bodyParsedHelp);
-    const consumed = new Request(requestUrl(req), {
+    const consumed = buildRequest(requestUrl(req), {
       method,
       headers: toHeaders(req),
       body: new Uint8Array(0),
@@ -61,12 +67,26 @@ export async function toWebRequest(
     await consumed.arrayBuffer();
     return markBodyParsed(consumed, options.bodyParsedHelp);
   }
-  return new Request(requestUrl(req), {
+  return buildRequest(requestUrl(req), {
     method,
     headers: toHeaders(req),
-    body: hasBody ? await readBody(req) : null,
+    body: hasBody ? bodyStream(req) : null,
     signal: controller.signal,
-  });
+    duplex: "half",
+  } as RequestInit);
+}
+
+/** `new Request`, where a URL it refuses (credentials in `Host`) is the client's fault: 400. */
+function buildRequest(url: string, init: RequestInit): Request {
+  try {
+    return new Request(url, init);
+  } catch (error) {
+    throw badRequest(`the request URL ${JSON.stringify(url)} is not usable: ${describeThrown(error)}`, error);
+  }
+}
+
+function badRequest(what: string, cause: unknown): SwitchboardError {
+  return new SwitchboardError("BAD_REQUEST", `Malformed request: ${what}.`, { cause });
 }
 
 function requestUrl(req: NodeRequest): string {
@@ -76,7 +96,12 @@ function requestUrl(req: NodeRequest): string {
   const host = firstValue(req.headers.host) ?? firstValue(req.headers[":authority"]) ?? "localhost";
   const path = req.originalUrl ?? req.url ?? "/";
   // `new URL(path, base)` would treat a path starting with `//` as a host; prefix instead.
-  return new URL(`${protocol}://${host}${path.startsWith("/") ? path : `/${path}`}`).href;
+  const href = `${protocol}://${host}${path.startsWith("/") ? path : `/${path}`}`;
+  try {
+    return new URL(href).href;
+  } catch (error) {
+    throw badRequest(`the Host header ${JSON.stringify(host)} and path do not make a URL`, error);
+  }
 }
 
 function toHeaders(req: IncomingMessage): Headers {
@@ -96,25 +121,43 @@ function firstValue(value: string | string[] | undefined): string | undefined {
 
 const encoder = new TextEncoder();
 
-/** Reads the whole stream as bytes. Chunks are Buffers (Uint8Arrays) unless someone set an encoding. */
-function readBody(req: IncomingMessage): Promise<Uint8Array<ArrayBuffer>> {
-  return new Promise((resolve, reject) => {
-    const chunks: Uint8Array[] = [];
-    let length = 0;
-    req.on("data", (chunk: Uint8Array | string) => {
-      const bytes = typeof chunk === "string" ? encoder.encode(chunk) : chunk;
-      chunks.push(bytes);
-      length += bytes.byteLength;
-    });
-    req.once("error", reject);
-    req.once("end", () => {
-      const body = new Uint8Array(length);
-      let offset = 0;
-      for (const chunk of chunks) {
-        body.set(chunk, offset);
-        offset += chunk.byteLength;
-      }
-      resolve(body);
-    });
-  });
+/**
+ * The Node request's body as a web stream that reads the socket only when pulled: the first
+ * pull starts reading, a full queue (64 KiB) pauses it, and a cancel stops it for good. Chunks
+ * are Buffers (Uint8Arrays) unless someone set an encoding.
+ */
+function bodyStream(req: IncomingMessage): ReadableStream<Uint8Array> {
+  let started = false;
+  let settled = false;
+  return new ReadableStream<Uint8Array>(
+    {
+      pull(controller) {
+        if (started) {
+          req.resume();
+          return;
+        }
+        started = true;
+        const settle = (finish: () => void) => {
+          if (settled) return;
+          settled = true;
+          finish();
+        };
+        req.on("data", (chunk: Uint8Array | string) => {
+          if (settled) return;
+          controller.enqueue(typeof chunk === "string" ? encoder.encode(chunk) : new Uint8Array(chunk));
+          if ((controller.desiredSize ?? 0) <= 0) req.pause();
+        });
+        req.once("end", () => settle(() => controller.close()));
+        req.once("error", (error) => settle(() => controller.error(error)));
+        req.once("close", () => {
+          if (!req.complete) settle(() => controller.error(new Error("The client disconnected mid-body.")));
+        });
+      },
+      cancel() {
+        settled = true;
+        req.pause();
+      },
+    },
+    new ByteLengthQueuingStrategy({ highWaterMark: 64 * 1024 }),
+  );
 }

@@ -8,12 +8,14 @@ type ChannelName = (typeof CHANNELS)[number];
 
 /** Fires one event: a single publish fans out to the selected subscribers. */
 export async function POST(request: NextRequest) {
-  const input = (await request.json().catch(() => ({}))) as {
-    title?: unknown;
-    message?: unknown;
-    channels?: unknown;
-    groupKey?: unknown;
-  };
+  const body: unknown = await request.json().catch(() => undefined);
+  if (body === null || typeof body !== "object" || Array.isArray(body)) {
+    return NextResponse.json(
+      { error: 'Send a JSON object: { title, message, channels?: ["email", "sms", "inApp"], groupKey? }.' },
+      { status: 400 },
+    );
+  }
+  const input = body as { title?: unknown; message?: unknown; channels?: unknown; groupKey?: unknown };
   const only = Array.isArray(input.channels)
     ? input.channels.filter((c): c is ChannelName => CHANNELS.includes(c as ChannelName))
     : [...CHANNELS];

@@ -50,6 +50,31 @@ describe("the feed routes", () => {
     expect(bad.status).toBe(400);
   });
 
+  it.each(["abc", "-1", "1.5", "0x10", "1e400", "99999999999999999999", ""])(
+    "answer 400, not 500, to a bad `before` cursor (%j)",
+    async (before) => {
+      const response = await GET(request(`/api/notifications?before=${encodeURIComponent(before)}`, "grace"));
+      expect(response.status).toBe(400);
+      expect(await response.json()).toEqual({ error: expect.stringMatching(/before.*nextCursor/) });
+    },
+  );
+
+  it.each([
+    ["a string id", { ids: ["x"] }],
+    ["a zero id", { ids: [0] }],
+    ["a negative id", { ids: [-1] }],
+    ["a huge id", { ids: [1e30] }],
+    ["a fractional id", { ids: [1.5] }],
+    ["too many ids", { ids: Array.from({ length: 1001 }, (_, i) => i + 1) }],
+    ["no ids", {}],
+    ["a null body", null],
+    ["an array body", [1, 2]],
+  ])("answer 400, not 500, to %s when marking read", async (_, body) => {
+    const response = await POST(request("/api/notifications", "grace", { method: "POST", body }));
+    expect(response.status).toBe(400);
+    expect(await response.json()).toEqual({ error: expect.stringMatching(/ids/) });
+  });
+
   it("stream the session's feed, whatever the query string says", async () => {
     const abort = new AbortController();
     const response = await stream(

@@ -3,7 +3,8 @@ import { SESSION_COOKIE, USERS, type User } from "@/lib/session";
 
 /** "Signs in" as another demo user: `{ user: "grace" }` sets the session cookie. */
 export async function POST(request: NextRequest) {
-  const { user } = (await request.json().catch(() => ({}))) as { user?: unknown };
+  const body: unknown = await request.json().catch(() => undefined);
+  const user = body !== null && typeof body === "object" ? (body as { user?: unknown }).user : undefined;
   if (!USERS.includes(user as User)) {
     return NextResponse.json({ error: `user must be one of ${USERS.join(", ")}` }, { status: 400 });
   }
