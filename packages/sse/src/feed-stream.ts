@@ -1,3 +1,4 @@
+import type { Clock } from "./clock";
 import { EPOCH_PATTERN } from "./feed-epoch";
 import { FeedError } from "./feed-error";
 import type { FeedItem } from "./feed-item";
@@ -41,6 +42,8 @@ export interface StreamSource {
   poller: SharedPoller;
   /** Replays are capped below the feed's `maxItems`, so trimmed items always mean a reset. */
   maxItems: number;
+  /** Runs the heartbeat (and with it the slow-client cut-off) and the `maxDurationMs` deadline. */
+  clock: Clock;
 }
 
 const encoder = new TextEncoder();
@@ -80,7 +83,7 @@ export function streamFeed(source: StreamSource, request: Request, options: Stre
       `feed.stream: maxBufferedBytes must be a whole number >= 1, got ${maxBufferedBytes}.`,
     );
   const resume = readLastEventId(request);
-  const { store, poller } = source;
+  const { store, poller, clock } = source;
 
   let cleanup = () => {};
   let resumeReading = () => {};
@@ -195,7 +198,7 @@ export function streamFeed(source: StreamSource, request: Request, options: Stre
         // A heartbeat keeps an idle connection open. With bytes waiting the connection is not
         // idle but stuck: if the consumer took nothing since the last beat, cut the client off.
         let consumedAtBeat = -1;
-        const heartbeat = setInterval(() => {
+        const heartbeat = clock.setInterval(() => {
           const consumed = enqueued - waiting();
           if (waiting() > 0 && consumed === consumedAtBeat) return cutOff();
           consumedAtBeat = consumed;
@@ -203,13 +206,13 @@ export function streamFeed(source: StreamSource, request: Request, options: Stre
           emit(formatSseComment("ping"));
           flush();
         }, heartbeatMs);
-        const deadline = setTimeout(() => close(), maxDurationMs);
+        const deadline = clock.setTimeout(() => close(), maxDurationMs);
         let unwatch = () => {};
         const stop = () => {
           if (closed) return false;
           closed = true;
-          clearInterval(heartbeat);
-          clearTimeout(deadline);
+          clock.clearInterval(heartbeat);
+          clock.clearTimeout(deadline);
           unwatch();
           request.signal.removeEventListener("abort", close);
           return true;
