@@ -191,6 +191,20 @@ describe.each(feedStores())("feed on $name", (stores) => {
 });
 
 describe("createFeed", () => {
+  it("expires a feed ttlSeconds after its last push; mark-read and remove do not extend it", async () => {
+    const clock = manualClock();
+    const feed = createFeed({ schema, clock, ttlSeconds: 10 });
+    await feed.push("u", { title: "a" });
+    await feed.push("u", { title: "b" });
+    await clock.advance(9_000);
+    await feed.markRead("u", [1]);
+    await feed.remove("u", [1]);
+    await clock.advance(999);
+    expect((await feed.list("u")).items.map((i) => i.id)).toEqual([2]);
+    await clock.advance(1);
+    expect(await feed.list("u")).toEqual({ items: [], nextCursor: undefined, unread: 0 });
+  });
+
   it("takes the time from `now` when given, over the clock's, for items and the memory store's TTL", async () => {
     const clock = manualClock(1_000);
     let time = 5_000;

@@ -27,7 +27,10 @@ export interface FeedOptions<TSchema extends StandardSchemaV1> {
   pubsub?: boolean;
   /** Items kept per recipient; older ones are trimmed. @default 500 */
   maxItems?: number;
-  /** Expire an idle recipient's feed after this many seconds (0 = never). @default 0 */
+  /**
+   * Expire a recipient's feed this many seconds after its last push (0 = never); reads, `markRead`
+   * and `remove` do not extend it. @default 0
+   */
   ttlSeconds?: number;
   /** Pushes with the same `groupKey` within this window collapse into one item. @default 600000 (10 minutes) */
   groupWindowMs?: number;

@@ -57,7 +57,13 @@ describe.each(feedStores())("stream on $name", (stores) => {
     for (const recipient of [undefined, ""]) {
       const { response } = open(feed, recipient);
       expect(response.status).toBe(401);
-      expect(await response.json()).toMatchObject({ error: { code: "UNAUTHORIZED" } });
+      expect(response.headers.get("content-type")).toBe("application/json");
+      expect(await response.json()).toEqual({
+        error: {
+          code: "UNAUTHORIZED",
+          message: expect.stringMatching(/^No recipient: pass the signed-in user's id/),
+        },
+      });
     }
     const ok = open(feed, user());
     expect(ok.response.status).toBe(200);

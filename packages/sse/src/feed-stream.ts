@@ -1,6 +1,7 @@
 import type { Clock } from "./clock";
 import { EPOCH_PATTERN } from "./feed-epoch";
 import { FeedError } from "./feed-error";
+import { feedErrorResponse } from "./feed-error-response";
 import type { FeedItem } from "./feed-item";
 import type { FeedStore, SinceResult } from "./feed-store";
 import type { SharedPoller } from "./shared-poller";
@@ -63,14 +64,9 @@ const NOTHING_AFTER = Number.MAX_SAFE_INTEGER;
 export function streamFeed(source: StreamSource, request: Request, options: StreamOptions): Response {
   const { recipient } = options;
   if (typeof recipient !== "string" || recipient === "") {
-    return Response.json(
-      {
-        error: {
-          code: "UNAUTHORIZED",
-          message: "No recipient: pass the signed-in user's id from your own auth to feed.stream.",
-        },
-      },
-      { status: 401 },
+    return feedErrorResponse(
+      "UNAUTHORIZED",
+      "No recipient: pass the signed-in user's id from your own auth to feed.stream.",
     );
   }
   const heartbeatMs = options.heartbeatMs ?? 15_000;
