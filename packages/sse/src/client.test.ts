@@ -4,6 +4,8 @@ import { toNodeHandler } from "@switchboard/core/express";
 import { EventSource as NodeEventSource } from "eventsource";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
+import { manualClock } from "../test/manual-clock";
+import { condition } from "../test/until";
 import { type ClientFeedItem, type EventSourceConstructor, subscribeToFeed } from "./client";
 import { createFeed } from "./create-feed";
 
@@ -73,13 +75,15 @@ describe("subscribeToFeed with a real EventSource against feed.stream over HTTP"
   let server: Server;
   let url: string;
   let authorized = true;
-  const feed = createFeed({ schema, pollIntervalMs: 50 });
+  // The server's clock: its streams end at their maxDurationMs deadline only when the test says so.
+  const serverClock = manualClock();
+  const feed = createFeed({ schema, clock: serverClock });
   beforeAll(async () => {
     // Through the core's Node bridge, as Express serves it.
     const handler = feed.handler({
       recipient: () => (authorized ? "u1" : undefined),
-      maxDurationMs: 400,
-      retryMs: 50,
+      maxDurationMs: 1000,
+      retryMs: 1, // the browser's own reconnect after a stream ends
       maxReplay: 5,
     });
     server = createServer(toNodeHandler(handler));
@@ -90,14 +94,16 @@ describe("subscribeToFeed with a real EventSource against feed.stream over HTTP"
     server.closeAllConnections();
     await new Promise((resolve) => server.close(resolve));
   });
-  const until = async (check: () => boolean, timeoutMs = 5000) => {
-    const deadline = Date.now() + timeoutMs;
-    while (!check()) {
-      if (Date.now() > deadline) throw new Error("timed out");
-      await new Promise((r) => setTimeout(r, 10));
+  /** An EventSource that counts its connections and tells `seen` about each. */
+  const seen = condition();
+  let connections = 0;
+  const EventSource = class extends NodeEventSource {
+    constructor(...args: ConstructorParameters<typeof NodeEventSource>) {
+      super(...args);
+      connections++;
+      seen.changed();
     }
-  };
-  const EventSource = NodeEventSource as unknown as EventSourceConstructor;
+  } as unknown as EventSourceConstructor;
 
   it("gets every item exactly once across the server's maxDuration reconnects, and the unread count", async () => {
     const items: number[] = [];
@@ -106,47 +112,90 @@ describe("subscribeToFeed with a real EventSource against feed.stream over HTTP"
     const stop = subscribeToFeed<{ title: string }>(
       url,
       {
-        onItem: (i) => void items.push(i.id),
-        onUnread: (n) => void unread.push(n),
-        onOpen: () => void opens++,
+        onItem: (i) => {
+          items.push(i.id);
+          seen.changed();
+        },
+        onUnread: (n) => {
+          unread.push(n);
+          seen.changed();
+        },
+        onOpen: () => {
+          opens++;
+          seen.changed();
+        },
       },
       { EventSource },
     );
-    await until(() => opens === 1 && unread.length > 0);
-    // Push through at least two forced reconnects (every ~400 ms).
-    for (let i = 1; i <= 30; i++) {
-      await feed.push("u1", { title: `#${i}` });
-      await new Promise((r) => setTimeout(r, 30));
+    await seen.until(() => opens === 1 && unread.length > 0);
+    // Three rounds: 5 items live, then the server ends the stream (its deadline), and 5 more are
+    // pushed while the browser reconnects: they come from the replay after Last-Event-ID.
+    let pushed = 0;
+    for (let round = 1; round <= 3; round++) {
+      for (let i = 0; i < 5; i++) await feed.push("u1", { title: `#${++pushed}` });
+      await seen.until(() => items.length === pushed);
+      await serverClock.advance(1000);
+      expect(feed.openStreams).toBe(0);
+      for (let i = 0; i < 5; i++) await feed.push("u1", { title: `#${++pushed}` });
+      await seen.until(() => opens === round + 1 && items.length === pushed);
     }
-    await until(() => items.length >= 30);
     expect(items).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
-    expect(opens).toBeGreaterThanOrEqual(2);
-    expect(unread.at(-1)).toBe(30);
+    await seen.until(() => unread.at(-1) === 30);
     await feed.markRead("u1", "all");
-    await until(() => unread.at(-1) === 0);
+    await seen.until(() => unread.at(-1) === 0);
     stop();
   });
 
   it("resumes from lastEventId on the first connect, and reconnects after a 401 the browser gives up on", async () => {
     authorized = false;
+    const clock = manualClock(); // the helper's backoff
     const items: number[] = [];
     let errors = 0;
     const stop = subscribeToFeed(
       url,
-      { onItem: (i) => void items.push(i.id), onError: () => void errors++ },
-      { EventSource, lastEventId: 28, reconnectMs: 20 },
+      {
+        onItem: (i) => {
+          items.push(i.id);
+          seen.changed();
+        },
+        onError: () => {
+          errors++;
+          queueMicrotask(seen.changed); // after the helper has scheduled its retry
+        },
+      },
+      { EventSource, lastEventId: 28, reconnectMs: 20, clock },
     );
-    await until(() => errors >= 2); // 401 → CLOSED → the helper retries, with backoff
+    const first = connections;
+    await seen.until(() => errors === 1 && clock.pending === 1); // 401 → CLOSED → a retry is due
+    await clock.advance(19);
+    expect(connections).toBe(first);
+    await clock.advance(1);
+    expect(connections).toBe(first + 1); // after reconnectMs
+    await seen.until(() => errors === 2 && clock.pending === 1);
     authorized = true;
-    await until(() => items.length >= 2);
+    await clock.advance(39);
+    expect(connections).toBe(first + 1);
+    await clock.advance(1);
+    expect(connections).toBe(first + 2); // the delay doubled
+    await seen.until(() => items.length >= 2);
     expect(items).toEqual([29, 30]);
     stop();
+    expect(clock.pending).toBe(0);
   });
 
   it("calls onReset when the gap is over maxReplay", async () => {
     let resets = 0;
-    const stop = subscribeToFeed(url, { onReset: () => void resets++ }, { EventSource, lastEventId: 1 });
-    await until(() => resets === 1);
+    const stop = subscribeToFeed(
+      url,
+      {
+        onReset: () => {
+          resets++;
+          seen.changed();
+        },
+      },
+      { EventSource, lastEventId: 1 },
+    );
+    await seen.until(() => resets === 1);
     stop();
   });
 });

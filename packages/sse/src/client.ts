@@ -1,3 +1,7 @@
+import { type Clock, systemClock } from "./clock";
+
+export type { Clock } from "./clock";
+
 /** A feed item as the browser receives it (the server's `FeedItem`, JSON-decoded). */
 export interface ClientFeedItem<TData = unknown> {
   id: number;
@@ -44,6 +48,12 @@ export interface SubscribeOptions {
   maxReconnectMs?: number;
   /** An `EventSource` implementation, for environments without a global one. @default globalThis.EventSource */
   EventSource?: EventSourceConstructor;
+  /**
+   * The timers the reconnect backoff runs on (only `setTimeout` and `clearTimeout` are used), so
+   * a test can move time by hand.
+   * @default systemClock (the global timers)
+   */
+  clock?: Clock;
 }
 
 /** What {@link subscribeToFeed} needs from an `EventSource` constructor. */
@@ -79,11 +89,12 @@ export function subscribeToFeed<TData = unknown>(
   }
   const initialDelay = options.reconnectMs ?? 1000;
   const maxDelay = options.maxReconnectMs ?? 30_000;
+  const clock = options.clock ?? systemClock;
   let lastEventId = options.lastEventId === undefined ? "" : String(options.lastEventId);
   let delay = initialDelay;
   let stopped = false;
   let source: EventSource | undefined;
-  let timer: ReturnType<typeof setTimeout> | undefined;
+  let timer: unknown;
 
   const parse = <T>(event: Event): T | undefined => {
     const message = event as MessageEvent<string>;
@@ -119,14 +130,14 @@ export function subscribeToFeed<TData = unknown>(
       // CONNECTING: the browser retries by itself. CLOSED: it gave up, so we reconnect.
       if (current.readyState !== 2 || stopped) return;
       current.close();
-      timer = setTimeout(connect, delay);
+      timer = clock.setTimeout(connect, delay);
       delay = Math.min(delay * 2, maxDelay);
     });
   };
   connect();
   return () => {
     stopped = true;
-    clearTimeout(timer);
+    clock.clearTimeout(timer);
     source?.close();
   };
 }

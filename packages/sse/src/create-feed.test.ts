@@ -1,14 +1,13 @@
 import { randomUUID } from "node:crypto";
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { feedStores } from "../test/feed-stores";
+import { manualClock } from "../test/manual-clock";
 import { createFeed, type FeedOptions } from "./create-feed";
 import { FeedError } from "./feed-error";
 
 const schema = z.object({ title: z.string().min(1), body: z.string().optional() });
 const user = () => `user-${randomUUID()}`;
-
-afterEach(() => void vi.restoreAllMocks());
 
 describe.each(feedStores())("feed on $name", (stores) => {
   const make = (options: Partial<FeedOptions<typeof schema>> = {}) =>
@@ -65,11 +64,11 @@ describe.each(feedStores())("feed on $name", (stores) => {
   });
 
   it("loses nothing when two writers push in the same millisecond", async () => {
-    // Two store objects over the same data are two processes; the clock is frozen for both.
-    vi.spyOn(Date, "now").mockReturnValue(1_700_000_000_000);
+    // Two store objects over the same data are two processes; the clock stands still for both.
+    const clock = manualClock(1_700_000_000_000);
     const [storeA, storeB] = stores.pair();
-    const a = make({ store: storeA });
-    const b = make({ store: storeB });
+    const a = make({ store: storeA, clock });
+    const b = make({ store: storeB, clock });
     const u = user();
     const pushed = await Promise.all(
       Array.from({ length: 100 }, (_, i) => (i % 2 ? a : b).push(u, { title: `${i}` })),
@@ -104,7 +103,8 @@ describe.each(feedStores())("feed on $name", (stores) => {
   });
 
   it("collapses pushes with the same groupKey inside the window into one item with a new id and a count", async () => {
-    const feed = make({ groupWindowMs: 300 });
+    const clock = manualClock();
+    const feed = make({ groupWindowMs: 300, clock });
     const u = user();
     for (let i = 1; i <= 15; i++)
       await feed.push(u, { title: `comment ${i} on Task #234` }, { groupKey: "task-234" });
@@ -119,13 +119,18 @@ describe.each(feedStores())("feed on $name", (stores) => {
     await feed.markRead(u, [15]);
     const updated = await feed.push(u, { title: "comment 16" }, { groupKey: "task-234" });
     expect(updated).toMatchObject({ id: 17, count: 16, read: false }); // unread again: news in the group
-    await new Promise((r) => setTimeout(r, 350));
-    await feed.push(u, { title: "comment 17" }, { groupKey: "task-234" });
+    await clock.advance(299); // still inside the window (it started at the group's first push)
+    expect(await feed.push(u, { title: "comment 17" }, { groupKey: "task-234" })).toMatchObject({
+      id: 18,
+      count: 17,
+    });
+    await clock.advance(1); // the window is over
+    await feed.push(u, { title: "comment 18" }, { groupKey: "task-234" });
     ({ items } = await feed.list(u));
-    expect(items.map((i) => [i.id, i.count])).toEqual([
-      [18, 1], // a new group after the window
-      [17, 16],
-      [16, 1],
+    expect(items.map((i) => [i.id, i.count, i.createdAt - items[2]!.createdAt])).toEqual([
+      [19, 1, 300], // a new group after the window
+      [18, 17, 299],
+      [16, 1, 0],
     ]);
   });
 
@@ -186,6 +191,30 @@ describe.each(feedStores())("feed on $name", (stores) => {
 });
 
 describe("createFeed", () => {
+  it("expires a feed ttlSeconds after its last push; mark-read and remove do not extend it", async () => {
+    const clock = manualClock();
+    const feed = createFeed({ schema, clock, ttlSeconds: 10 });
+    await feed.push("u", { title: "a" });
+    await feed.push("u", { title: "b" });
+    await clock.advance(9_000);
+    await feed.markRead("u", [1]);
+    await feed.remove("u", [1]);
+    await clock.advance(999);
+    expect((await feed.list("u")).items.map((i) => i.id)).toEqual([2]);
+    await clock.advance(1);
+    expect(await feed.list("u")).toEqual({ items: [], nextCursor: undefined, unread: 0 });
+  });
+
+  it("takes the time from `now` when given, over the clock's, for items and the memory store's TTL", async () => {
+    const clock = manualClock(1_000);
+    let time = 5_000;
+    const feed = createFeed({ schema, clock, now: () => time, ttlSeconds: 1 });
+    expect(await feed.push("u", { title: "x" })).toMatchObject({ id: 1, createdAt: 5_000 });
+    time += 1_000; // the store's TTL follows `now` too; the clock never moved
+    expect((await feed.list("u")).items).toEqual([]);
+    expect(clock.now()).toBe(1_000);
+  });
+
   it("explains bad options", () => {
     expect(() => createFeed({ schema: {} as never })).toThrow(/Standard Schema such as a zod object/);
     expect(() => createFeed({ schema, maxItems: 0 })).toThrow(/maxItems must be a whole number >= 1/);

@@ -1,4 +1,5 @@
 import type { StandardSchemaV1 } from "@standard-schema/spec";
+import { type Clock, systemClock } from "./clock";
 import { FeedError } from "./feed-error";
 import type { FeedItem, FeedPage } from "./feed-item";
 import type { AppendOptions, FeedStore } from "./feed-store";
@@ -26,7 +27,10 @@ export interface FeedOptions<TSchema extends StandardSchemaV1> {
   pubsub?: boolean;
   /** Items kept per recipient; older ones are trimmed. @default 500 */
   maxItems?: number;
-  /** Expire an idle recipient's feed after this many seconds (0 = never). @default 0 */
+  /**
+   * Expire a recipient's feed this many seconds after its last push (0 = never); reads, `markRead`
+   * and `remove` do not extend it. @default 0
+   */
   ttlSeconds?: number;
   /** Pushes with the same `groupKey` within this window collapse into one item. @default 600000 (10 minutes) */
   groupWindowMs?: number;
@@ -35,10 +39,19 @@ export interface FeedOptions<TSchema extends StandardSchemaV1> {
   /** How often the shared poller checks every open stream's recipient (one command per tick). @default 1000 */
   pollIntervalMs?: number;
   /**
-   * The clock (unix ms) for `createdAt`, group windows and rate windows, and for TTL expiry in the
-   * in-memory store the feed creates when given no `redis` or `store`. Redis expires keys by its
-   * own clock. For tests.
-   * @default Date.now
+   * The time and timers the feed runs on: `createdAt`, group windows, the shared poller's
+   * interval, each stream's heartbeat, `maxDurationMs` deadline and slow-client cut-off, and the
+   * TTL and rate windows of the in-memory store it creates when given no `redis` or `store`.
+   * Redis expires keys (TTL, the rate counter) by its own clock. The poller is shared per store:
+   * the first feed created on a store sets its clock, as with `pollIntervalMs`. For tests: a
+   * clock that moves only when the test says so, or `vi.useFakeTimers()` with the default (it
+   * reads the global timers at each call).
+   * @default systemClock (`Date.now` and the global timers)
+   */
+  clock?: Clock;
+  /**
+   * Shorthand for `clock: { ...clock, now }`: replaces only the time (unix ms), not the timers.
+   * @default clock.now
    */
   now?: () => number;
 }
@@ -169,7 +182,9 @@ export function createFeed<TSchema extends StandardSchemaV1>(
     positiveInt(rateLimit.max, "rateLimit.max");
     positiveInt(rateLimit.windowMs, "rateLimit.windowMs");
   }
-  const now = options.now ?? (() => Date.now());
+  const baseClock = options.clock ?? systemClock;
+  const clock: Clock = options.now ? { ...baseClock, now: options.now } : baseClock;
+  const now = () => clock.now();
   const store: FeedStore =
     options.store ??
     (options.redis
@@ -178,10 +193,10 @@ export function createFeed<TSchema extends StandardSchemaV1>(
           ...(options.prefix ? { prefix: options.prefix } : {}),
           pubsub: options.pubsub ?? false,
         })
-      : memoryFeedStore({ now }));
+      : memoryFeedStore({ clock }));
   let poller = pollers.get(store);
   if (!poller) {
-    poller = new SharedPoller(store, pollIntervalMs);
+    poller = new SharedPoller(store, pollIntervalMs, clock);
     pollers.set(store, poller);
   }
   const sharedPoller = poller;
@@ -257,7 +272,7 @@ export function createFeed<TSchema extends StandardSchemaV1>(
     stream(request, streamOptions) {
       if (streamOptions?.recipient) checkRecipient(streamOptions.recipient);
       return streamFeed(
-        { store, poller: sharedPoller, maxItems },
+        { store, poller: sharedPoller, maxItems, clock },
         request,
         streamOptions ?? { recipient: undefined },
       );

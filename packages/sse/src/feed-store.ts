@@ -4,7 +4,11 @@ import type { FeedItem, StoredFeedItem } from "./feed-item";
 export interface AppendOptions {
   /** Keep at most this many items; older ones are trimmed. */
   maxItems: number;
-  /** Expire the recipient's keys this long after their last write (seconds); 0 = never. */
+  /**
+   * Expire the recipient's feed this long after its last push (seconds); 0 = never. Only a push
+   * (append) sets the expiry: `markRead` and `remove` do not extend it. The rate-limit counter
+   * is not included: it expires with its own window.
+   */
   ttlSeconds: number;
   /** Collapse into the live item with this key, if it started less than `groupWindowMs` ago. */
   groupKey: string | undefined;

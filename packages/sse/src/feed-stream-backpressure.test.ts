@@ -3,9 +3,11 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { connect } from "node:net";
 import { toNodeHandler } from "@switchboard/core/express";
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { z } from "zod";
+import { manualClock } from "../test/manual-clock";
 import { readSse } from "../test/read-sse";
+import { condition } from "../test/until";
 import { createFeed } from "./create-feed";
 import { FeedError } from "./feed-error";
 
@@ -25,10 +27,14 @@ interface Observed {
   error: unknown;
   /** Bytes the feed's stream enqueued (counted at its controller). */
   enqueued: number;
+  /** Resolves with the error the stream ended with. */
+  errored: Promise<unknown>;
 }
 
 describe("a client that stops reading, over real HTTP through the Node bridge", () => {
-  const feed = createFeed({ schema, maxItems: 5000, pollIntervalMs: 60_000 });
+  // The heartbeat is the stream's only clock for the cut-off: the test moves it (sockets keep their real I/O).
+  const clock = manualClock();
+  const feed = createFeed({ schema, maxItems: 5000, clock });
   const recipient = `user-${randomUUID()}`;
   const observed: Observed[] = [];
   /** Per request, in order: resolves when the server's response closed (ended or destroyed). */
@@ -52,7 +58,14 @@ describe("a client that stops reading, over real HTTP through the Node bridge", 
       return enqueue.call(this, chunk);
     });
     const handler = toNodeHandler((request) => {
-      const seen: Observed = { pulled: 0, lastPulledId: 0, error: undefined, enqueued: 0 };
+      let errored!: (error: unknown) => void;
+      const seen: Observed = {
+        pulled: 0,
+        lastPulledId: 0,
+        error: undefined,
+        enqueued: 0,
+        errored: new Promise((resolve) => (errored = resolve)),
+      };
       observed.push(seen);
       opening = seen;
       const response = feed.stream(request, { recipient, maxBufferedBytes, heartbeatMs, maxReplay: 1000 });
@@ -64,6 +77,7 @@ describe("a client that stops reading, over real HTTP through the Node bridge", 
           start(controller) {
             inner.closed.catch((error: unknown) => {
               seen.error = error;
+              errored(error);
               controller.error(error);
             });
           },
@@ -95,17 +109,17 @@ describe("a client that stops reading, over real HTTP through the Node bridge", 
     server.closeAllConnections();
     await new Promise<void>((resolve) => server.close(() => resolve()));
   });
-  afterEach(() => void vi.useRealTimers());
-
   it("is cut off with a bounded buffer while pushes go on, and resumes every item exactly once", async () => {
-    // The heartbeat is the stream's only clock: fake it (sockets keep their real I/O).
-    vi.useFakeTimers({ toFake: ["setInterval", "clearInterval"] });
     const socket = connect(port, "127.0.0.1");
     const received: Buffer[] = [];
-    socket.on("data", (chunk: Buffer) => received.push(chunk));
+    const data = condition();
+    socket.on("data", (chunk: Buffer) => {
+      received.push(chunk);
+      data.changed();
+    });
     const ended = new Promise<void>((resolve) => socket.once("close", () => resolve()));
     socket.write(`GET /stream HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n`);
-    await until(() => Buffer.concat(received).includes("event: unread"));
+    await data.until(() => Buffer.concat(received).includes("event: unread"));
     socket.pause(); // from now on the client reads nothing; the kernel's buffers fill, then Node's
     expect(feed.openStreams).toBe(1);
     const stream = observed[0]!;
@@ -131,13 +145,13 @@ describe("a client that stops reading, over real HTTP through the Node bridge", 
     expect(stream.pulled).toBeLessThan(pushed * ITEM_BYTES); // the rest stayed in the store
 
     // It took nothing for a whole heartbeat while bytes waited: cut off by the server.
-    vi.advanceTimersByTime(heartbeatMs);
+    await clock.advance(heartbeatMs);
     expect(feed.openStreams).toBe(1);
-    vi.advanceTimersByTime(heartbeatMs);
+    await clock.advance(heartbeatMs);
     expect(feed.openStreams).toBe(0);
-    await until(() => stream.error !== undefined);
-    expect(stream.error).toBeInstanceOf(FeedError);
-    expect((stream.error as Error).message).toMatch(/stopped reading.*maxBufferedBytes \(65536\)/);
+    const error = await stream.errored;
+    expect(error).toBeInstanceOf(FeedError);
+    expect((error as Error).message).toMatch(/stopped reading.*maxBufferedBytes \(65536\)/);
     await responsesClosed[0]; // the bridge dropped the connection while the client still reads nothing
 
     // Pushes continue; the cut stream takes none of them.
@@ -168,13 +182,6 @@ describe("a client that stops reading, over real HTTP through the Node bridge", 
 });
 
 const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
-
-/** Waits for a condition the test itself drives (data arriving), not for a length of time. */
-async function until(condition: () => boolean): Promise<void> {
-  for (let i = 0; i < 500 && !condition(); i++) await new Promise((r) => setImmediate(r));
-  for (let i = 0; i < 100 && !condition(); i++) await new Promise((r) => setTimeout(r, 10));
-  if (!condition()) throw new Error("until: the condition never held");
-}
 
 /** The body of a chunked HTTP/1.1 response, up to where it was cut. */
 function dechunk(raw: string): string {

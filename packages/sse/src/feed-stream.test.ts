@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { feedStores } from "../test/feed-stores";
+import { type ManualClock, manualClock } from "../test/manual-clock";
 import { type ParsedEvent, readSse } from "../test/read-sse";
 import { createFeed, type FeedOptions } from "./create-feed";
 import type { StreamOptions } from "./feed-stream";
@@ -17,12 +18,22 @@ const resets = (events: ParsedEvent[]) => events.filter((e) => e.event === "rese
 const epochId = (id: number) => expect.stringMatching(new RegExp(`^[0-9a-z]{1,16}:${id}$`));
 const hasUnread = (events: ParsedEvent[]) => events.some((e) => e.event === "unread");
 const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
-/** Timers and intervals alive in this process (vitest's own included). */
+/** Real timers and intervals alive in this process (vitest's own included): a feed on a manual clock adds none. */
 const timers = () => process.getActiveResourcesInfo().filter((r) => r === "Timeout").length;
 
 describe.each(feedStores())("stream on $name", (stores) => {
-  const make = (options: Partial<FeedOptions<typeof schema>> = {}) =>
-    createFeed({ schema, pollIntervalMs: 50, ...options, store: options.store ?? stores.make() });
+  /** A feed on its own manual clock: its poller, heartbeats and deadlines run only when the test advances it. */
+  const make = (options: Partial<FeedOptions<typeof schema>> & { clock?: ManualClock } = {}) => {
+    const clock = options.clock ?? manualClock();
+    const feed = createFeed({
+      schema,
+      pollIntervalMs: 50,
+      ...options,
+      clock,
+      store: options.store ?? stores.make(),
+    });
+    return Object.assign(feed, { clock });
+  };
   const open = (
     feed: ReturnType<typeof make>,
     recipient: string | undefined,
@@ -46,7 +57,13 @@ describe.each(feedStores())("stream on $name", (stores) => {
     for (const recipient of [undefined, ""]) {
       const { response } = open(feed, recipient);
       expect(response.status).toBe(401);
-      expect(await response.json()).toMatchObject({ error: { code: "UNAUTHORIZED" } });
+      expect(response.headers.get("content-type")).toBe("application/json");
+      expect(await response.json()).toEqual({
+        error: {
+          code: "UNAUTHORIZED",
+          message: expect.stringMatching(/^No recipient: pass the signed-in user's id/),
+        },
+      });
     }
     const ok = open(feed, user());
     expect(ok.response.status).toBe(200);
@@ -143,8 +160,8 @@ describe.each(feedStores())("stream on $name", (stores) => {
 
   it("sends a reset, not the new items' tail, when the feed expired and grew again (ttlSeconds)", async () => {
     const ttlSeconds = 60;
-    const { store, now, expire } = stores.expiring(ttlSeconds);
-    const feed = make({ store, now, ttlSeconds });
+    const { store, clock, expire } = stores.expiring(ttlSeconds);
+    const feed = make({ store, clock, ttlSeconds });
     const u = user();
     for (let i = 1; i <= 5; i++) await feed.push(u, { title: `old ${i}` });
     const first = open(feed, u, { lastEventId: "0" });
@@ -240,6 +257,7 @@ describe.each(feedStores())("stream on $name", (stores) => {
     const { response, controller } = open(reader, u);
     await readSse(response, hasUnread);
     const pushed = await writer.push(u, { title: "from elsewhere" });
+    await reader.clock.advance(50); // the reader's next poll (memory: the write already woke it)
     const { events } = await readSse(
       response,
       (e) =>
@@ -247,6 +265,7 @@ describe.each(feedStores())("stream on $name", (stores) => {
     );
     expect(ids(events)).toEqual([pushed.id]);
     await writer.markRead(u, "all");
+    await reader.clock.advance(50);
     const after = await readSse(response, (e) =>
       e.some((x) => x.event === "unread" && x.data === '{"unread":0}'),
     );
@@ -273,21 +292,22 @@ describe.each(feedStores())("stream on $name", (stores) => {
     const streams = Array.from({ length: 5 }, () => open(feed, user()));
     await Promise.all(streams.map((s) => readSse(s.response, hasUnread)));
     expect(feed.openStreams).toBe(5);
-    // A heartbeat and a deadline per stream, one shared poll (other timers may come and go).
-    expect(timers()).toBeGreaterThanOrEqual(before + 5 * 2 + 1 - 1);
+    // A heartbeat and a deadline per stream and one shared poll, all on the feed's clock.
+    expect(feed.clock.pending).toBe(5 * 2 + 1);
     for (const s of streams.slice(1)) s.controller.abort();
     expect(feed.openStreams).toBe(1);
-    expect(timers()).toBeLessThanOrEqual(before + 2 + 1);
+    expect(feed.clock.pending).toBe(2 + 1);
     streams[0]!.controller.abort();
     expect(feed.openStreams).toBe(0);
-    expect(timers()).toBeLessThanOrEqual(before);
+    expect(feed.clock.pending).toBe(0);
     const aborted = new AbortController();
     aborted.abort();
     const late = feed.stream(new Request("http://app.test/s", { signal: aborted.signal }), {
       recipient: user(),
     });
-    expect((await readSse(late, () => false, 1000)).ended).toBe(true);
-    expect(timers()).toBeLessThanOrEqual(before);
+    expect((await readSse(late, () => false)).ended).toBe(true);
+    expect(feed.clock.pending).toBe(0);
+    expect(timers()).toBeLessThanOrEqual(before); // and none on the real clock
   });
 
   it("sends comment heartbeats, and ends before maxDuration leaving nothing behind", async () => {
@@ -298,13 +318,28 @@ describe.each(feedStores())("stream on $name", (stores) => {
       heartbeatMs: 30,
       maxDurationMs: 250,
     });
-    const started = Date.now();
-    const { events, ended } = await readSse(response, () => false, 2000);
-    expect(ended).toBe(true);
-    expect(Date.now() - started).toBeGreaterThanOrEqual(220);
-    expect(Date.now() - started).toBeLessThan(1000);
-    expect(events.filter((e) => e.event === "comment").length).toBeGreaterThanOrEqual(5);
+    const opened = await readSse(response, hasUnread);
+    expect(opened.events.map((e) => e.event)).toEqual(["ready", "unread"]);
+    // One ping per 30 ms, read as it comes (a client that reads nothing for a beat is cut off).
+    const ping = { event: "comment", id: undefined, data: "", comment: "ping" };
+    let pings = 0;
+    for (let at = 30; at <= 210; at += 30) {
+      await feed.clock.advance(30);
+      const { events } = await readSse(response, (e) => e.length > 0);
+      expect(events).toEqual([ping]);
+      pings++;
+    }
+    // The deadline falls 0-10% before maxDurationMs (225-250 ms): open until then, gone after.
+    await feed.clock.advance(224 - 210);
+    expect(feed.openStreams).toBe(1);
+    await feed.clock.advance(250 - 224);
     expect(feed.openStreams).toBe(0);
+    const { events, ended } = await readSse(response, () => false);
+    expect(ended).toBe(true);
+    expect(events.every((e) => e.event === "comment")).toBe(true); // a 240 ms ping, if the deadline was later
+    expect(pings + events.length).toBeGreaterThanOrEqual(7);
+    expect(pings + events.length).toBeLessThanOrEqual(8);
+    expect(feed.clock.pending).toBe(0);
     expect(timers()).toBeLessThanOrEqual(before);
   });
 });

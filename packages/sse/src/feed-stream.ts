@@ -1,5 +1,7 @@
+import type { Clock } from "./clock";
 import { EPOCH_PATTERN } from "./feed-epoch";
 import { FeedError } from "./feed-error";
+import { feedErrorResponse } from "./feed-error-response";
 import type { FeedItem } from "./feed-item";
 import type { FeedStore, SinceResult } from "./feed-store";
 import type { SharedPoller } from "./shared-poller";
@@ -41,6 +43,8 @@ export interface StreamSource {
   poller: SharedPoller;
   /** Replays are capped below the feed's `maxItems`, so trimmed items always mean a reset. */
   maxItems: number;
+  /** Runs the heartbeat (and with it the slow-client cut-off) and the `maxDurationMs` deadline. */
+  clock: Clock;
 }
 
 const encoder = new TextEncoder();
@@ -60,14 +64,9 @@ const NOTHING_AFTER = Number.MAX_SAFE_INTEGER;
 export function streamFeed(source: StreamSource, request: Request, options: StreamOptions): Response {
   const { recipient } = options;
   if (typeof recipient !== "string" || recipient === "") {
-    return Response.json(
-      {
-        error: {
-          code: "UNAUTHORIZED",
-          message: "No recipient: pass the signed-in user's id from your own auth to feed.stream.",
-        },
-      },
-      { status: 401 },
+    return feedErrorResponse(
+      "UNAUTHORIZED",
+      "No recipient: pass the signed-in user's id from your own auth to feed.stream.",
     );
   }
   const heartbeatMs = options.heartbeatMs ?? 15_000;
@@ -80,7 +79,7 @@ export function streamFeed(source: StreamSource, request: Request, options: Stre
       `feed.stream: maxBufferedBytes must be a whole number >= 1, got ${maxBufferedBytes}.`,
     );
   const resume = readLastEventId(request);
-  const { store, poller } = source;
+  const { store, poller, clock } = source;
 
   let cleanup = () => {};
   let resumeReading = () => {};
@@ -195,7 +194,7 @@ export function streamFeed(source: StreamSource, request: Request, options: Stre
         // A heartbeat keeps an idle connection open. With bytes waiting the connection is not
         // idle but stuck: if the consumer took nothing since the last beat, cut the client off.
         let consumedAtBeat = -1;
-        const heartbeat = setInterval(() => {
+        const heartbeat = clock.setInterval(() => {
           const consumed = enqueued - waiting();
           if (waiting() > 0 && consumed === consumedAtBeat) return cutOff();
           consumedAtBeat = consumed;
@@ -203,13 +202,13 @@ export function streamFeed(source: StreamSource, request: Request, options: Stre
           emit(formatSseComment("ping"));
           flush();
         }, heartbeatMs);
-        const deadline = setTimeout(() => close(), maxDurationMs);
+        const deadline = clock.setTimeout(() => close(), maxDurationMs);
         let unwatch = () => {};
         const stop = () => {
           if (closed) return false;
           closed = true;
-          clearInterval(heartbeat);
-          clearTimeout(deadline);
+          clock.clearInterval(heartbeat);
+          clock.clearTimeout(deadline);
           unwatch();
           request.signal.removeEventListener("abort", close);
           return true;

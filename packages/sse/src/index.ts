@@ -1,3 +1,4 @@
+export { type Clock, systemClock } from "./clock";
 export {
   createFeed,
   type Feed,
@@ -9,6 +10,7 @@ export { FeedError, type FeedIssue } from "./feed-error";
 export type { FeedItem, FeedPage } from "./feed-item";
 export type { AppendOptions, AppendResult, FeedStore, SinceResult, WriteResult } from "./feed-store";
 export type { StreamOptions } from "./feed-stream";
+export type { InferFeedData, InferFeedItem } from "./infer-feed";
 export { type MemoryFeedStoreOptions, memoryFeedStore } from "./memory-feed-store";
 export { type FeedRedisClient, type RedisFeedStoreOptions, redisFeedStore } from "./redis-feed-store";
 export { formatSseComment, formatSseEvent, type SseEvent } from "./sse-event";

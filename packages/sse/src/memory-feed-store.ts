@@ -1,3 +1,4 @@
+import { type Clock, systemClock } from "./clock";
 import { newEpoch } from "./feed-epoch";
 import type { StoredFeedItem } from "./feed-item";
 import {
@@ -11,7 +12,12 @@ import {
 
 /** Options for {@link memoryFeedStore}. */
 export interface MemoryFeedStoreOptions {
-  /** The clock that decides when a feed with `ttlSeconds` has expired (unix ms). @default Date.now */
+  /**
+   * The clock that decides when a feed with `ttlSeconds` has expired (only its `now` is read).
+   * @default systemClock
+   */
+  clock?: Clock;
+  /** Shorthand for `clock: { ...clock, now }`; wins over `clock.now`. @default clock.now */
   now?: () => number;
 }
 
@@ -40,7 +46,8 @@ interface RecipientState {
  * ```
  */
 export function memoryFeedStore(options: MemoryFeedStoreOptions = {}): FeedStore {
-  const now = options.now ?? (() => Date.now());
+  const clock = options.clock ?? systemClock;
+  const now = options.now ?? (() => clock.now());
   const recipients = new Map<string, RecipientState>();
   /** The recipient's live state, or undefined when it has none (never written, or expired). */
   const existing = (recipient: string): RecipientState | undefined => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { useTestRedis } from "../test/feed-stores";
+import { manualClock } from "../test/manual-clock";
 import { readSse } from "../test/read-sse";
 import { createFeed } from "./create-feed";
 import { memoryFeedStore } from "./memory-feed-store";
@@ -9,15 +10,15 @@ import { SharedPoller } from "./shared-poller";
 
 const schema = z.object({ title: z.string() });
 const test = useTestRedis();
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe("shared poller", () => {
   it("polls Redis once per interval for all open streams: the command rate does not grow with N", async () => {
-    const rates: number[] = [];
     for (const n of [10, 200]) {
       const commands: string[] = [];
+      const clock = manualClock();
       const feed = createFeed({
         schema,
+        clock,
         pollIntervalMs: 100,
         store: redisFeedStore({
           redis: test.redis,
@@ -33,18 +34,16 @@ describe("shared poller", () => {
       // Opening costs one request per stream; from then on only the shared poll runs.
       expect(commands.filter((c) => c === "MULTI").length).toBe(n);
       commands.length = 0;
-      await sleep(1000);
-      expect(commands.filter((c) => c !== "MGET")).toEqual([]); // idle: nothing else
-      rates.push(commands.length);
+      // One second of the feed's clock: each 100 ms tick's poll runs to completion before the next.
+      await clock.advance(1000);
+      // 10 polls whether 10 or 200 streams are open (per-stream polling would be 100 and 2,000).
+      expect(commands).toEqual(Array(10).fill("MGET"));
       for (const c of controllers) c.abort();
-      await sleep(150);
+      expect(clock.pending).toBe(0); // the last stream closed: polling stopped, no heartbeat left
       commands.length = 0;
-      await sleep(250);
-      expect(commands).toEqual([]); // the last stream closed: polling stopped
+      await clock.advance(1000);
+      expect(commands).toEqual([]);
     }
-    // ≈ 10 polls in 1 s whether 10 or 200 streams are open (per-stream polling would be 100 and 2,000).
-    for (const rate of rates) expect(rate).toBeGreaterThanOrEqual(6);
-    for (const rate of rates) expect(rate).toBeLessThanOrEqual(12);
   });
 
   it("wakes streams through Redis pub/sub (REST /subscribe) long before the next poll", async () => {
@@ -52,7 +51,7 @@ describe("shared poller", () => {
     const commands: string[] = [];
     const reader = createFeed({
       schema,
-      pollIntervalMs: 60_000, // the poll will not help within this test
+      clock: manualClock(), // never advanced: the poll cannot be what wakes the stream
       store: redisFeedStore({
         redis: test.redis,
         prefix,
@@ -67,20 +66,21 @@ describe("shared poller", () => {
     });
     await readSse(response, (e) => e.some((x) => x.event === "unread"));
     expect(commands.filter((c) => c === "SUBSCRIBE")).toHaveLength(1);
-    await sleep(200); // let the subscription reach Redis
-    const started = Date.now();
+    // The REST /subscribe stream is open once Redis counts a subscriber on the channel.
+    const channel = `${prefix}:changes`;
+    while ((await test.redis.exec<unknown[]>(["PUBSUB", "NUMSUB", channel]))[1] !== 1);
     await writer.push("u", { title: "from another instance" });
-    const { events } = await readSse(response, (e) => e.some((x) => x.event === "notification"), 3000);
-    expect(Date.now() - started).toBeLessThan(2000);
+    const { events } = await readSse(response, (e) => e.some((x) => x.event === "notification"));
     expect(events.find((e) => e.event === "notification")?.id).toMatch(/^[0-9a-z]+:1$/); // <epoch>:<id>
     await writer.markRead("u", "all");
-    await readSse(response, (e) => e.some((x) => x.event === "unread" && x.data === '{"unread":0}'), 3000);
+    await readSse(response, (e) => e.some((x) => x.event === "unread" && x.data === '{"unread":0}'));
     controller.abort();
   });
 
   it("wakes a stream that joined after a poll it missed", async () => {
     const store = memoryFeedStore();
-    const poller = new SharedPoller(store, 10_000);
+    const clock = manualClock();
+    const poller = new SharedPoller(store, 10_000, clock);
     let woken = 0;
     const stopA = poller.watch("u", () => {}, 0);
     poller.notify("u", 3); // the poller now knows version 3
@@ -88,8 +88,10 @@ describe("shared poller", () => {
     await Promise.resolve();
     expect(woken).toBe(1);
     expect(poller.running).toBe(true);
+    expect(clock.pending).toBe(1); // one interval for both streams
     stopA();
     stopB();
     expect(poller.running).toBe(false);
+    expect(clock.pending).toBe(0);
   });
 });

@@ -1,3 +1,4 @@
+import { type Clock, systemClock } from "./clock";
 import type { FeedStore } from "./feed-store";
 
 type Listener = () => void;
@@ -13,13 +14,14 @@ export class SharedPoller {
   private readonly listeners = new Map<string, Set<Listener>>();
   /** The change counter each watched recipient's streams have caught up to (or will, once woken). */
   private readonly known = new Map<string, number>();
-  private timer: ReturnType<typeof setInterval> | undefined;
+  private timer: unknown;
   private unsubscribe: (() => void) | undefined;
   private polling = false;
 
   constructor(
     private readonly store: FeedStore,
     private readonly intervalMs: number,
+    private readonly clock: Clock = systemClock,
   ) {}
 
   /**
@@ -37,7 +39,8 @@ export class SharedPoller {
       this.listeners.set(recipient, set);
     }
     set.add(listener);
-    this.timer ??= setInterval(() => void this.poll(), this.intervalMs);
+    // The tick returns the poll's promise: the real clock ignores it, a test clock can await it.
+    this.timer ??= this.clock.setInterval(() => this.poll(), this.intervalMs);
     this.unsubscribe ??= this.store.subscribe?.((changed, changedVersion) => {
       const before = this.known.get(changed);
       if (before === undefined || changedVersion <= before) return;
@@ -79,7 +82,7 @@ export class SharedPoller {
 
   /** Stops polling and unsubscribes; the next `watch` starts again. */
   stop(): void {
-    clearInterval(this.timer);
+    this.clock.clearInterval(this.timer);
     this.timer = undefined;
     this.unsubscribe?.();
     this.unsubscribe = undefined;

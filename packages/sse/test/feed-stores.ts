@@ -5,6 +5,7 @@ import { afterAll, beforeAll } from "vitest";
 import type { FeedStore } from "../src/feed-store";
 import { memoryFeedStore } from "../src/memory-feed-store";
 import { type RedisFeedStoreOptions, redisFeedStore } from "../src/redis-feed-store";
+import { type ManualClock, manualClock } from "./manual-clock";
 
 /** One store kind the shared suites run against. Test-only. */
 export interface StoreCase {
@@ -14,9 +15,9 @@ export interface StoreCase {
   /** Two store objects over the same data, as two processes would have (memory: one object). */
   pair(): [FeedStore, FeedStore];
   /**
-   * A fresh store for a feed with `ttlSeconds`, its clock (pass it to `createFeed` as `now`), and
+   * A fresh store for a feed with `ttlSeconds`, its clock (pass it to `createFeed` as `clock`), and
    * `expire(recipient)`, which makes the recipient's feed expire now: memory moves the clock past
-   * the TTL; Redis first checks that every key of the recipient carries a TTL no longer than
+   * the TTL; Redis (which expires keys by its own clock) first checks that every key of the recipient carries a TTL no longer than
    * `ttlSeconds` (so real expiry would remove them all), then deletes them, as expiry would.
    */
   expiring(ttlSeconds: number): ExpiringStore;
@@ -25,7 +26,7 @@ export interface StoreCase {
 /** See {@link StoreCase.expiring}. Test-only. */
 export interface ExpiringStore {
   store: FeedStore;
-  now: () => number;
+  clock: ManualClock;
   expire(recipient: string): Promise<void>;
 }
 
@@ -71,14 +72,11 @@ export function feedStores(): StoreCase[] {
         return [store, store];
       },
       expiring: (ttlSeconds) => {
-        let time = 1_700_000_000_000;
-        const now = () => time;
+        const clock = manualClock();
         return {
-          store: memoryFeedStore({ now }),
-          now,
-          expire: async () => {
-            time += ttlSeconds * 1000 + 1;
-          },
+          store: memoryFeedStore({ clock }),
+          clock,
+          expire: () => clock.advance(ttlSeconds * 1000 + 1),
         };
       },
     },
@@ -93,7 +91,7 @@ export function feedStores(): StoreCase[] {
         const prefix = test.prefix();
         return {
           store: redisFeedStore({ redis: test.redis, prefix }),
-          now: () => Date.now(),
+          clock: manualClock(),
           expire: async (recipient) => {
             const keys = await test.redis.keys(`${prefix}:${recipient}:*`);
             if (keys.length === 0) throw new Error(`expire: ${recipient} has no keys under ${prefix}`);

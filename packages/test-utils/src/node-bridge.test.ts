@@ -1,4 +1,4 @@
-import { createServer, get, type IncomingMessage } from "node:http";
+import { createServer, get, type IncomingMessage, type ServerResponse } from "node:http";
 import { toNodeHandler } from "@switchboard/core/express";
 import express from "express";
 import { afterAll, beforeAll, expect, it } from "vitest";
@@ -12,8 +12,20 @@ let live: {
   cancelled: Promise<unknown>;
   signal: AbortSignal;
 };
-let pulledBytes = 0;
 const TOTAL = 32 * 1024 * 1024;
+const CHUNK = 64 * 1024;
+/** What the /bulk producer saw: no timer decides anything here, only the bridge's reads and writes. */
+const bulk = {
+  res: undefined as ServerResponse | undefined,
+  pulledBytes: 0,
+  /** Set when a write was refused (`res.write` returned false) until the next `drain`. */
+  waitingForDrain: false,
+  /** How often the bridge had to wait for drain. */
+  waits: 0,
+  /** Reads the bridge made while it should have been waiting for drain. */
+  readsWhileWaiting: 0,
+  onWait: () => {},
+};
 
 beforeAll(async () => {
   const app = express();
@@ -33,16 +45,36 @@ beforeAll(async () => {
   );
   app.get(
     "/bulk",
+    (_req, res, next) => {
+      // Watch the bridge's writes: a refused write means it must not read again before `drain`.
+      bulk.res = res;
+      const write = res.write.bind(res) as (chunk: Uint8Array) => boolean;
+      res.write = ((chunk: Uint8Array) => {
+        const accepted = write(chunk);
+        if (!accepted && !bulk.waitingForDrain) {
+          bulk.waitingForDrain = true;
+          bulk.waits++;
+          bulk.onWait();
+        }
+        return accepted;
+      }) as typeof res.write;
+      res.on("drain", () => (bulk.waitingForDrain = false));
+      next();
+    },
     toNodeHandler(() => {
-      pulledBytes = 0;
-      const chunk = new Uint8Array(64 * 1024).fill(120);
-      const body = new ReadableStream<Uint8Array>({
-        pull(controller) {
-          if (pulledBytes >= TOTAL) return controller.close();
-          pulledBytes += chunk.byteLength;
-          controller.enqueue(chunk);
+      const chunk = new Uint8Array(CHUNK).fill(120);
+      // highWaterMark 0: the producer is pulled only when the bridge reads.
+      const body = new ReadableStream<Uint8Array>(
+        {
+          pull(controller) {
+            if (bulk.waitingForDrain) bulk.readsWhileWaiting++;
+            if (bulk.pulledBytes >= TOTAL) return controller.close();
+            bulk.pulledBytes += chunk.byteLength;
+            controller.enqueue(chunk);
+          },
         },
-      });
+        { highWaterMark: 0 },
+      );
       return new Response(body);
     }),
   );
@@ -96,7 +128,6 @@ function open(path: string): Promise<{ res: IncomingMessage; destroy(): void }> 
 }
 const nextChunk = (res: IncomingMessage) =>
   new Promise<string>((resolve) => res.once("data", (d) => resolve(String(d))));
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 it("streams a Response incrementally and cancels it (and aborts the request) when the client leaves", async () => {
   const { res, destroy } = await open("/events"); // headers arrive before any event is written
@@ -113,18 +144,21 @@ it("streams a Response incrementally and cancels it (and aborts the request) whe
 });
 
 it("waits for drain: a paused client stops the producer, and every byte arrives after it resumes", async () => {
+  const waited = new Promise<void>((resolve) => (bulk.onWait = resolve));
   const { res } = await open("/bulk");
-  res.pause();
-  await sleep(300);
-  const whilePaused = pulledBytes;
-  await sleep(200);
-  expect(pulledBytes).toBe(whilePaused);
-  expect(whilePaused).toBeLessThan(TOTAL / 2);
+  res.pause(); // reads nothing: the kernel's buffers fill, then Node's, then a write is refused
+  await waited;
+  // The bridge stopped at the socket's buffers (a few MB at most), far from the end of the body,
+  // and reads nothing more until `drain`, which only the client reading again can bring.
+  expect(bulk.pulledBytes).toBeLessThan(TOTAL / 2);
+  expect(bulk.res!.writableLength).toBeLessThanOrEqual(bulk.res!.writableHighWaterMark + CHUNK);
   let received = 0;
   res.on("data", (chunk: Buffer) => (received += chunk.byteLength));
   res.resume();
   await new Promise((resolve) => res.once("end", resolve));
   expect(received).toBe(TOTAL);
+  expect(bulk.waits).toBeGreaterThanOrEqual(1);
+  expect(bulk.readsWhileWaiting).toBe(0); // never read ahead of a refused write
 });
 
 it("keeps the status and every Set-Cookie header", async () => {

@@ -1,10 +1,12 @@
 "use client";
 
-import { type ClientFeedItem, subscribeToFeed } from "@switchboard/sse/client";
+import type { InferFeedData, InferFeedItem } from "@switchboard/sse";
+import { subscribeToFeed } from "@switchboard/sse/client";
 import { useCallback, useEffect, useState } from "react";
+// Type-only: the item type comes from the feed's schema, and no server code reaches the bundle.
+import type { feed } from "@/lib/switchboard";
 
-type Notification = { title: string; message: string };
-type Item = ClientFeedItem<Notification>;
+type Item = InferFeedItem<typeof feed>;
 
 /** The in-app feed: live over SSE, with an unread badge, mark-as-read and history pages. */
 export function FeedPanel() {
@@ -32,7 +34,7 @@ export function FeedPanel() {
       if (cancelled) return;
       // The stream resumes right after the newest item the page already shows, so nothing
       // pushed between the fetch and the connection is lost.
-      stop = subscribeToFeed<Notification>(
+      stop = subscribeToFeed<InferFeedData<typeof feed>>(
         "/api/notifications/stream",
         {
           onOpen: () => setLive(true),
