@@ -48,6 +48,8 @@ export function describeRouteAttacks(fixture: ContractFixture, adapter: () => Ru
     headers: Record<string, string>;
     bodyBytes: number;
     framing: "content-length" | "chunked";
+    /** Over a socket: read nothing for this long, as a client busy writing does. */
+    readAfterMs?: number;
   }): Promise<LargeAnswer> {
     const running = adapter();
     const { pathname } = new URL(running.url);
@@ -57,6 +59,7 @@ export function describeRouteAttacks(fixture: ContractFixture, adapter: () => Ru
         headers: { "Content-Type": "application/json", ...options.headers },
         bodyBytes: options.bodyBytes,
         framing: options.framing,
+        readAfterMs: options.readAfterMs,
       });
       // Loopback kernel buffers hold a few MiB the server never read (about 4 MiB here): allow 16.
       const buffers = 16 * MiB;
@@ -134,11 +137,12 @@ export function describeRouteAttacks(fixture: ContractFixture, adapter: () => Ru
       expect(calls).toEqual([]);
     });
 
-    it("413 PAYLOAD_TOO_LARGE for a chunked body, reading no more than the limit", async () => {
+    it("413 PAYLOAD_TOO_LARGE for a chunked body, reading no more than the limit, to a client slow to read", async () => {
       const answer = await sendLarge({
         headers: { "Upstash-Signature": await jwtShaped() },
         bodyBytes: HUGE,
         framing: "chunked",
+        readAfterMs: 300,
       });
       expect(answer.status).toBe(413);
       expect(code(answer)).toBe("PAYLOAD_TOO_LARGE");

@@ -198,6 +198,17 @@ it("stops reading the socket when the handler stops reading the body, and closes
   expect(answer.bytesWritten).toBeLessThan(16 * 1024 * 1024);
 });
 
+it("gets the answer to a client still writing a body the handler stopped reading, however late it reads", async () => {
+  const answer = await sendOverSocket(server.origin, {
+    path: "/first-chunk-only",
+    bodyBytes: 64 * 1024 * 1024,
+    framing: "chunked",
+    readAfterMs: 500,
+  });
+  expect(answer.status).toBe(413);
+  expect(answer.bytesWritten).toBeLessThan(16 * 1024 * 1024);
+});
+
 it("answers 400 BAD_REQUEST as JSON, not a 500, when the Host header does not make a URL", async () => {
   for (const host of ["[::1", "a b", "x:99999", "user@example.com"]) {
     const answer = await sendOverSocket(server.origin, {

@@ -18,6 +18,12 @@ export interface SocketRequest {
    * @default false
    */
   keepWriting?: boolean;
+  /**
+   * Read nothing until this long after connecting, as a client busy writing does: the answer
+   * must still be there to read (a server that resets the connection loses it).
+   * @default 0
+   */
+  readAfterMs?: number;
 }
 
 /** The answer, and how much of the body the server let the client write. */
@@ -95,6 +101,10 @@ export function sendOverSocket(origin: string, request: SocketRequest): Promise<
     socket.on("error", () => {});
     socket.on("close", finish);
     socket.once("connect", async () => {
+      if (request.readAfterMs) {
+        socket.pause();
+        setTimeout(() => socket.resume(), request.readAfterMs).unref();
+      }
       socket.write(head);
       while (sent < total && !settled && !socket.destroyed) {
         const size = Math.min(CHUNK.byteLength, total - sent);
