@@ -1,8 +1,8 @@
 import { Client } from "@upstash/qstash";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { DEFAULT_SIGNING_KEYS, DEFAULT_TOKEN } from "./defaults";
 import { type DevServer, startDevServer } from "./start-dev-server";
-import { startTestSink, type TestSink } from "./test-sink";
+import { startTestSink, type TestSink } from "./testing/test-sink";
+import { DEFAULT_SIGNING_KEYS, DEFAULT_TOKEN } from "./wire/defaults";
 
 let dev: DevServer;
 let sink: TestSink;

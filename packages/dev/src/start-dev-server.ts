@@ -1,16 +1,16 @@
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import { CronRunner } from "./cron-runner";
-import { DEFAULT_SIGNING_KEYS, DEFAULT_TOKEN } from "./defaults";
-import { DeliveryEngine, newId } from "./delivery-engine";
+import { handleQStashRequest } from "./api/handle-qstash-request";
+import { admitRequest, createRequestGuard } from "./api/request-guard";
 import type { DevContext } from "./dev-context";
-import { handleQStashRequest } from "./qstash-api";
+import { CronRunner } from "./engine/cron-runner";
+import { DeliveryEngine, newId } from "./engine/delivery-engine";
+import { createReporter, type Reporter } from "./engine/reporter";
 import { randomCredentials } from "./random-credentials";
-import { startRedisRest } from "./redis-rest";
-import { createReporter, type Reporter } from "./reporter";
-import { admitRequest, createRequestGuard } from "./request-guard";
-import { StateStore } from "./state-store";
+import { startRedisRest } from "./redis/rest-endpoint";
+import { StateStore } from "./store/state-store";
 import { urlHost } from "./url-host";
+import { DEFAULT_SIGNING_KEYS, DEFAULT_TOKEN } from "./wire/defaults";
 import { WorkflowRuns } from "./workflow/workflow-runs";
 
 /**

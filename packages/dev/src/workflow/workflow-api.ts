@@ -1,4 +1,4 @@
-import type { ApiAnswer, ApiRequest } from "../api-request";
+import type { ApiAnswer, ApiRequest } from "../api/api-request";
 import type { DevContext } from "../dev-context";
 import { DevServerError } from "../dev-server-error";
 import { describeWaiter, notifyEvent, waitForEvent } from "./workflow-events";
