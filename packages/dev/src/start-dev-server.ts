@@ -4,10 +4,11 @@ import { handleQStashRequest } from "./api/handle-qstash-request";
 import { admitRequest, createRequestGuard } from "./api/request-guard";
 import type { DevContext } from "./dev-context";
 import { CronRunner } from "./engine/cron-runner";
-import { DeliveryEngine, newId } from "./engine/delivery-engine";
+import { DeliveryEngine } from "./engine/delivery-engine";
 import { createReporter, type Reporter } from "./engine/reporter";
 import { randomCredentials } from "./random-credentials";
 import { startRedisRest } from "./redis/rest-endpoint";
+import { newStoredMessage } from "./store/new-stored-message";
 import { StateStore } from "./store/state-store";
 import { urlHost } from "./url-host";
 import { DEFAULT_SIGNING_KEYS, DEFAULT_TOKEN } from "./wire/defaults";
@@ -192,39 +193,22 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     speed,
     (schedule) => {
       const now = Date.now();
-      const messageId = newId("msg");
-      engine.accept({
-        messageId,
+      const message = newStoredMessage(schedule, {
         url: schedule.destination,
-        method: schedule.method,
-        header: schedule.header,
         body: schedule.body,
-        retries: schedule.retries,
-        retried: 0,
-        retryDelay: schedule.retryDelay,
-        timeoutSeconds: schedule.timeoutSeconds,
+        callerIp: schedule.callerIp,
         notBefore: now + ((schedule.delaySeconds ?? 0) * 1000) / speed,
         createdAt: now,
-        callback: schedule.callback,
-        failureCallback: schedule.failureCallback,
-        callbackOptions: schedule.callbackOptions,
-        failureCallbackOptions: schedule.failureCallbackOptions,
         queueName: schedule.queueName,
         scheduleId: schedule.scheduleId,
-        label: schedule.label,
-        flowControlKey: schedule.flowControlKey,
-        parallelism: schedule.parallelism,
-        rate: schedule.rate,
-        periodSeconds: schedule.periodSeconds,
-        callerIp: schedule.callerIp,
-        redact: schedule.redact,
       });
+      engine.accept(message);
       store.put("schedules", schedule.scheduleId, { ...schedule, lastScheduleTime: now });
       store.flush();
       reporter.report({
         type: "scheduled",
         scheduleId: schedule.scheduleId,
-        messageId,
+        messageId: message.messageId,
         url: schedule.destination,
       });
     },

@@ -1,6 +1,6 @@
 import type { DevContext } from "../dev-context";
 import { DevServerError } from "../dev-server-error";
-import { newId } from "../engine/delivery-engine";
+import { newId } from "../store/ids";
 import type { DlqEntry, StoredMessage } from "../store/model";
 import { DLQ_FILTERS, toApiDlq } from "./api-message";
 import type { ApiAnswer, ApiRequest } from "./api-request";

@@ -1,7 +1,6 @@
 import type { DevContext } from "../dev-context";
 import { DevServerError } from "../dev-server-error";
-import { newId } from "../engine/delivery-engine";
-import type { StoredMessage } from "../store/model";
+import { newStoredMessage } from "../store/new-stored-message";
 import { DEDUP_WINDOW_MS } from "../wire/defaults";
 import { captureWorkflowHeaders } from "../workflow/workflow-headers";
 import {
@@ -87,34 +86,17 @@ function accept(
       options.notBeforeSeconds !== undefined
         ? Math.max(0, options.notBeforeSeconds * 1000 - now)
         : options.delaySeconds * 1000;
-    const message: StoredMessage = {
-      messageId: newId("msg"),
+    const message = newStoredMessage(options, {
       url: target.url,
-      method: options.method,
-      header: options.header,
       body: body.toString("base64"),
-      retries: options.retries,
-      retried: 0,
-      retryDelay: options.retryDelay,
-      timeoutSeconds: options.timeoutSeconds,
+      callerIp,
       notBefore: now + dueIn / ctx.speed,
       createdAt: now,
-      callback: options.callback,
-      failureCallback: options.failureCallback,
-      callbackOptions: options.callbackOptions,
-      failureCallbackOptions: options.failureCallbackOptions,
       queueName: queue,
       topicName: isUrl ? undefined : destination,
       endpointName: target.name,
-      label: options.label,
-      flowControlKey: options.flowControlKey,
-      parallelism: options.parallelism,
-      rate: options.rate,
-      periodSeconds: options.periodSeconds,
-      callerIp,
       workflow,
-      redact: options.redact,
-    };
+    });
     // A trigger for a run that is already going answers with its first message, as a dedup does.
     const runMessageId = workflow ? ctx.workflows.accept(message) : undefined;
     if (runMessageId) return { messageId: runMessageId, url: target.url, deduplicated: true };

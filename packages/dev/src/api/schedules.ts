@@ -1,8 +1,9 @@
 import type { DevContext } from "../dev-context";
 import { DevServerError } from "../dev-server-error";
 import { parseCron } from "../engine/cron-runner";
-import { newId } from "../engine/delivery-engine";
+import { newId } from "../store/ids";
 import type { StoredSchedule } from "../store/model";
+import { messageSettings } from "../store/new-stored-message";
 import { labelFields } from "./api-message";
 import type { ApiAnswer, ApiRequest } from "./api-request";
 import { checkDestination, parseMessageOptions } from "./message-options";
@@ -65,28 +66,14 @@ function createSchedule(ctx: DevContext, { rawRest, headers, body, callerIp }: A
     scheduleId,
     cron: options.cron,
     destination,
-    method: options.method,
-    header: options.header,
+    ...messageSettings(options),
     body: body.toString("base64"),
-    retries: options.retries,
     delaySeconds: options.delaySeconds || undefined,
-    retryDelay: options.retryDelay,
-    timeoutSeconds: options.timeoutSeconds,
-    callback: options.callback,
-    failureCallback: options.failureCallback,
-    callbackOptions: options.callbackOptions,
-    failureCallbackOptions: options.failureCallbackOptions,
     queueName: options.queueName,
-    label: options.label,
-    flowControlKey: options.flowControlKey,
-    parallelism: options.parallelism,
-    rate: options.rate,
-    periodSeconds: options.periodSeconds,
     isPaused: existing?.isPaused ?? false,
     createdAt: existing?.createdAt ?? Date.now(),
     lastScheduleTime: existing?.lastScheduleTime,
     callerIp,
-    redact: options.redact,
   };
   ctx.store.put("schedules", scheduleId, schedule);
   ctx.store.flush();

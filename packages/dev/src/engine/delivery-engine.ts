@@ -1,6 +1,7 @@
-import { randomUUID } from "node:crypto";
 import { canonicalHeaderName } from "../api/message-options";
+import { newId } from "../store/ids";
 import type { DevEvent, DlqEntry, StoredMessage } from "../store/model";
+import { newStoredMessage } from "../store/new-stored-message";
 import type { StateStore } from "../store/state-store";
 import { callbackBody } from "../wire/callback-body";
 import { DEFAULT_RETRIES, MAX_WAIT_SECONDS } from "../wire/defaults";
@@ -54,9 +55,6 @@ export interface DeliveryHooks {
 const MAX_EVENTS = 10_000;
 const DEFAULT_TIMEOUT_SECONDS = 15 * 60;
 const RESPONSE_LIMIT = 256 * 1024;
-
-/** A new id in QStash's style (`msg_…`, `dlq_…`). */
-export const newId = (prefix: string) => `${prefix}_${randomUUID().replace(/-/g, "")}`;
 
 /**
  * Delivers messages the way QStash does: signed requests at their due time, through queue and
@@ -395,23 +393,25 @@ export class DeliveryEngine {
     const options = (kind === "success" ? source.callbackOptions : source.failureCallbackOptions) ?? {};
     const extra = this.options.hooks?.callback(source, kind);
     const payload = { ...callbackBody(source, result, dlqId), ...extra?.fields };
-    const messageId = newId("msg");
-    this.accept({
-      messageId,
-      url,
-      method: options.method ?? "POST",
-      header: { "Content-Type": ["application/json"], ...extra?.header },
-      workflow: extra?.workflow,
-      body: Buffer.from(JSON.stringify(payload)).toString("base64"),
-      retries: options.retries ?? DEFAULT_RETRIES,
-      retried: 0,
-      timeoutSeconds: options.timeoutSeconds,
-      notBefore: Date.now() + ((options.delaySeconds ?? 0) * 1000) / this.options.speed,
-      createdAt: Date.now(),
-      callerIp: source.callerIp,
-      callbackOf: { sourceMessageId: source.messageId, kind },
-    });
-    return messageId;
+    const message = newStoredMessage(
+      {
+        method: options.method ?? "POST",
+        header: { "Content-Type": ["application/json"], ...extra?.header },
+        retries: options.retries ?? DEFAULT_RETRIES,
+        timeoutSeconds: options.timeoutSeconds,
+      },
+      {
+        url,
+        body: Buffer.from(JSON.stringify(payload)).toString("base64"),
+        callerIp: source.callerIp,
+        notBefore: Date.now() + ((options.delaySeconds ?? 0) * 1000) / this.options.speed,
+        createdAt: Date.now(),
+        workflow: extra?.workflow,
+        callbackOf: { sourceMessageId: source.messageId, kind },
+      },
+    );
+    this.accept(message);
+    return message.messageId;
   }
 
   private event(message: StoredMessage, state: DevEvent["state"], extra: Partial<DevEvent> = {}): void {
