@@ -204,7 +204,6 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
       });
       engine.accept(message);
       store.put("schedules", schedule.scheduleId, { ...schedule, lastScheduleTime: now });
-      store.flush();
       reporter.report({
         type: "scheduled",
         scheduleId: schedule.scheduleId,
@@ -232,7 +231,6 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     workflows,
   };
   for (const [key, entry] of store.state.dedup) if (entry.expires <= Date.now()) store.delete("dedup", key);
-  store.flush();
 
   const server = createServer((req, res) => {
     if (admitRequest(guard, req, res)) void handleQStashRequest(ctx, req, res);

@@ -52,19 +52,16 @@ export function dlqApi(
   if (method === "GET" && id) return { status: 200, body: toApiDlq(entry(ctx, id)) };
   if (method === "DELETE" && id) {
     ctx.store.delete("dlq", entry(ctx, id).dlqId);
-    ctx.store.flush();
     return { status: 200 };
   }
   if (method === "DELETE") {
     const { targets, cursor } = select();
     for (const target of targets) ctx.store.delete("dlq", target.dlqId);
-    ctx.store.flush();
     return { status: 200, body: { deleted: targets.length, ...(cursor ? { cursor } : {}) } };
   }
   if (method === "POST" && (id === "retry" || action === "retry")) {
     const { targets, cursor } = id === "retry" ? select() : { targets: [entry(ctx, id!)] };
     const responses = targets.map((target) => ({ messageId: retry(ctx, target) }));
-    ctx.store.flush();
     return { status: 200, body: { responses, ...(cursor ? { cursor } : {}) } };
   }
   throw new DevServerError(

@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { DevContext } from "../dev-context";
 import { DevServerError } from "../dev-server-error";
 import { WORKFLOW_RESOURCES, workflowApi } from "../workflow/workflow-api";
+import type { ApiAnswer } from "./api-request";
 import { handleManagement } from "./handle-management";
 import { publish, publishBatch } from "./publish";
 import { queryTokenRefusal } from "./request-guard";
@@ -22,56 +23,11 @@ export async function handleQStashRequest(
   res: ServerResponse,
 ): Promise<void> {
   try {
-    const rawUrl = req.url ?? "/";
-    const method = (req.method ?? "GET").toUpperCase();
-    const [pathPart = "", queryPart = ""] = splitOnce(rawUrl, "?");
-    const query = new URLSearchParams(queryPart);
-    checkAuth(ctx, req, rawUrl);
-    const body = await readBody(req);
-    const headers = toHeaders(req);
-    const callerIp = req.socket.remoteAddress?.replace(/^::ffff:/, "") ?? "127.0.0.1";
-
-    if (!pathPart.startsWith("/v2/"))
-      throw new DevServerError(404, `${method} ${pathPart}: QStash's API lives under /v2/.`);
-    const rest = rawUrl.slice("/v2/".length);
-    // Publish paths carry the destination raw, query string included: it becomes the JWT `sub`.
-    if (method === "POST" && rest.startsWith("publish/")) {
-      const { answer, deduplicated } = publish(
-        ctx,
-        decodeDestination(rest.slice("publish/".length)),
-        headers,
-        body,
-        callerIp,
-      );
-      ctx.store.flush();
-      return sendJson(res, deduplicated ? 202 : 201, answer);
-    }
-    if (method === "POST" && rest.startsWith("enqueue/")) {
-      const [queue = "", destination = ""] = splitOnce(rest.slice("enqueue/".length), "/");
-      if (!queue) throw new DevServerError(400, "enqueue: the path is /v2/enqueue/{queue}/{destination}.");
-      const { answer, deduplicated } = publish(
-        ctx,
-        decodeDestination(destination),
-        headers,
-        body,
-        callerIp,
-        decodePathPart(queue),
-      );
-      ctx.store.flush();
-      return sendJson(res, deduplicated ? 202 : 201, answer);
-    }
-    if (method === "POST" && pathPart === "/v2/batch") {
-      const answers = publishBatch(ctx, parseJson(body), callerIp);
-      ctx.store.flush();
-      return sendJson(res, 200, answers);
-    }
-    const segments = pathPart.slice("/v2/".length).split("/").filter(Boolean).map(decodePathPart);
-    checkQueryEncoding(queryPart);
-    const rawRest = segments[0] === "schedules" ? decodeDestination(rest.slice("schedules/".length)) : "";
-    const request = { method, segments, rawRest, query, headers, body, callerIp };
-    const answer = WORKFLOW_RESOURCES.has(segments[0] ?? "")
-      ? workflowApi(ctx, request)
-      : handleManagement(ctx, request);
+    const answer = await route(ctx, req);
+    // The one place state is persisted early: an answer acknowledges, so every change it
+    // acknowledges is journaled and fsynced first (a SIGKILL after the answer loses none of it).
+    // Changes made outside a request reach the disk at the end of their turn (see StateStore).
+    ctx.store.flush();
     return answer.body === undefined
       ? sendEmpty(res, answer.status)
       : sendJson(res, answer.status, answer.body);
@@ -81,6 +37,55 @@ export async function handleQStashRequest(
     if (res.headersSent || res.destroyed) return void res.destroy();
     sendJson(res, status, { error: error instanceof Error ? error.message : String(error) });
   }
+}
+
+/** Reads, authenticates and routes one request to the resource that answers it. */
+async function route(ctx: DevContext, req: IncomingMessage): Promise<ApiAnswer> {
+  const rawUrl = req.url ?? "/";
+  const method = (req.method ?? "GET").toUpperCase();
+  const [pathPart = "", queryPart = ""] = splitOnce(rawUrl, "?");
+  const query = new URLSearchParams(queryPart);
+  checkAuth(ctx, req, rawUrl);
+  const body = await readBody(req);
+  const headers = toHeaders(req);
+  const callerIp = req.socket.remoteAddress?.replace(/^::ffff:/, "") ?? "127.0.0.1";
+
+  if (!pathPart.startsWith("/v2/"))
+    throw new DevServerError(404, `${method} ${pathPart}: QStash's API lives under /v2/.`);
+  const rest = rawUrl.slice("/v2/".length);
+  // Publish paths carry the destination raw, query string included: it becomes the JWT `sub`.
+  if (method === "POST" && rest.startsWith("publish/")) {
+    const { answer, deduplicated } = publish(
+      ctx,
+      decodeDestination(rest.slice("publish/".length)),
+      headers,
+      body,
+      callerIp,
+    );
+    return { status: deduplicated ? 202 : 201, body: answer };
+  }
+  if (method === "POST" && rest.startsWith("enqueue/")) {
+    const [queue = "", destination = ""] = splitOnce(rest.slice("enqueue/".length), "/");
+    if (!queue) throw new DevServerError(400, "enqueue: the path is /v2/enqueue/{queue}/{destination}.");
+    const { answer, deduplicated } = publish(
+      ctx,
+      decodeDestination(destination),
+      headers,
+      body,
+      callerIp,
+      decodePathPart(queue),
+    );
+    return { status: deduplicated ? 202 : 201, body: answer };
+  }
+  if (method === "POST" && pathPart === "/v2/batch")
+    return { status: 200, body: publishBatch(ctx, parseJson(body), callerIp) };
+  const segments = pathPart.slice("/v2/".length).split("/").filter(Boolean).map(decodePathPart);
+  checkQueryEncoding(queryPart);
+  const rawRest = segments[0] === "schedules" ? decodeDestination(rest.slice("schedules/".length)) : "";
+  const request = { method, segments, rawRest, query, headers, body, callerIp };
+  return WORKFLOW_RESOURCES.has(segments[0] ?? "")
+    ? workflowApi(ctx, request)
+    : handleManagement(ctx, request);
 }
 
 function checkAuth(ctx: DevContext, req: IncomingMessage, rawUrl: string): void {

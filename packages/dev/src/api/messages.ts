@@ -30,7 +30,6 @@ export function messagesApi(ctx: DevContext, request: ApiRequest, id: string | u
   if (id) {
     if (!ctx.engine.cancel(id))
       throw new DevServerError(404, `message ${id} not found (already delivered or cancelled).`);
-    ctx.store.flush();
     return { status: 200, body: { cancelled: 1 } };
   }
   checkQueryParams(query, ["messageIds", "count", ...Object.keys(MESSAGE_FILTERS)], "DELETE /v2/messages");
@@ -42,7 +41,6 @@ export function messagesApi(ctx: DevContext, request: ApiRequest, id: string | u
       .slice(0, count)
       .map((m) => m.messageId);
   const cancelled = targets.filter((messageId) => ctx.engine.cancel(messageId)).length;
-  ctx.store.flush();
   return { status: 200, body: { cancelled } };
 }
 

@@ -22,7 +22,7 @@ export interface PublishAnswer {
 /**
  * Accepts a publish to a URL or a URL group, as `POST /v2/publish/{destination}` and
  * `POST /v2/enqueue/{queue}/{destination}` do. Returns one answer per created message; a URL
- * group returns an array. The caller flushes the store before answering.
+ * group returns an array.
  */
 export function publish(
   ctx: DevContext,

@@ -52,7 +52,6 @@ export function queuesApi(
   if (method === "GET" && !action) return { status: 200, body: toApiQueue(ctx, queue) };
   if (method === "DELETE" && !action) {
     ctx.store.delete("queues", queue.name);
-    ctx.store.flush();
     return { status: 200 };
   }
   if (method === "POST" && (action === "pause" || action === "resume")) {
@@ -67,7 +66,6 @@ export function queuesApi(
 
 function save(ctx: DevContext, queue: StoredQueue): void {
   ctx.store.put("queues", queue.name, queue);
-  ctx.store.flush();
   const gate = ctx.engine.queueGate(queue.name);
   gate.limits = { parallelism: queue.parallelism, paused: queue.paused };
   gate.pump();

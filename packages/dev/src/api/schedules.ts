@@ -38,13 +38,11 @@ export function schedulesApi(
   if (method === "DELETE" && !action) {
     ctx.cron.stop(schedule.scheduleId);
     ctx.store.delete("schedules", schedule.scheduleId);
-    ctx.store.flush();
     return { status: 200 };
   }
   if ((method === "PATCH" || method === "POST") && (action === "pause" || action === "resume")) {
     const updated = { ...schedule, isPaused: action === "pause" };
     ctx.store.put("schedules", schedule.scheduleId, updated);
-    ctx.store.flush();
     ctx.cron.start(updated);
     return { status: 200 };
   }
@@ -76,7 +74,6 @@ function createSchedule(ctx: DevContext, { rawRest, headers, body, callerIp }: A
     callerIp,
   };
   ctx.store.put("schedules", scheduleId, schedule);
-  ctx.store.flush();
   ctx.cron.start(schedule);
   const next = ctx.cron.nextRun(schedule);
   ctx.reporter.report({

@@ -52,14 +52,12 @@ export function urlGroupsApi(
     }
     const now = Date.now();
     ctx.store.put("topics", name, { name, endpoints, createdAt: topic?.createdAt ?? now, updatedAt: now });
-    ctx.store.flush();
     return { status: 200 };
   }
   if (!topic) throw new DevServerError(404, `URL group "${name}" not found.`);
   if (method === "GET" && !action) return { status: 200, body: toApiUrlGroup(topic) };
   if (method === "DELETE" && !action) {
     ctx.store.delete("topics", name);
-    ctx.store.flush();
     return { status: 200 };
   }
   throw new DevServerError(

@@ -89,7 +89,7 @@ export class DeliveryEngine {
     for (const message of messages) this.arm(message);
   }
 
-  /** Stores a newly accepted message and arms its delivery. The caller flushes the store. */
+  /** Stores a newly accepted message and arms its delivery. */
   accept(message: StoredMessage): void {
     this.options.store.put("messages", message.messageId, message);
     this.event(message, "CREATED");
@@ -210,7 +210,6 @@ export class DeliveryEngine {
           dlqId,
           error,
         });
-        store.flush();
       } catch (secondary) {
         // Even the failure could not be recorded (the disk is gone): say so, keep serving.
         console.error(`switchboard dev: ${error}; then: ${String(secondary)}`);
@@ -313,7 +312,6 @@ export class DeliveryEngine {
         notBefore: Date.now() + nextInMs,
       };
       this.options.store.put("messages", next.messageId, next);
-      this.options.store.flush();
       this.event(message, "ERROR", { responseStatus: status, error });
       this.event(message, "RETRY", { responseStatus: status, error, nextDeliveryTime: next.notBefore });
       this.options.reporter.report({
@@ -360,7 +358,6 @@ export class DeliveryEngine {
         message.failureCallback ? this.spawnCallback(message, "failure", result, dlqId) : undefined,
       );
     }
-    this.options.store.flush();
   }
 
   private backoffSeconds(message: StoredMessage): number {

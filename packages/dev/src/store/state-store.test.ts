@@ -33,6 +33,21 @@ describe("StateStore", () => {
     reopened.close();
   });
 
+  it("writes a change nobody flushed at the end of the turn that made it", async () => {
+    const store = new StateStore(dir);
+    store.put("queues", "a", queue("a"));
+    store.put("queues", "b", queue("b"));
+    expect(readFileSync(join(dir, "journal.jsonl"), "utf8")).toBe(""); // not yet: still this turn
+    await Promise.resolve();
+    // No close(): as after a SIGKILL, only what reached the journal counts.
+    const journal = readFileSync(join(dir, "journal.jsonl"), "utf8");
+    expect(journal.trim().split("\n")).toHaveLength(2);
+    const reopened = new StateStore(dir);
+    expect([...reopened.state.queues.keys()]).toEqual(["a", "b"]);
+    reopened.close();
+    store.close();
+  });
+
   it("compacts the journal into a snapshot on start and survives a torn last line", () => {
     const store = new StateStore(dir);
     store.put("queues", "a", queue("a"));

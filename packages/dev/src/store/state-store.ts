@@ -40,9 +40,11 @@ export class StateFileError extends Error {
 }
 
 /**
- * Holds the server's state and, with a data directory, makes every change durable before the
- * server answers: changes are appended to `journal.jsonl` and fsynced; on start the snapshot and
- * journal are replayed, then compacted into a new snapshot (write, fsync, rename).
+ * Holds the server's state and, with a data directory, decides when it reaches the disk: changes
+ * are appended to `journal.jsonl` and fsynced at the end of the turn that made them, or earlier
+ * when {@link StateStore.flush} is called, as the API does before every answer so that nothing it
+ * acknowledges can be lost. On start the snapshot and journal are replayed, then compacted into a
+ * new snapshot (write, fsync, rename).
  *
  * Replay is strict, so an acknowledged message is never dropped silently: only a torn last line
  * (a crash mid-write) is skipped. A corrupt or invalid record anywhere else, or an invalid last
@@ -60,6 +62,7 @@ export class StateStore {
   };
   private journal: number | undefined;
   private pending: string[] = [];
+  private flushQueued = false;
   private journalBytes = 0;
 
   /**
@@ -97,8 +100,9 @@ export class StateStore {
   }
 
   /**
-   * Writes every change recorded so far and fsyncs it. Call before answering a request. A journal
-   * past {@link StateStore.compactAfterBytes} is folded into a new snapshot.
+   * Writes every change recorded so far and fsyncs it, at once; a no-op when nothing changed. The
+   * API calls it before answering, since an answer acknowledges. A journal past
+   * {@link StateStore.compactAfterBytes} is folded into a new snapshot.
    */
   flush(): void {
     if (this.journal === undefined || this.pending.length === 0) return;
@@ -122,6 +126,29 @@ export class StateStore {
   private record(record: Record_): void {
     if (this.journal === undefined) return;
     this.pending.push(`${JSON.stringify(record)}\n`);
+    this.flushAtEndOfTurn();
+  }
+
+  /**
+   * Changes nobody answers for (a delivery settling, a retry, a schedule firing, start-up
+   * clean-up) are written once at the end of the turn that made them, so one transition costs
+   * one fsync and a crash loses at most the turn in flight, which no one was told about.
+   */
+  private flushAtEndOfTurn(): void {
+    if (this.flushQueued) return;
+    this.flushQueued = true;
+    queueMicrotask(() => {
+      this.flushQueued = false;
+      try {
+        this.flush();
+      } catch (error) {
+        // Nobody is waiting on this write: say so and keep serving. The changes stay pending, so
+        // the next flush (at the latest, the next answer, which fails rather than lie) retries them.
+        console.error(
+          `switchboard dev: could not write ${join(this.dataDir!, "journal.jsonl")}: ${error instanceof Error ? error.message : String(error)}`,
+        );
+      }
+    });
   }
 
   private replay(): void {
