@@ -78,7 +78,7 @@ export class DeliveryEngine {
   private closed = false;
 
   constructor(private readonly options: DeliveryEngineOptions) {
-    this.flowControl = new FlowControl(options.speed, (message) => this.deliverSafely(message));
+    this.flowControl = new FlowControl(options.speed, (message) => this.attemptSafely(message));
   }
 
   /** Resumes every stored message after a restart. */
@@ -126,7 +126,7 @@ export class DeliveryEngine {
             released = true;
             held.leave();
           });
-          this.dispatch(m);
+          this.deliver(m);
         },
       );
       gate = held;
@@ -168,22 +168,23 @@ export class DeliveryEngine {
     // A retry, or a callback that inherited its source's slot, already holds its queue slot.
     if (message.queueName && !this.queueSlots.has(message.messageId))
       this.queueGate(message.queueName).enter(message);
-    else this.dispatch(message);
+    else this.deliver(message);
   }
 
-  private dispatch(message: StoredMessage): void {
+  /** Sends a due message on its way: through its flow-control key, or at once. */
+  private deliver(message: StoredMessage): void {
     const { flowControlKey } = message;
     if (flowControlKey) this.flowControl.enter({ ...message, flowControlKey });
-    else void this.deliverSafely(message);
+    else void this.attemptSafely(message);
   }
 
   /**
-   * Runs one delivery and never rejects: a fault inside the server (a disk error, a stored record
+   * Runs one delivery attempt and never rejects: a fault inside the server (a disk error, a stored record
    * an older version accepted) dead-letters the message with the error and logs it, and frees its
    * queue slot, instead of becoming an unhandled rejection that stops the process.
    */
-  private deliverSafely(message: StoredMessage): Promise<void> {
-    return this.deliver(message).catch((cause: unknown) => {
+  private attemptSafely(message: StoredMessage): Promise<void> {
+    return this.attempt(message).catch((cause: unknown) => {
       const error = `dev server error: ${cause instanceof Error ? cause.message : String(cause)}`;
       try {
         const { store } = this.options;
@@ -233,7 +234,8 @@ export class DeliveryEngine {
     else release?.();
   }
 
-  private async deliver(message: StoredMessage): Promise<void> {
+  /** One delivery attempt: the signed request, then delivered, retried or dead-lettered. */
+  private async attempt(message: StoredMessage): Promise<void> {
     if (this.closed || !this.options.store.state.messages.has(message.messageId)) return;
     const controller = new AbortController();
     this.inflight.set(message.messageId, controller);

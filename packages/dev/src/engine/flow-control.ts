@@ -42,7 +42,7 @@ export class FlowControl {
 
   constructor(
     private readonly speed: number,
-    private readonly deliver: (message: StoredMessage) => Promise<void>,
+    private readonly attempt: (message: StoredMessage) => Promise<void>,
   ) {}
 
   /** Queues a due message behind its key's limits. */
@@ -143,8 +143,8 @@ export class FlowControl {
     let state = this.keys.get(key);
     if (!state) {
       const gate: Gate<StoredMessage> = new Gate<StoredMessage>({}, (message) => {
-        // `deliver` never rejects (the engine records its own faults); `finally` frees the slot either way.
-        void this.deliver(message).finally(() => gate.leave());
+        // `attempt` never rejects (the engine records its own faults); `finally` frees the slot either way.
+        void this.attempt(message).finally(() => gate.leave());
       });
       state = { gate, fromMessage: {}, pin: {}, paused: false };
       this.keys.set(key, state);
