@@ -75,12 +75,16 @@ export interface DevServerOptions {
   /** Print one JSON object per event instead of human lines. @default false */
   json?: boolean;
   /**
-   * Receives every line the server prints (one per delivery, or one JSON object per event with
-   * `json`), each ending in a newline. @default writes to process.stdout
+   * Writes every line the server prints (one per delivery, or one JSON object per event with
+   * `json`), each ending in a newline. A function of one line, not a logger object like the
+   * switchboard's `logger`. @default writes to process.stdout
+   */
+  write?: (line: string) => void;
+  /**
+   * @deprecated Use `write`: the same function under a name that does not suggest the
+   * switchboard's `{ info, warn, error }` logger.
    */
   logger?: (line: string) => void;
-  /** @deprecated Use `logger`. */
-  write?: (line: string) => void;
 }
 
 /** Where the credentials of a {@link DevServer} come from. */
@@ -178,7 +182,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
       : "custom";
   const reporter: Reporter = createReporter(
     options.quiet ? "quiet" : options.json ? "json" : "pretty",
-    options.logger ?? options.write,
+    options.write ?? options.logger,
   );
   const store = new StateStore(options.dataDir);
   const workflows = new WorkflowRuns();

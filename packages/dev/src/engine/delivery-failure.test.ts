@@ -75,7 +75,7 @@ describe("a delivery that fails inside the server", () => {
       dataDir,
       speed: 1000,
       json: true,
-      logger: (l) => void lines.push(l),
+      write: (l) => void lines.push(l),
     });
     try {
       const client = new Client({ baseUrl: dev.url, token: dev.token, retry: false });

@@ -47,6 +47,9 @@ export interface Reporter {
 /** How the terminal output looks: human lines, one JSON object per line, or nothing. */
 export type ReportFormat = "pretty" | "json" | "quiet";
 
+/** Writes one line of the server's output (the line ends in a newline). */
+export type WriteLine = (line: string) => void;
+
 /**
  * Prints one line per accepted message (path and query, the wait, the queue, the id), per schedule
  * created, and per delivery: status, destination path and query, attempt and duration; retries
@@ -54,7 +57,7 @@ export type ReportFormat = "pretty" | "json" | "quiet";
  */
 export function createReporter(
   format: ReportFormat,
-  write: (line: string) => void = (l) => process.stdout.write(l),
+  write: WriteLine = (l) => process.stdout.write(l),
 ): Reporter {
   return {
     report(event) {

@@ -25,7 +25,7 @@ export function useDevServer(options: DevServerOptions = {}): DevFixture {
     fixture.dev = await startDevServer({
       port: 0,
       speed: 1000,
-      logger: (line) => void fixture.lines.push(line),
+      write: (line) => void fixture.lines.push(line),
       ...options,
     });
     fixture.sink = await startTestSink(fixture.dev.signingKeys);
