@@ -45,7 +45,7 @@ export type MessageOptions = Omit<
  * Reads QStash's request headers (case-insensitive) into message options: method, delay,
  * not-before, retries, retry delay, timeouts, callbacks and their options, dedup, label, flow
  * control, queue and schedule settings, and `Upstash-Forward-*` headers to deliver. Anything
- * malformed, or past the bounds in `limits.ts`, is a 400 whose message names the header. `now`
+ * malformed, or past the bounds in `wire/limits.ts`, is a 400 whose message names the header. `now`
  * (unix ms) is what `Upstash-Not-Before` is bounded against.
  */
 export function parseMessageOptions(headers: HeaderLookup, now = Date.now()): MessageOptions {
