@@ -90,10 +90,13 @@ export async function benchFeed(options: FeedOptions): Promise<BenchResult[]> {
     // Heap per open stream: open N, settle, gc, read the heap, close N.
     const settleMs = Math.min(300, options.windowMs / 4);
     const heapRound = (url: string) => async () => {
+      // Twice: one gc can leave garbage of the previous round behind and make the delta negative.
+      global.gc?.();
       global.gc?.();
       const before = process.memoryUsage().heapUsed;
       await clients.open(url, "/feed", n);
       await sleep(settleMs);
+      global.gc?.();
       global.gc?.();
       const perStream = (process.memoryUsage().heapUsed - before) / n / 1024;
       await clients.close();
