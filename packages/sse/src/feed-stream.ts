@@ -220,12 +220,13 @@ export function streamFeed(source: StreamSource, request: Request, options: Stre
          */
         const applyChange = (change: FeedChange) => {
           if (closed || behind) return; // `pull` reads once there is room
+          // A feed created again (new epoch) restarts its counter: read, which resets the client.
+          if (epoch !== "" && change.epoch !== epoch) return read();
           if (synced && change.version <= version) return; // already written
           const { item } = change;
           if (
             !synced ||
             change.version !== version + 1 ||
-            (epoch !== "" && change.epoch !== epoch) ||
             change.itemId !== undefined ||
             (item !== undefined && item.id !== lastId + 1)
           )
@@ -330,7 +331,7 @@ export function streamFeed(source: StreamSource, request: Request, options: Stre
           version = opened.version;
           synced = !behind;
           flush();
-          unwatch = poller.watch(recipient, watcher, opened.version);
+          unwatch = poller.watch(recipient, watcher, opened.version, opened.epoch);
         })().catch(() => close()); // the browser reconnects after `retry`
       },
       pull() {

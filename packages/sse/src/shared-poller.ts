@@ -32,6 +32,8 @@ export class SharedPoller {
   private readonly listeners = new Map<string, Set<FeedWatcher>>();
   /** The change counter each watched recipient's streams have caught up to (or will, once woken). */
   private readonly known = new Map<string, number>();
+  /** Each watched recipient's feed epoch, as last seen: a feed created again restarts its counter. */
+  private readonly epochs = new Map<string, string>();
   /** Recipients notified while a poll's read was in flight: its (maybe older) counter is not news. */
   private readonly notifiedDuringPoll = new Set<string>();
   private timer: unknown;
@@ -46,10 +48,11 @@ export class SharedPoller {
 
   /**
    * Tells `watcher` whenever `recipient`'s feed changes after `version` (the change counter the
-   * caller read when it caught up). Returns the unsubscribe function.
+   * caller read when it caught up, with the feed's `epoch`). Returns the unsubscribe function.
    */
-  watch(recipient: string, watcher: FeedWatcher, version: number): () => void {
+  watch(recipient: string, watcher: FeedWatcher, version: number, epoch?: string): () => void {
     const known = this.known.get(recipient);
+    if (epoch && !this.epochs.has(recipient)) this.epochs.set(recipient, epoch);
     if (known === undefined) this.known.set(recipient, version);
     // A poll ran between this stream's read and now: it may have missed a change the others saw.
     else if (known !== version) queueMicrotask(() => watcher.wake());
@@ -69,6 +72,7 @@ export class SharedPoller {
       if (set.size === 0 && this.listeners.get(recipient) === set) {
         this.listeners.delete(recipient);
         this.known.delete(recipient);
+        this.epochs.delete(recipient);
       }
       if (this.listeners.size === 0) this.stop();
     };
@@ -84,9 +88,13 @@ export class SharedPoller {
     if (!set) return;
     if (version !== undefined) {
       const known = this.known.get(recipient);
-      if (known !== undefined && version <= known) return;
+      const epoch = this.epochs.get(recipient);
+      // A feed that expired and was created again counts from 1 in a new epoch: that is news.
+      const recreated = change?.epoch && epoch && change.epoch !== epoch;
+      if (known !== undefined && version <= known && !recreated) return;
       this.known.set(recipient, version);
     }
+    if (change?.epoch) this.epochs.set(recipient, change.epoch);
     if (this.polling) this.notifiedDuringPoll.add(recipient);
     for (const watcher of set) watcher.wake(change);
   }
