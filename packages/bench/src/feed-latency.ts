@@ -121,8 +121,9 @@ export async function measureFeedLatency(options: FeedLatencyOptions): Promise<F
       await writer.push(recipient, { title: `#${s}` });
       latencies.push((await received) - started);
       waiters.delete(recipient);
-      // Spread pushes over the poll's phase.
-      await new Promise((r) => setTimeout(r, Math.random() * 300));
+      // A random pause up to one interval, so pushes land at every phase of the poll (a short
+      // one would push just after each poll and measure nearly a whole interval every time).
+      await new Promise((r) => setTimeout(r, Math.random() * POLL_INTERVAL_MS));
     }
     return {
       p50: percentile(latencies, 50),
