@@ -2,7 +2,7 @@ import { describe, expectTypeOf, it } from "vitest";
 import { z } from "zod";
 import type { JobContext, SubscriberContext } from "./context";
 import { createSwitchboard } from "./create-switchboard";
-import type { DispatchResult } from "./dispatch-options";
+import type { DispatchResult } from "./sending/dispatch-options";
 
 const sb = createSwitchboard({ context: () => ({ db: { query: (sql: string) => sql.length } }) });
 
