@@ -130,6 +130,9 @@ describe("job.dispatch", () => {
     [{ headers: { "Upstash-Delay": "1s" } }, /reserved for QStash/],
     [{ deduplicationId: "" }, /deduplicationId must be a non-empty string/],
     [{ retires: 3 }, /unknown option "retires"/],
+    // Refused at dispatch by the wire format's parser, not by QStash (or the dev server) later.
+    [{ retryDelay: "process.exit(1)" }, /retryDelay: Upstash-Retry-Delay "process.exit\(1\)" is invalid/],
+    [{ retryDelay: "pow(2" }, /job "send-email": retryDelay: .*is invalid/],
   ])("rejects bad options %o before publishing", async (options, message) => {
     await expect(sendEmail.dispatch(payload, options as never)).rejects.toThrow(message);
     expect(qstash.requestCount()).toBe(0);
