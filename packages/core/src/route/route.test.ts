@@ -105,7 +105,9 @@ describe("handler: wire contract", () => {
   });
 
   it("answers 489 INVALID_PAYLOAD for a non-JSON body", async () => {
-    const response = await route(await createSignedRequest(sb, sendEmail, null, { rawBody: "not json{" }));
+    const response = await route(
+      await createSignedRequest(sb, sendEmail, { to: "a@b.co", subject: "unsent" }, { rawBody: "not json{" }),
+    );
     expect(response.status).toBe(489);
     expect(response.headers.get("Upstash-NonRetryable-Error")).toBe("true");
     expect((await json(response)).error).toMatchObject({ code: "INVALID_PAYLOAD" });
@@ -113,7 +115,14 @@ describe("handler: wire contract", () => {
 
   it("answers 489 INVALID_PAYLOAD with the issues when the schema fails, without running the handler", async () => {
     const before = seen.length;
-    const response = await route(await createSignedRequest(sb, sendEmail, { to: "nope" }));
+    const response = await route(
+      await createSignedRequest(
+        sb,
+        sendEmail,
+        { to: "a@b.co", subject: "unsent" },
+        { rawBody: '{"to":"nope"}' },
+      ),
+    );
     expect(response.status).toBe(489);
     const { error } = await json(response);
     expect(error.code).toBe("INVALID_PAYLOAD");
@@ -461,10 +470,15 @@ describe("handler: success and failure hooks", () => {
   });
 
   it("rejects a callback body that is not QStash's", async () => {
-    const request = await createSignedRequest(sb, charge, null, {
-      rawBody: '{"hello":1}',
-      callback: { hook: "success" },
-    });
+    const request = await createSignedRequest(
+      sb,
+      charge,
+      { amount: 1 },
+      {
+        rawBody: '{"hello":1}',
+        callback: { hook: "success" },
+      },
+    );
     const response = await hooks(request);
     expect(response.status).toBe(489);
     expect((await json(response)).error.code).toBe("INVALID_PAYLOAD");

@@ -1,3 +1,4 @@
+import { signPayload } from "@switchboard/wire";
 import { setupServer } from "msw/node";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
@@ -135,7 +136,13 @@ describe("channel delivery", () => {
   });
 
   it("answers 489 for an unknown subscriber", async () => {
-    const response = await route(await createSignedRequest(sb, notify, event, { subscriber: "fax" }));
+    // Signed by hand: createSignedRequest only takes the channel's own subscriber names.
+    const url = "https://app.example.com/api/switchboard?channel=notify&subscriber=fax";
+    const body = JSON.stringify(event);
+    const signature = await signPayload({ key: "k1", url, body });
+    const response = await route(
+      new Request(url, { method: "POST", headers: { "Upstash-Signature": signature }, body }),
+    );
     expect(response.status).toBe(489);
   });
 

@@ -37,13 +37,42 @@ export interface ChannelConfig<
   schema: TSchema;
   /** Each subscriber is delivered and retried on its own: a failing SMS provider never re-sends the email. */
   subscribers: TSubscribers;
-  /** Runs after any subscriber succeeded; `ctx.subscriber` says which. */
-  onSuccess?: (
-    args: SuccessHookArgs<SchemaOutput<TSchema>, unknown, SubscriberContext & TContext>,
-  ) => unknown;
+  /**
+   * Runs after any subscriber succeeded; `ctx.subscriber` says which, and `result` is what that
+   * subscriber's handler returned (the union over the subscribers).
+   */
+  onSuccess?: (args: ChannelSuccessArgs<SchemaOutput<TSchema>, TSubscribers, TContext>) => unknown;
   /** Runs after any subscriber failed for good; `ctx.subscriber` says which. */
-  onFailure?: (args: FailureHookArgs<SchemaOutput<TSchema>, SubscriberContext & TContext>) => unknown;
+  onFailure?: (
+    args: FailureHookArgs<
+      SchemaOutput<TSchema>,
+      SubscriberContext<Extract<keyof TSubscribers, string>> & TContext
+    >,
+  ) => unknown;
 }
+
+/**
+ * What a subscriber's handler resolves to, as its success hook receives it.
+ *
+ * @example
+ * ```ts
+ * type Sent = SubscriberResult<typeof subscribers.email>; // e.g. { id: string }
+ * ```
+ */
+export type SubscriberResult<TSubscriber> = TSubscriber extends (...args: never[]) => infer R
+  ? Awaited<R>
+  : TSubscriber extends { handler: (...args: never[]) => infer R }
+    ? Awaited<R>
+    : unknown;
+
+/** A channel-level success hook's arguments: one case per subscriber, its name and its result. */
+export type ChannelSuccessArgs<TPayload, TSubscribers, TContext extends object> = {
+  [K in Extract<keyof TSubscribers, string>]: SuccessHookArgs<
+    TPayload,
+    SubscriberResult<TSubscribers[K]>,
+    SubscriberContext<K> & TContext
+  >;
+}[Extract<keyof TSubscribers, string>];
 
 /** Options for `channel.publish`: dispatch options plus `only`, a subset of subscribers. */
 export interface PublishOptions<TSubscriber extends string> extends DispatchOptions {

@@ -11,6 +11,7 @@ import type { Switchboard } from "../create-switchboard";
 import { runtimeOf } from "../create-switchboard";
 import { definitionOf } from "../definition";
 import { SwitchboardError } from "../errors/switchboard-error";
+import type { AnySchema, SchemaInput } from "../schema";
 import type { Channel } from "../sending/channel";
 import type { Job } from "../sending/job";
 
@@ -20,9 +21,9 @@ export type CallbackOutcome =
   | { hook: "failure"; status: number; body?: unknown; dlqId?: string; retried?: number };
 
 /** Options for {@link createSignedRequest}. */
-export interface SignedRequestOptions {
-  /** The subscriber, when the target is a channel. */
-  subscriber?: string;
+export interface SignedRequestOptions<TSubscriber extends string = string> {
+  /** The subscriber, when the target is a channel: one of the channel's subscriber names. */
+  subscriber?: TSubscriber;
   /** Deliver as QStash's success or failure callback for this message instead. */
   callback?: CallbackOutcome;
   /** `Upstash-Retried`. @default 0 */
@@ -46,21 +47,37 @@ export interface SignedRequestOptions {
 /**
  * Builds a `Request` exactly as QStash would deliver it to your route: the destination URL, the
  * JSON body and a valid `Upstash-Signature` made with the switchboard's signing key. Use it to
- * test handlers end to end without QStash.
+ * test handlers end to end without QStash. The payload is typed by the job's or channel's schema
+ * (its input, as `dispatch` takes it), and a channel needs one of its subscriber names; to send
+ * what the schema refuses, pass `rawBody`.
  *
  * @example
  * ```ts
  * import { createSignedRequest } from "@switchboard/core/testing";
  *
- * const route = sb.handler({ jobs: [sendEmail] });
+ * const route = sb.handler({ jobs: [sendEmail], channels: [notify] });
  * const response = await route(await createSignedRequest(sb, sendEmail, { to: "a@b.co", subject: "Hi" }));
  * expect(response.status).toBe(200);
+ * await route(await createSignedRequest(sb, notify, { userId: "u1", title: "Hi" }, { subscriber: "email" }));
  * ```
  */
-export async function createSignedRequest<TPayload>(
+export function createSignedRequest<TSchema extends AnySchema>(
+  sb: Switchboard<object>,
+  target: Job<TSchema, unknown>,
+  payload: SchemaInput<TSchema>,
+  options?: SignedRequestOptions<never>,
+): Promise<Request>;
+export function createSignedRequest<TSchema extends AnySchema, TSubscriber extends string>(
+  sb: Switchboard<object>,
+  target: Channel<TSchema, TSubscriber>,
+  payload: SchemaInput<TSchema>,
+  // NoInfer: the names come from the channel alone, so a wrong name is an error, not a wider union.
+  options: SignedRequestOptions<NoInfer<TSubscriber>> & { subscriber: NoInfer<TSubscriber> },
+): Promise<Request>;
+export async function createSignedRequest(
   sb: Switchboard<object>,
   target: Job | Channel,
-  payload: TPayload,
+  payload: unknown,
   options: SignedRequestOptions = {},
 ): Promise<Request> {
   const runtime = runtimeOf(sb);
