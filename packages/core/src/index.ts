@@ -24,10 +24,12 @@ export type { AnySchema, SchemaInput, SchemaOutput } from "./schema";
 export type {
   Channel,
   ChannelConfig,
+  ChannelSuccessArgs,
   PublishOptions,
   PublishResult,
   SubscriberConfig,
   SubscriberHandler,
+  SubscriberResult,
 } from "./sending/channel";
 export type { DispatchOptions, DispatchResult, FlowControlOptions } from "./sending/dispatch-options";
 export type { Job, JobConfig, JobDefaults, JobSchedule, ScheduleInput } from "./sending/job";

@@ -28,7 +28,7 @@ interface ErrorBody {
 }
 
 /**
- * The wire contract of DESIGN.md, run against one adapter with its real framework. Every adapter
+ * The route's contract (status codes, error bodies, signatures, hooks), run against one adapter with its real framework. Every adapter
  * test is a call to this plus the adapter's own set-up.
  *
  * @example
