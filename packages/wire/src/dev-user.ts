@@ -15,4 +15,4 @@ export const DEV_USER = Object.freeze({
   }),
   /** `SWITCHBOARD_URL`: the route of a Next.js app on its default port. */
   url: "http://localhost:3000/api/switchboard",
-} as const);
+});

@@ -61,7 +61,7 @@ export function createRoute(runtime: Runtime, served: RouteDefinitions): FetchHa
   if (verify) checkKeysAtStartup(runtime);
   const tolerance = runtime.config.clockTolerance ?? 5;
 
-  return async function switchboardHandler(request, env) {
+  return async function switchboardRoute(request, env) {
     const development = isDevelopment(env);
     let target: RouteTarget | undefined;
     try {
