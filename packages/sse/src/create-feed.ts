@@ -119,7 +119,7 @@ export interface Feed<TData, TInput = TData> {
   remove(recipient: string, ids: readonly number[]): Promise<number>;
   /**
    * The recipient's live feed as a Server-Sent Events `Response` (works as is in Next.js and Hono;
-   * in Express through `toNodeHandler` from `@switchboard/core/express`).
+   * in Express through `toNodeHandler` from `@switchboard/core/node`).
    * @example
    * ```ts
    * export const GET = (request: Request) => feed.stream(request, { recipient: userIdFromSession(request) });
