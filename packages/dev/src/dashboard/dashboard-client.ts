@@ -493,8 +493,9 @@ export function dashboardClient(): void {
   }
 
   function renderSend(o: Overview): void {
+    // Follows the route URL seen most recently until the user types one.
     const route = byId<HTMLInputElement>("send-route");
-    if (!route.value) route.value = o.routes[0] ?? "http://localhost:3000/api/switchboard";
+    if (route.dataset.edited !== "true") route.value = o.routes[0] ?? "http://localhost:3000/api/switchboard";
     byId("send-jobs").replaceChildren(...o.jobs.map((j) => el("option", { value: j })));
   }
 
@@ -629,6 +630,9 @@ export function dashboardClient(): void {
   byId("dead-retry").addEventListener("click", () => bulk("retry"));
   byId("dead-delete").addEventListener("click", () => bulk("delete"));
   byId("send-form").addEventListener("submit", (event) => void send(event));
+  byId("send-route").addEventListener("input", () => {
+    byId("send-route").dataset.edited = "true";
+  });
   byId("token-form").addEventListener("submit", (event) => {
     event.preventDefault();
     sessionStorage.setItem(TOKEN_KEY, byId<HTMLInputElement>("token").value.trim());

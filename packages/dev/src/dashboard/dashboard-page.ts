@@ -20,12 +20,12 @@ export const DASHBOARD_HTML = `<!doctype html>
     <button type="submit">Use</button>
   </form>
 </header>
-<nav id="tabs">
-  <button type="button" data-tab="messages" aria-selected="true">Messages <span id="count-messages"></span></button>
-  <button type="button" data-tab="dead">Dead letters <span id="count-dead"></span></button>
-  <button type="button" data-tab="schedules">Schedules <span id="count-schedules"></span></button>
-  <button type="button" data-tab="queues">Queues &amp; flow control</button>
-  <button type="button" data-tab="send">Send</button>
+<nav id="tabs" role="tablist">
+  <button type="button" role="tab" data-tab="messages" aria-selected="true">Messages <span id="count-messages"></span></button>
+  <button type="button" role="tab" data-tab="dead">Dead letters <span id="count-dead"></span></button>
+  <button type="button" role="tab" data-tab="schedules">Schedules <span id="count-schedules"></span></button>
+  <button type="button" role="tab" data-tab="queues">Queues &amp; flow control</button>
+  <button type="button" role="tab" data-tab="send">Send</button>
 </nav>
 <p id="notice" role="status" hidden></p>
 <main>
