@@ -69,8 +69,11 @@ describe("messageViews", () => {
 
   it("says when a retrying message is due, and that an attempt is in flight", () => {
     const retrying = messageViews({
-      events: [event("CREATED", 1000), event("ACTIVE", 1010), event("ERROR", 1020, { responseStatus: 503 })]
-        .concat(event("RETRY", 1020, { responseStatus: 503, nextDeliveryTime: 2000 })),
+      events: [
+        event("CREATED", 1000),
+        event("ACTIVE", 1010),
+        event("ERROR", 1020, { responseStatus: 503 }),
+      ].concat(event("RETRY", 1020, { responseStatus: 503, nextDeliveryTime: 2000 })),
       messages: new Map(),
       dlq: new Map(),
     }).messages[0]!;
@@ -90,16 +93,24 @@ describe("messageViews", () => {
       dlqId: "dlq_1",
       responseStatus: 500,
       responseHeader: {},
-      responseBody: JSON.stringify({ error: { code: "JOB_FAILED", message: "card declined", fix: "use another card" } }),
+      responseBody: JSON.stringify({
+        error: { code: "JOB_FAILED", message: "card declined", fix: "use another card" },
+      }),
       failedAt: 1050,
     };
     const { messages, deadLetters } = messageViews({
-      events: [event("CREATED", 1000), event("ACTIVE", 1010), event("FAILED", 1050, { responseStatus: 500, error: "x" })],
+      events: [
+        event("CREATED", 1000),
+        event("ACTIVE", 1010),
+        event("FAILED", 1050, { responseStatus: 500, error: "x" }),
+      ],
       messages: new Map(),
       dlq: new Map([["dlq_1", entry]]),
     });
     const reason = { code: "JOB_FAILED", message: "card declined", fix: "use another card" };
-    expect(deadLetters).toEqual([expect.objectContaining({ dlqId: "dlq_1", failedAt: 1050, reason, state: "failed" })]);
+    expect(deadLetters).toEqual([
+      expect.objectContaining({ dlqId: "dlq_1", failedAt: 1050, reason, state: "failed" }),
+    ]);
     expect(messages[0]!.attempts[0]!.reason).toEqual(reason);
   });
 
