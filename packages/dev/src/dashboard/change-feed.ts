@@ -5,6 +5,10 @@ import type { IncomingMessage, ServerResponse } from "node:http";
  * `event: change` per burst of changes (a burst is what happens within `coalesceMs`), carrying a
  * counter. Pages then fetch the overview again, so an event carries no message data.
  *
+ * Changes are announced with {@link ChangeFeed.notify}; what nobody announces (an attempt
+ * starting, which only the engine's event log records) is caught by `watch`, a cheap reading
+ * compared every `watchMs` while a page is open.
+ *
  * @example
  * ```ts
  * const feed = new ChangeFeed();
@@ -16,9 +20,19 @@ export class ChangeFeed {
   private readonly streams = new Set<ServerResponse>();
   private timer: NodeJS.Timeout | undefined;
   private version = 0;
+  private watcher: NodeJS.Timeout | undefined;
+  private watched: unknown;
 
-  /** @param coalesceMs how long to gather changes into one event. */
-  constructor(private readonly coalesceMs = 25) {}
+  /**
+   * @param watch a reading that changes whenever the state does (the last event's number).
+   * @param coalesceMs how long to gather changes into one event.
+   * @param watchMs how often `watch` is read while a page is open.
+   */
+  constructor(
+    private readonly watch: () => unknown = () => undefined,
+    private readonly coalesceMs = 25,
+    private readonly watchMs = 250,
+  ) {}
 
   /** Something changed: tell every open stream, once per burst. */
   notify(): void {
@@ -40,7 +54,19 @@ export class ChangeFeed {
     // Sends the headers at once, so the page knows it is connected.
     res.write(`event: change\ndata: ${this.version}\n\n`);
     this.streams.add(res);
-    const forget = () => this.streams.delete(res);
+    if (this.watcher === undefined) this.watched = this.watch();
+    this.watcher ??= setInterval(() => {
+      const reading = this.watch();
+      if (reading === this.watched) return;
+      this.watched = reading;
+      this.notify();
+    }, this.watchMs).unref();
+    const forget = () => {
+      this.streams.delete(res);
+      if (this.streams.size > 0) return;
+      clearInterval(this.watcher);
+      this.watcher = undefined;
+    };
     req.once("close", forget);
     res.once("close", forget);
   }
@@ -49,6 +75,8 @@ export class ChangeFeed {
   close(): void {
     clearTimeout(this.timer);
     this.timer = undefined;
+    clearInterval(this.watcher);
+    this.watcher = undefined;
     for (const res of this.streams) res.end();
     this.streams.clear();
   }

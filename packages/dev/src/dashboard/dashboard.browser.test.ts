@@ -18,6 +18,10 @@ let browser: Browser;
 let page: Page;
 let healed = false;
 const received: string[] = [];
+let releaseSlow: () => void = () => undefined;
+const slow = new Promise<void>((resolve) => {
+  releaseSlow = resolve;
+});
 
 beforeAll(async () => {
   dev = await startDevServer({ port: 0, speed: 1000, quiet: true });
@@ -26,7 +30,9 @@ beforeAll(async () => {
     req.on("end", () => {
       const url = new URL(req.url ?? "/", "http://sink");
       received.push(url.search);
-      if (url.searchParams.get("job") === "charge" && !healed) {
+      const job = url.searchParams.get("job");
+      if (job === "slow") return void slow.then(() => res.end("{}"));
+      if ((job === "charge" && !healed) || job === "broken") {
         res.writeHead(500, { "Content-Type": "application/json" });
         res.end(
           JSON.stringify({
@@ -67,6 +73,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  releaseSlow();
   await browser?.close();
   await dev?.close();
   await new Promise<void>((resolve) => (sink ? sink.close(() => resolve()) : resolve()));
@@ -191,5 +198,80 @@ describe("the dashboard in a browser", () => {
     await schedule.getByRole("button", { name: "Resume" }).waitFor();
     await schedule.getByRole("button", { name: "Delete" }).click();
     await expect.poll(() => schedule.count()).toBe(0);
+  });
+  it("shows an attempt in flight, then its outcome", async () => {
+    await page.locator("#tabs [data-tab='messages']").click();
+    const id = await publish("job=slow", "{}");
+    await row(id).and(page.locator("[data-state='delivering']")).waitFor();
+    releaseSlow();
+    await row(id).and(page.locator("[data-state='delivered']")).waitFor();
+  });
+
+  it("retries or deletes many dead letters at once", async () => {
+    await page.locator("#tabs [data-tab='dead']").click();
+    for (let i = 0; i < 3; i++) await publish("job=broken", `{"n":${i}}`, { "Upstash-Retries": "0" });
+    const dead = page.locator("#dead article.dead");
+    await expect.poll(() => dead.count()).toBe(3);
+    await dead.nth(0).getByRole("checkbox").check();
+    await dead.nth(1).getByRole("checkbox").check();
+    await page.getByRole("button", { name: "Retry selected" }).click();
+    // Retried, they fail again: three dead letters again, two of them new.
+    await expect.poll(() => received.filter((q) => q === "?job=broken").length).toBe(5);
+    await expect.poll(() => dead.count()).toBe(3);
+    await page.locator("#dead-all").check();
+    await page.getByRole("button", { name: "Delete selected" }).click();
+    await expect.poll(() => dead.count()).toBe(0);
+    expect(await page.locator("#dead").textContent()).toBe("No dead letters.");
+  });
+
+  it("shows queues and flow-control keys with their lag, and pauses a queue", async () => {
+    const enqueued = await fetch(`${dev.url}/v2/enqueue/emails/${route}?job=welcome`, {
+      method: "POST",
+      headers: {
+        Authorization: `Bearer ${dev.token}`,
+        "Upstash-Flow-Control-Key": "smtp",
+        "Upstash-Flow-Control-Value": "parallelism=1",
+      },
+      body: "{}",
+    });
+    expect(enqueued.status).toBe(201);
+    await page.locator("#tabs [data-tab='queues']").click();
+    const queue = page.locator("#queues tbody tr", { hasText: "emails" });
+    await queue.waitFor();
+    await page.locator("#flow tbody tr", { hasText: "smtp" }).waitFor();
+    await queue.getByRole("button", { name: "Pause" }).click();
+    await queue.getByRole("button", { name: "Resume" }).waitFor();
+    expect(await queue.textContent()).toContain("paused");
+    // Paused, the queue holds the next message: its lag shows it.
+    await fetch(`${dev.url}/v2/enqueue/emails/${route}?job=welcome`, {
+      method: "POST",
+      headers: { Authorization: `Bearer ${dev.token}` },
+      body: "{}",
+    });
+    await expect.poll(() => queue.locator("td").nth(1).textContent()).toBe("1");
+    await queue.getByRole("button", { name: "Resume" }).click();
+    await expect.poll(() => queue.locator("td").nth(1).textContent()).toBe("0");
+  });
+});
+
+describe("the dashboard with a secret token", () => {
+  it("asks for the token before it shows anything, and keeps it for the tab", async () => {
+    const secret = await startDevServer({ port: 0, speed: 1000, quiet: true, randomCredentials: true });
+    const tab = await browser.newPage();
+    try {
+      await tab.goto(secret.dashboardUrl);
+      await tab.locator("#token-form:not([hidden])").waitFor();
+      expect(await tab.locator("#messages").textContent()).toBe("");
+      await tab.locator("#token").fill(secret.token);
+      await tab.getByRole("button", { name: "Use" }).click();
+      await tab.locator("#messages p.muted").waitFor();
+      await tab.locator("#live[data-state='live']").waitFor();
+      expect(await tab.locator("#token-form").isHidden()).toBe(true);
+      const html = await tab.content();
+      expect(html).not.toContain(secret.token);
+    } finally {
+      await tab.close();
+      await secret.close();
+    }
   });
 });
