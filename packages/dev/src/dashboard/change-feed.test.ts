@@ -20,10 +20,11 @@ async function openStream(changeFeed: ChangeFeed) {
   expect(response.headers.get("content-type")).toBe("text/event-stream; charset=utf-8");
   const events: string[] = [];
   void (async () => {
-    const decoder = new TextDecoder();
-    for await (const chunk of response.body!) {
-      for (const block of decoder.decode(chunk as Uint8Array, { stream: true }).split("\n\n"))
-        if (block.startsWith("event: change")) events.push(block);
+    const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) return;
+      for (const block of value.split("\n\n")) if (block.startsWith("event: change")) events.push(block);
     }
   })().catch(() => undefined);
   await expect.poll(() => events.length).toBe(1); // the greeting, sent at once
