@@ -83,7 +83,9 @@ export function dashboardClient(): void {
     const token = sessionStorage.getItem(TOKEN_KEY);
     if (token) headers.set("Authorization", `Bearer ${token}`);
     const response = await fetch(`/dashboard/api/${path}`, { ...init, headers, cache: "no-store" });
-    if (response.status === 401) byId("token-form").hidden = false;
+    // Ask again only if the token it was sent with is still the one in use (not an older call's).
+    if (response.status === 401 && sessionStorage.getItem(TOKEN_KEY) === token)
+      byId("token-form").hidden = false;
     return response;
   }
 
@@ -118,10 +120,29 @@ export function dashboardClient(): void {
     const d = new Date(ms);
     return `${d.toLocaleTimeString([], { hour12: false })}.${String(d.getMilliseconds()).padStart(3, "0")}`;
   };
+  /** A time further than today also names its day. */
+  const when = (ms: number) => {
+    const d = new Date(ms);
+    return d.toDateString() === new Date(now()).toDateString()
+      ? time(ms)
+      : `${d.toLocaleDateString()} ${time(ms)}`;
+  };
   const relative = (ms: number) => {
     const wait = ms - now();
     if (wait <= 0) return "due now";
-    return wait < 1000 ? `in ${Math.round(wait)}ms` : `in ${(wait / 1000).toFixed(1)}s`;
+    if (wait < 1000) return `in ${Math.round(wait)}ms`;
+    if (wait < 60_000) return `in ${(wait / 1000).toFixed(1)}s`;
+    const units: [string, number][] = [
+      ["d", 86_400_000],
+      ["h", 3_600_000],
+      ["m", 60_000],
+      ["s", 1000],
+    ];
+    const index = units.findIndex(([, size]) => wait >= size);
+    const [big, bigSize] = units[index]!;
+    const [small, smallSize] = units[index + 1]!;
+    const rest = Math.floor((wait % bigSize) / smallSize);
+    return `in ${Math.floor(wait / bigSize)}${big}${rest ? ` ${rest}${small}` : ""}`;
   };
 
   /** A "retry in 3.2s" that counts down (see tick). */
@@ -223,7 +244,7 @@ export function dashboardClient(): void {
       ["message id", m.messageId],
       ["url", m.url],
       ["created", time(m.createdAt)],
-      ["next", m.nextAt === undefined ? undefined : time(m.nextAt)],
+      ["next", m.nextAt === undefined ? undefined : when(m.nextAt)],
       ["labels", m.labels.join(", ") || undefined],
       ["schedule", m.scheduleId],
       ["queue", m.queueName],
@@ -419,10 +440,10 @@ export function dashboardClient(): void {
         el(
           "td",
           {},
-          s.isPaused ? "paused" : next === undefined ? "—" : `${time(next)} `,
+          s.isPaused ? "paused" : next === undefined ? "—" : `${when(next)} `,
           !s.isPaused && next !== undefined && rel(next),
         ),
-        el("td", { text: typeof s.lastScheduleTime === "number" ? time(s.lastScheduleTime) : "never" }),
+        el("td", { text: typeof s.lastScheduleTime === "number" ? when(s.lastScheduleTime) : "never" }),
         el("td", { text: s.queueName ? String(s.queueName) : "" }),
         el(
           "td",

@@ -51,7 +51,9 @@ tr.ok .status { color: var(--ok); } tr.bad .status { color: var(--bad); }
 .reason .code { color: var(--bad); margin-right: 6px; }
 .fix { color: var(--muted); margin-top: 2px; }
 .died { display: flex; flex-wrap: wrap; gap: 12px; align-items: center; padding: 6px 12px 10px; }
-.actions { display: inline-flex; gap: 6px; margin-left: auto; }
+span.actions { display: inline-flex; gap: 6px; margin-left: auto; }
+td.actions { white-space: nowrap; text-align: right; }
+td.actions button + button { margin-left: 6px; }
 .muted { color: var(--muted); }
 .send { display: flex; flex-direction: column; gap: 12px; max-width: 640px; }
 .send label { display: flex; flex-direction: column; gap: 4px; }
