@@ -284,10 +284,20 @@ export function dashboardClient(): void {
       { class: "row", "data-message-id": m.messageId, "data-state": m.state },
       summary,
     );
-    summary.addEventListener("click", () => {
+    summary.setAttribute("role", "button");
+    summary.setAttribute("tabindex", "0");
+    summary.setAttribute("aria-expanded", String(open.has(m.messageId)));
+    const toggle = () => {
       if (open.has(m.messageId)) open.delete(m.messageId);
       else open.add(m.messageId);
       render();
+      document.querySelector<HTMLElement>(`[data-message-id="${CSS.escape(m.messageId)}"] .summary`)?.focus();
+    };
+    summary.addEventListener("click", toggle);
+    summary.addEventListener("keydown", (event) => {
+      if (event.target !== summary || (event.key !== "Enter" && event.key !== " ")) return;
+      event.preventDefault();
+      toggle();
     });
     if (open.has(m.messageId))
       row.append(

@@ -133,7 +133,7 @@ describe("the dashboard in a browser", () => {
     await expect.poll(() => dead.count()).toBe(1);
     expect(await dead.locator(".died .reason .message").textContent()).toBe("the card processor is down");
     healed = true;
-    await dead.getByRole("button", { name: "Retry" }).click();
+    await dead.getByRole("button", { name: "Retry", exact: true }).click();
     await expect.poll(() => dead.count()).toBe(0);
 
     await page.locator("#tabs [data-tab='messages']").click();
@@ -171,11 +171,11 @@ describe("the dashboard in a browser", () => {
     expect(await page.locator("#send-route").inputValue()).toBe(route);
     await page.locator("#send-job").fill("welcome");
     await page.locator("#send-payload").fill("{ not json");
-    await page.getByRole("button", { name: "Send" }).click();
+    await page.getByRole("button", { name: "Send", exact: true }).click();
     await page.locator("#send-error:not([hidden])").waitFor();
     expect(await page.locator("#send-error").textContent()).toMatch(/^The payload is not valid JSON/);
     await page.locator("#send-payload").fill('{"email":"grace@example.com"}');
-    await page.getByRole("button", { name: "Send" }).click();
+    await page.getByRole("button", { name: "Send", exact: true }).click();
     await expect.poll(() => page.locator("#send-result").textContent()).toMatch(/^Sent: msg_/);
     const id = (await page.locator("#send-result").textContent())!.slice("Sent: ".length);
     await page.locator("#tabs [data-tab='messages']").click();
@@ -192,11 +192,11 @@ describe("the dashboard in a browser", () => {
     const schedule = page.locator("#schedules tr[data-schedule-id]");
     await schedule.waitFor();
     expect(await schedule.locator(".target").textContent()).toBe("jobdigest");
-    await schedule.getByRole("button", { name: "Run now" }).click();
+    await schedule.getByRole("button", { name: "Run now", exact: true }).click();
     await expect.poll(() => received.filter((q) => q === "?job=digest").length).toBe(1);
-    await schedule.getByRole("button", { name: "Pause" }).click();
-    await schedule.getByRole("button", { name: "Resume" }).waitFor();
-    await schedule.getByRole("button", { name: "Delete" }).click();
+    await schedule.getByRole("button", { name: "Pause", exact: true }).click();
+    await schedule.getByRole("button", { name: "Resume", exact: true }).waitFor();
+    await schedule.getByRole("button", { name: "Delete", exact: true }).click();
     await expect.poll(() => schedule.count()).toBe(0);
   });
   it("shows an attempt in flight, then its outcome", async () => {
@@ -214,12 +214,12 @@ describe("the dashboard in a browser", () => {
     await expect.poll(() => dead.count()).toBe(3);
     await dead.nth(0).getByRole("checkbox").check();
     await dead.nth(1).getByRole("checkbox").check();
-    await page.getByRole("button", { name: "Retry selected" }).click();
+    await page.getByRole("button", { name: "Retry selected", exact: true }).click();
     // Retried, they fail again: three dead letters again, two of them new.
     await expect.poll(() => received.filter((q) => q === "?job=broken").length).toBe(5);
     await expect.poll(() => dead.count()).toBe(3);
     await page.locator("#dead-all").check();
-    await page.getByRole("button", { name: "Delete selected" }).click();
+    await page.getByRole("button", { name: "Delete selected", exact: true }).click();
     await expect.poll(() => dead.count()).toBe(0);
     expect(await page.locator("#dead").textContent()).toBe("No dead letters.");
   });
@@ -239,8 +239,8 @@ describe("the dashboard in a browser", () => {
     const queue = page.locator("#queues tbody tr", { hasText: "emails" });
     await queue.waitFor();
     await page.locator("#flow tbody tr", { hasText: "smtp" }).waitFor();
-    await queue.getByRole("button", { name: "Pause" }).click();
-    await queue.getByRole("button", { name: "Resume" }).waitFor();
+    await queue.getByRole("button", { name: "Pause", exact: true }).click();
+    await queue.getByRole("button", { name: "Resume", exact: true }).waitFor();
     expect(await queue.textContent()).toContain("paused");
     // Paused, the queue holds the next message: its lag shows it.
     await fetch(`${dev.url}/v2/enqueue/emails/${route}?job=welcome`, {
@@ -249,7 +249,7 @@ describe("the dashboard in a browser", () => {
       body: "{}",
     });
     await expect.poll(() => queue.locator("td").nth(1).textContent()).toBe("1");
-    await queue.getByRole("button", { name: "Resume" }).click();
+    await queue.getByRole("button", { name: "Resume", exact: true }).click();
     await expect.poll(() => queue.locator("td").nth(1).textContent()).toBe("0");
   });
 });
@@ -263,7 +263,7 @@ describe("the dashboard with a secret token", () => {
       await tab.locator("#token-form:not([hidden])").waitFor();
       expect(await tab.locator("#messages").textContent()).toBe("");
       await tab.locator("#token").fill(secret.token);
-      await tab.getByRole("button", { name: "Use" }).click();
+      await tab.getByRole("button", { name: "Use", exact: true }).click();
       await tab.locator("#messages p.muted").waitFor();
       await tab.locator("#live[data-state='live']").waitFor();
       expect(await tab.locator("#token-form").isHidden()).toBe(true);
