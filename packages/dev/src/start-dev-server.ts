@@ -2,12 +2,15 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { handleQStashRequest } from "./api/handle-qstash-request";
 import { admitRequest, createRequestGuard } from "./api/request-guard";
+import { ChangeFeed } from "./dashboard/change-feed";
+import { handleDashboardRequest, isDashboardPath } from "./dashboard/handle-dashboard-request";
 import type { DevContext } from "./dev-context";
 import { CronRunner } from "./engine/cron-runner";
 import { DeliveryEngine } from "./engine/delivery-engine";
 import { createReporter, type Reporter } from "./engine/reporter";
 import { randomCredentials } from "./random-credentials";
 import { startRedisRest } from "./redis/rest-endpoint";
+import type { StoredSchedule } from "./store/model";
 import { newStoredMessage } from "./store/new-stored-message";
 import { StateStore } from "./store/state-store";
 import { urlHost } from "./url-host";
@@ -118,6 +121,8 @@ export interface DevServerAccess {
 export interface DevServer {
   /** The QStash API base URL: set `QSTASH_URL` to it. */
   url: string;
+  /** The dashboard: open it in a browser to watch messages, retry dead letters and send jobs. */
+  dashboardUrl: string;
   /** The API token (`QSTASH_TOKEN`), also the Redis REST token (`UPSTASH_REDIS_REST_TOKEN`). */
   token: string;
   /** The same shape `createSwitchboard({ signingKeys })` takes. */
@@ -180,10 +185,19 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
         signingKeys.next === DEFAULT_SIGNING_KEYS.next
       ? "default"
       : "custom";
-  const reporter: Reporter = createReporter(
+  const terminal: Reporter = createReporter(
     options.quiet ? "quiet" : options.json ? "json" : "pretty",
     options.write ?? options.logger,
   );
+  // The dashboard's pages hear of every change: what the engine reports, and (below) every
+  // request that may change state.
+  const feed = new ChangeFeed(() => engine.events.at(-1)?.seq);
+  const reporter: Reporter = {
+    report(event) {
+      terminal.report(event);
+      feed.notify();
+    },
+  };
   const store = new StateStore(options.dataDir);
   const workflows = new WorkflowRuns();
   const engine = new DeliveryEngine({
@@ -193,35 +207,33 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     reporter,
     hooks: workflows.hooks,
   });
-  const cron = new CronRunner(
-    speed,
-    (schedule) => {
-      const now = Date.now();
-      const message = newStoredMessage(schedule, {
-        url: schedule.destination,
-        body: schedule.body,
-        callerIp: schedule.callerIp,
-        notBefore: now + ((schedule.delaySeconds ?? 0) * 1000) / speed,
-        createdAt: now,
-        queueName: schedule.queueName,
-        scheduleId: schedule.scheduleId,
-      });
-      engine.accept(message);
-      store.put("schedules", schedule.scheduleId, { ...schedule, lastScheduleTime: now });
-      reporter.report({
-        type: "scheduled",
-        scheduleId: schedule.scheduleId,
-        messageId: message.messageId,
-        url: schedule.destination,
-      });
-    },
-    (schedule, error) =>
-      reporter.report({
-        type: "schedule-failed",
-        scheduleId: schedule.scheduleId,
-        url: schedule.destination,
-        error: error instanceof Error ? error.message : String(error),
-      }),
+  const fireSchedule = (schedule: StoredSchedule) => {
+    const now = Date.now();
+    const message = newStoredMessage(schedule, {
+      url: schedule.destination,
+      body: schedule.body,
+      callerIp: schedule.callerIp,
+      notBefore: now + ((schedule.delaySeconds ?? 0) * 1000) / speed,
+      createdAt: now,
+      queueName: schedule.queueName,
+      scheduleId: schedule.scheduleId,
+    });
+    engine.accept(message);
+    store.put("schedules", schedule.scheduleId, { ...schedule, lastScheduleTime: now });
+    reporter.report({
+      type: "scheduled",
+      scheduleId: schedule.scheduleId,
+      messageId: message.messageId,
+      url: schedule.destination,
+    });
+  };
+  const cron = new CronRunner(speed, fireSchedule, (schedule, error) =>
+    reporter.report({
+      type: "schedule-failed",
+      scheduleId: schedule.scheduleId,
+      url: schedule.destination,
+      error: error instanceof Error ? error.message : String(error),
+    }),
   );
   const ctx: DevContext = {
     store,
@@ -236,8 +248,17 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
   };
   for (const [key, entry] of store.state.dedup) if (entry.expires <= Date.now()) store.delete("dedup", key);
 
+  const dashboard = {
+    ctx,
+    access: { token, tokenRequired: credentials !== "default" },
+    feed,
+    runSchedule: fireSchedule,
+  };
   const server = createServer((req, res) => {
-    if (admitRequest(guard, req, res)) void handleQStashRequest(ctx, req, res);
+    if (!admitRequest(guard, req, res)) return;
+    if (req.method !== "GET" && req.method !== "HEAD") res.once("finish", () => feed.notify());
+    if (isDashboardPath(req.url)) void handleDashboardRequest(dashboard, req, res);
+    else void handleQStashRequest(ctx, req, res);
   });
   await listen(server, options.port ?? 8080, host);
   const { port } = server.address() as AddressInfo;
@@ -266,8 +287,10 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
   engine.resume();
   for (const schedule of store.state.schedules.values()) cron.start(schedule);
 
+  const url = `http://${urlHost(host)}:${port}`;
   return {
-    url: `http://${urlHost(host)}:${port}`,
+    url,
+    dashboardUrl: `${url}/`,
     token,
     signingKeys,
     credentials,
@@ -282,6 +305,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     async close() {
       cron.close();
       engine.close();
+      feed.close();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await redisRest?.close();

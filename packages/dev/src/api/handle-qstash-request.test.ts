@@ -35,8 +35,9 @@ describe("QStash API routing", () => {
 
   it("answers 404 outside /v2 and for unknown routes, with a hint", async () => {
     const headers = { Authorization: `Bearer ${t.dev.token}` };
-    const root = await fetch(`${t.dev.url}/`, { headers });
-    expect(root.status).toBe(404);
-    expect(((await root.json()) as { error: string }).error).toMatch(/lives under \/v2\//);
+    // The root itself is the dashboard's page (dashboard/handle-dashboard-request.ts).
+    const outside = await fetch(`${t.dev.url}/v1/messages`, { headers });
+    expect(outside.status).toBe(404);
+    expect(((await outside.json()) as { error: string }).error).toMatch(/lives under \/v2\//);
   });
 });

@@ -124,6 +124,7 @@ describe("switchboard CLI", () => {
       "# SWITCHBOARD_URL=http://localhost:3000/api/switchboard  # ← your route's URL\n",
     );
     const url = /QSTASH_URL=(\S+)/.exec(stdout)![1]!;
+    expect(stdout).toContain(`Dashboard: ${url}/ (open it in a browser)`);
     const keys = await fetch(`${url}/v2/keys`, { headers: { Authorization: `Bearer ${DEFAULT_TOKEN}` } });
     expect(await keys.json()).toEqual(DEFAULT_SIGNING_KEYS);
     const exited = new Promise<number | null>((done) => child.once("exit", (code) => done(code)));
@@ -143,6 +144,7 @@ describe("switchboard CLI", () => {
       env: { QSTASH_TOKEN: DEFAULT_TOKEN, QSTASH_CURRENT_SIGNING_KEY: DEFAULT_SIGNING_KEYS.current },
     });
     expect(ready.env.QSTASH_URL).toBe(ready.url);
+    expect(ready.dashboardUrl).toBe(`${ready.url}/`);
     expect(stdout).not.toMatch(/Paste/);
   });
 

@@ -93,6 +93,7 @@ async function main(argv: string[]): Promise<void> {
     const ready = {
       type: "ready",
       url: dev.url,
+      dashboardUrl: dev.dashboardUrl,
       redisRestUrl: dev.redisRestUrl,
       durable: dev.durable,
       env: devEnv(dev),
@@ -109,6 +110,7 @@ async function main(argv: string[]): Promise<void> {
       `switchboard dev: QStash API on ${dev.url}${speed !== 1 ? ` (speed ×${speed})` : ""}${
         dev.redisRestUrl ? `, Redis REST on ${dev.redisRestUrl}` : ""
       }`,
+      `Dashboard: ${dev.dashboardUrl} (open it in a browser)`,
       dev.durable
         ? `state is kept in ${values["data-dir"]}`
         : "state is in memory only: pass --data-dir to keep it across restarts",
