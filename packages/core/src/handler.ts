@@ -4,7 +4,7 @@ import type { Channel } from "./channel";
 import type { DeliveryContext, DeliveryFailure } from "./context";
 import { type Definition, definitionOf, type Endpoint } from "./definition";
 import { describeThrown } from "./describe-thrown";
-import { describeTarget, parseTarget, type RouteTarget } from "./destination";
+import { describeTarget, nameOf, parseTarget, type RouteTarget } from "./destination";
 import { DEFAULT_RETRIES, MAX_RETRIES_HEADER } from "./dispatch-options";
 import { type EnvRecord, isDevelopment, readEnv } from "./env";
 import { errorResponse } from "./error-response";
@@ -17,11 +17,14 @@ import type { Runtime } from "./runtime";
 import { parsePayload } from "./schema";
 import { signatureShapeProblem, verifySignature } from "./signature";
 import { SwitchboardError } from "./switchboard-error";
+import type { Workflow } from "./workflow/workflow-types";
 
-/** The jobs and channels one route serves. List each explicitly: there is no global registry. */
+/** The jobs, channels and workflows one route serves. List each explicitly: there is no global registry. */
 export interface Routes {
   jobs?: readonly Job[];
   channels?: readonly Channel[];
+  /** Workflows made with `sb.createWorkflow`; they need `@upstash/workflow` installed. */
+  workflows?: readonly Workflow[];
 }
 
 /**
@@ -79,11 +82,11 @@ export function createHandler(runtime: Runtime, routes: Routes): FetchHandler {
       if (!target) {
         throw new SwitchboardError(
           "NOT_FOUND",
-          `The query must name \`job=<name>\` or \`channel=<name>&subscriber=<name>\` (optionally \`hook=success|failure\`). This route serves ${servedBy(definitions)}.`,
+          `The query must name \`job=<name>\`, \`channel=<name>&subscriber=<name>\` (optionally \`hook=success|failure\`) or \`workflow=<name>\`. This route serves ${servedBy(definitions)}.`,
         );
       }
-      const name = target.kind === "job" ? target.job : target.channel;
-      const definition = definitions.get(`${target.kind}:${name}`);
+      const definition = definitions.get(`${target.kind}:${nameOf(target)}`);
+      if (definition?.deliver) return await definition.deliver({ request, body, env });
       const endpoint = definition?.endpoint(target);
       const hookFn =
         target.hook === "success"
@@ -206,7 +209,7 @@ function collectDefinitions(runtime: Runtime, routes: Routes): Map<string, Defin
     throw new SwitchboardError("INVALID_OPTIONS", "handler: pass { jobs: [...], channels: [...] }.");
   }
   const map = new Map<string, Definition>();
-  const add = (list: readonly unknown[] | undefined, kind: "job" | "channel") => {
+  const add = (list: readonly unknown[] | undefined, kind: Definition["kind"]) => {
     if (list === undefined) return;
     if (!Array.isArray(list))
       throw new SwitchboardError("INVALID_OPTIONS", `handler: \`${kind}s\` must be an array.`);
@@ -215,7 +218,7 @@ function collectDefinitions(runtime: Runtime, routes: Routes): Map<string, Defin
       if (!definition || definition.kind !== kind) {
         throw new SwitchboardError(
           "INVALID_OPTIONS",
-          `handler: ${kind}s[${index}] is not a ${kind} made with sb.create${kind === "job" ? "Job" : "Channel"}.`,
+          `handler: ${kind}s[${index}] is not a ${kind} made with sb.create${kind[0]!.toUpperCase()}${kind.slice(1)}.`,
         );
       }
       if (definition.runtime !== runtime) {
@@ -236,10 +239,11 @@ function collectDefinitions(runtime: Runtime, routes: Routes): Map<string, Defin
   };
   add(routes.jobs, "job");
   add(routes.channels, "channel");
+  add(routes.workflows, "workflow");
   if (map.size === 0) {
     throw new SwitchboardError(
       "INVALID_OPTIONS",
-      "handler: list at least one job or channel: { jobs: [sendEmail] }.",
+      "handler: list at least one job, channel or workflow: { jobs: [sendEmail] }.",
     );
   }
   return map;

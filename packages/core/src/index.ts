@@ -32,3 +32,16 @@ export {
   type SwitchboardErrorCode,
   type SwitchboardErrorOptions,
 } from "./switchboard-error";
+export type {
+  NotifyOptions,
+  StartOptions,
+  WaitForEventOptions,
+  WaitForEventResult,
+  Workflow,
+  WorkflowConfig,
+  WorkflowDeliveryOptions,
+  WorkflowDuration,
+  WorkflowEvents,
+  WorkflowFailure,
+  WorkflowStep,
+} from "./workflow/workflow-types";

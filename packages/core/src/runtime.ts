@@ -103,7 +103,7 @@ function checkUrl(value: string, option: string): void {
   if (url.protocol !== "https:" && url.protocol !== "http:") {
     throw new SwitchboardError("CONFIGURATION", `${option}: "${value}" must use http or https.`);
   }
-  for (const reserved of ["job", "channel", "subscriber", "hook"]) {
+  for (const reserved of ["job", "channel", "subscriber", "hook", "workflow"]) {
     if (url.searchParams.has(reserved)) {
       throw new SwitchboardError(
         "CONFIGURATION",
