@@ -10,3 +10,9 @@ export {
   type QStashMock,
   type RecordedMessage,
 } from "./testing/mock-qstash";
+export {
+  type RunWorkflowOptions,
+  runWorkflow,
+  type WorkflowTestRun,
+  type WorkflowTestStep,
+} from "./testing/run-workflow";

@@ -144,5 +144,22 @@ export function createWorkflow<TSchema extends AnySchema, TResult, TEvents exten
           | undefined,
       }),
   };
+  specs.set(workflow, { owner, schema, events, handler, onSuccess });
   return register(workflow, definition);
+}
+
+/** What `runWorkflow` needs to run a workflow's handler without a server. Internal. */
+export interface WorkflowTestSpec {
+  owner: string;
+  schema: AnySchema;
+  events: WorkflowEvents;
+  handler: (input: never, step: never) => Promise<unknown>;
+  onSuccess: ((args: never) => unknown) | undefined;
+}
+
+const specs = new WeakMap<object, WorkflowTestSpec>();
+
+/** The handler and schemas behind a workflow, for the testing helpers. Internal. */
+export function workflowSpecOf(workflow: unknown): WorkflowTestSpec | undefined {
+  return typeof workflow === "object" && workflow !== null ? specs.get(workflow) : undefined;
 }
