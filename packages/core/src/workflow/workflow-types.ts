@@ -99,7 +99,8 @@ export interface WorkflowStep<TEvents extends WorkflowEvents = WorkflowEvents> {
     id: string,
     channel: Channel<TSchema, TSubscriber>,
     payload: SchemaInput<TSchema>,
-    options?: PublishOptions<TSubscriber>,
+    // NoInfer: the subscriber names come from the channel, never from `only`.
+    options?: PublishOptions<NoInfer<TSubscriber>>,
   ): Promise<PublishResult<TSubscriber>>;
 }
 
