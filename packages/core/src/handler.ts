@@ -243,7 +243,7 @@ function collectDefinitions(runtime: Runtime, routes: Routes): Map<string, Defin
   if (map.size === 0) {
     throw new SwitchboardError(
       "INVALID_OPTIONS",
-      "handler: list at least one job, channel or workflow: { jobs: [sendEmail] }.",
+      "handler: list at least one job or channel (or workflow): { jobs: [sendEmail] }.",
     );
   }
   return map;

@@ -5,7 +5,7 @@ import type { SchemaInput } from "../schema";
 import { type AnySchema, parsePayload } from "../schema";
 import { SwitchboardError } from "../switchboard-error";
 import { workflowSpecOf } from "../workflow/create-workflow";
-import { checkEventKey, checkStepId } from "../workflow/step";
+import { checkEventKey, checkStepId } from "../workflow/step-names";
 import type { Workflow, WorkflowEvents, WorkflowStep } from "../workflow/workflow-types";
 
 /** Options for {@link runWorkflow}. */

@@ -8,9 +8,8 @@ import type { Runtime } from "../runtime";
 import { type AnySchema, assertSchema, type SchemaOutput } from "../schema";
 import { SwitchboardError } from "../switchboard-error";
 import { loadWorkflowSdk } from "./load-workflow-sdk";
-import { checkEventKey, eventIdOf } from "./step";
+import { checkEventKey, eventIdOf } from "./step-names";
 import { qstashForWorkflows, workflowClient } from "./workflow-client";
-import { deliverWorkflow } from "./workflow-delivery";
 import type { Workflow, WorkflowConfig, WorkflowEvents } from "./workflow-types";
 
 const DELIVERY_KEYS = new Set(["retries", "retryDelay", "flowControl"]);
@@ -123,8 +122,9 @@ export function createWorkflow<TSchema extends AnySchema, TResult, TEvents exten
     schema,
     runtime,
     endpoint: () => undefined,
-    deliver: (delivered) =>
-      deliverWorkflow(delivered, {
+    // Loaded with the SDK, on the first delivery: apps that never serve a workflow never load it.
+    deliver: async (delivered) =>
+      (await import("./workflow-delivery")).deliverWorkflow(delivered, {
         runtime,
         target,
         workflow: name,
