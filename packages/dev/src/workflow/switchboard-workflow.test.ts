@@ -54,6 +54,8 @@ function buildApp(port: number) {
         return { email: `${input.userId}@example.com`, loadedAt: Date.now() };
       });
       await step.sleep("wait-two-minutes", "2m"); // scaled by --speed 1000 to 120 ms
+      const wakeAt = await step.run("wake-at", () => Date.now() + 60_000);
+      await step.sleepUntil("until-a-minute-later", new Date(wakeAt)); // 60 ms at --speed 1000
       await step.run("after-sleep", () => {
         count("onboarding:after-sleep");
         seen.slept = Date.now() - user.loadedAt;
@@ -105,6 +107,9 @@ function buildApp(port: number) {
   const fanOut = sb.createWorkflow({
     name: "fan-out",
     schema: z.object({ items: z.array(z.string()) }),
+    // Sent with the trigger and accepted; whether steps after the first keep it is QStash's
+    // (the dev server applies a trigger's retries to later steps, not its flow control).
+    flowControl: { key: "fan-out", parallelism: 1 },
     handler: async (input, step) => {
       const done = await Promise.all(
         input.items.map((item) =>
@@ -212,13 +217,22 @@ describe("sb.createWorkflow through the dev server", () => {
     expect(ran.get("onboarding:load-user")).toBe(1);
     expect(ran.get("onboarding:after-sleep")).toBe(1);
     await expect.poll(() => ran.get("job:welcome-u_1"), POLL).toBe(1);
-    expect(seen.slept).toBeGreaterThanOrEqual(120);
+    expect(seen.slept).toBeGreaterThanOrEqual(120); // both sleeps, scaled
+    expect(seen.slept).toBeLessThan(60_000); // not the unscaled minutes
     expect(seen["success:u_1"]).toEqual({ result: { welcomed: "u_1@example.com" }, runId });
     const log = await runLog(runId);
     expect(log?.workflowUrl).toBe(`${routeUrl}?workflow=onboarding`);
     expect(
       log?.steps.flatMap((group) => group.steps.map((s) => ("stepName" in s ? s.stepName : ""))),
-    ).toEqual(["init", "load-user", "wait-two-minutes", "after-sleep", "welcome"]);
+    ).toEqual([
+      "init",
+      "load-user",
+      "wait-two-minutes",
+      "wake-at",
+      "until-a-minute-later",
+      "after-sleep",
+      "welcome",
+    ]);
     // Every step was its own delivery to the one route, each carrying ?workflow=onboarding.
     expect(answers.filter((a) => a.workflow === "onboarding").length).toBeGreaterThanOrEqual(5);
   });
