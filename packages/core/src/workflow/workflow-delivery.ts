@@ -13,7 +13,7 @@ import type { WorkflowEvents, WorkflowFailure } from "./workflow-types";
 /** A verified delivery the route hands to a workflow: the request and its raw body, read once. */
 export interface VerifiedDelivery {
   request: Request;
-  body: Uint8Array;
+  body: Uint8Array<ArrayBuffer>;
   env: EnvRecord | undefined;
 }
 
@@ -30,8 +30,6 @@ export interface WorkflowSpec {
   onSuccess: ((args: { input: unknown; result: unknown; runId: string }) => unknown) | undefined;
   onFailure: ((args: { input: never; error: WorkflowFailure; runId: string }) => unknown) | undefined;
 }
-
-const decoder = new TextDecoder();
 
 /**
  * Runs one delivery of a workflow through `@upstash/workflow`'s `serve`, after the route checked
@@ -114,7 +112,8 @@ export async function deliverWorkflow(delivered: VerifiedDelivery, spec: Workflo
     new Request(request.url, {
       method: "POST",
       headers: request.headers,
-      body: delivered.body.byteLength > 0 ? decoder.decode(delivered.body) : null,
+      // The bytes the signature covered, unchanged.
+      body: delivered.body.byteLength > 0 ? delivered.body : null,
       signal: request.signal,
     }),
   );
