@@ -42,6 +42,14 @@ describe("sb.createWorkflow", () => {
     expect(() =>
       sb.createWorkflow({ name: "w", schema: z.object({}), handler: async () => 1, delay: "1m" } as never),
     ).toThrow(/unknown option "delay"/);
+    expect(() =>
+      sb.createWorkflow({
+        name: "w",
+        schema: z.object({}),
+        events: { "a/b": z.object({}) },
+        handler: async () => 1,
+      }),
+    ).toThrow(/event name "a\/b" must be 1-128 URL-safe/);
   });
 
   it("refuses an invalid input at start, before loading anything or sending", async () => {
@@ -88,6 +96,31 @@ describe("sb.createWorkflow", () => {
     expect(error.code).toBe("NOT_FOUND");
     expect(error.message).toContain("workflows: onboarding");
     expect(error.message).toContain("serve(sb, { workflows: [...] })");
+  });
+});
+
+describe("the route's workflow target", () => {
+  it.each([
+    ["with a hook", "?workflow=onboarding&hook=success"],
+    ["with a job too", "?workflow=onboarding&job=send-email"],
+    ["with a channel too", "?workflow=onboarding&channel=notify&subscriber=sms"],
+  ])("refuses a signed delivery %s as a malformed query (489 NOT_FOUND)", async (_, query) => {
+    const route = sb.handler({ jobs: [sendEmail], workflows: [onboarding] });
+    const url = `https://app.example.com/api/switchboard${query}`;
+    const body = '{"userId":"u"}';
+    const response = await route(
+      new Request(url, {
+        method: "POST",
+        headers: { "Upstash-Signature": await signPayload({ key: "sig_current", url, body }) },
+        body,
+      }),
+    );
+    expect(response.status).toBe(489);
+    expect(await response.json()).toMatchObject({ error: { code: "NOT_FOUND" } });
+  });
+
+  it("reserves ?workflow= in the route URL", () => {
+    expect(() => createSwitchboard({ url: "https://app.example.com/api?workflow=x" })).toThrow(/reserved/);
   });
 });
 

@@ -42,8 +42,15 @@ export function createWorkflow<TSchema extends AnySchema, TResult, TEvents exten
   if (events === null || typeof events !== "object") {
     throw new SwitchboardError("INVALID_OPTIONS", `${owner}: events must be an object of schemas.`);
   }
-  for (const [event, eventSchema] of Object.entries(events))
+  for (const [event, eventSchema] of Object.entries(events)) {
+    if (!NAME_PATTERN.test(event)) {
+      throw new SwitchboardError(
+        "INVALID_OPTIONS",
+        `${owner}: event name ${JSON.stringify(event)} must be 1-128 URL-safe characters (letters, digits, "-", "_").`,
+      );
+    }
     assertSchema(eventSchema, `${owner} event "${event}"`);
+  }
   for (const key of Object.keys(delivery)) {
     if (!DELIVERY_KEYS.has(key)) {
       throw new SwitchboardError(

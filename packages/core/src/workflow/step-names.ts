@@ -1,9 +1,16 @@
+import { toBase64Url } from "../base64";
 import { SwitchboardError } from "../switchboard-error";
 
-/** The event id QStash keys waiters by: one namespace per workflow, narrowed by `key`. */
+const encoder = new TextEncoder();
+
+/**
+ * The event id QStash keys waiters by: one namespace per workflow, narrowed by `key`. The id
+ * travels in URL paths (`/v2/notify/{eventId}`) and in JSON, so it holds only URL-safe
+ * characters: workflow and event names are, and the key is base64url-encoded.
+ */
 export function eventIdOf(workflow: string, event: string, key: string | undefined): string {
-  const base = `${workflow}.${encodeURIComponent(event)}`;
-  return key === undefined ? base : `${base}.${encodeURIComponent(key)}`;
+  const base = `${workflow}.${event}`;
+  return key === undefined ? base : `${base}.${toBase64Url(encoder.encode(key))}`;
 }
 
 /** Checks a step id: a non-empty string, since it names the step in the run's history. */

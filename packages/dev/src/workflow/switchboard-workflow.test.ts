@@ -281,13 +281,15 @@ describe("sb.createWorkflow through the dev server", () => {
   });
 
   it("waitForEvent resumes with the typed data workflow.notify sends for its key, or times out", async () => {
-    const waiting = await app.escalation.start({ notificationId: "n1", timeout: "1h" });
+    // A key is any string: this one has a slash, a query and a space, and must still match only itself.
+    const waiting = await app.escalation.start({ notificationId: "n/1?x=1 ä", timeout: "1h" });
     const other = await app.escalation.start({ notificationId: "n2", timeout: "1h" });
     await expect.poll(async () => (await runLog(waiting.runId))?.steps.at(-1)?.type, POLL).toBe("next");
     await expect.poll(async () => (await runLog(other.runId))?.steps.at(-1)?.type, POLL).toBe("next");
-    expect(await app.escalation.notify("read", { by: "ada" }, { key: "n1" })).toEqual({ resumed: 1 });
+    expect(await app.escalation.notify("read", { by: "ada" }, { key: "n/1" })).toEqual({ resumed: 0 });
+    expect(await app.escalation.notify("read", { by: "ada" }, { key: "n/1?x=1 ä" })).toEqual({ resumed: 1 });
     await expect.poll(() => state(waiting.runId), POLL).toBe("RUN_SUCCESS");
-    expect(seen.n1).toBe("read by ada");
+    expect(seen["n/1?x=1 ä"]).toBe("read by ada");
     expect(await state(other.runId)).toBe("RUN_STARTED"); // a different key: still waiting
     await app.escalation.cancel(other.runId);
 
