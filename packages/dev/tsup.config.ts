@@ -1,3 +1,3 @@
 import { packageBuild } from "../../tsup.config.base";
 
-export default packageBuild({ index: "src/index.ts", cli: "src/cli.ts" });
+export default packageBuild({ index: "src/index.ts", cli: "src/cli/cli.ts" });

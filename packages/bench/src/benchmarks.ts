@@ -1,32 +1,49 @@
 import { benchBundle } from "./bundle-size";
 import { benchDevServer } from "./dev-deliveries";
 import { benchDispatch } from "./dispatch";
-import { benchFeedIdle } from "./feed-idle";
+import { benchFeed } from "./feed";
 import type { BenchResult } from "./result";
 import { benchRoutes } from "./route-throughput";
 
-/** `quick` is the CI smoke size: seconds, proving the benchmarks still run; figures mean nothing. */
-export type Scale = "quick" | "full";
+/** `tiny` is the CI size: seconds, proving every benchmark still runs; its figures mean nothing. */
+export type Size = "tiny" | "normal";
+export const SIZES: readonly Size[] = ["tiny", "normal"];
+
+/** Measured rounds per side (after one warm-up round each); ≥ 3 so min / median / max mean something. */
+const ROUNDS = 3;
 
 /** Every benchmark, in the order `pnpm bench` runs them. */
-export const benchmarks: { name: string; run(scale: Scale): Promise<BenchResult[]> }[] = [
+export const benchmarks: { name: string; run(size: Size): Promise<BenchResult[]> }[] = [
   {
     name: "route",
-    run: (scale) =>
+    run: (size) =>
       benchRoutes(
-        scale === "quick"
-          ? { seconds: 1, rounds: 1, connections: 4, nextRequests: 50 }
-          : { seconds: 5, rounds: 2, connections: 20, nextRequests: 3000 },
+        size === "tiny"
+          ? { rounds: ROUNDS, connections: 4, amount: 100, nextRequests: 30 }
+          : { rounds: ROUNDS, connections: 20, seconds: 3, nextRequests: 3000 },
       ),
   },
-  { name: "dev", run: (scale) => (scale === "quick" ? benchDevServer(200, 5) : benchDevServer(5_000, 200)) },
+  {
+    name: "dev",
+    run: (size) =>
+      benchDevServer(
+        size === "tiny"
+          ? { messages: 100, latencySamples: 5, rounds: ROUNDS }
+          : { messages: 5_000, latencySamples: 100, rounds: ROUNDS },
+      ),
+  },
   { name: "bundle", run: () => benchBundle() },
-  { name: "dispatch", run: (scale) => benchDispatch(scale === "quick" ? 300 : 10_000) },
+  {
+    name: "dispatch",
+    run: (size) => benchDispatch({ count: size === "tiny" ? 200 : 10_000, rounds: ROUNDS }),
+  },
   {
     name: "feed",
-    run: (scale) =>
-      scale === "quick"
-        ? benchFeedIdle([50, 100], 1500, 5)
-        : benchFeedIdle([1_000, 5_000, 10_000], 5000, 100),
+    run: (size) =>
+      benchFeed(
+        size === "tiny"
+          ? { streams: 20, windowMs: 400, rounds: ROUNDS, latency: { streams: 5, pushes: 5 } }
+          : { streams: 1_000, windowMs: 3000, rounds: ROUNDS, latency: { streams: 1_000, pushes: 100 } },
+      ),
   },
 ];

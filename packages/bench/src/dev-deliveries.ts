@@ -1,75 +1,177 @@
+import { Agent, request } from "node:http";
 import { startDevServer } from "@switchboard/dev";
 import { Client } from "@upstash/qstash";
+import { interleave } from "./interleave";
 import { listen } from "./listen";
-import { type BenchResult, compare, percentile } from "./result";
+import { type BenchResult, figure, percentile, spread } from "./result";
 
-/**
- * `switchboard dev` on loopback: deliveries per second (signed deliveries to a trivial endpoint)
- * and publish → handler latency for sequential publishes. There is no baseline to run here: QStash
- * itself is not reachable from this machine.
- */
-export async function benchDevServer(messages: number, latencySamples: number): Promise<BenchResult[]> {
-  const dev = await startDevServer({ port: 0, quiet: true });
-  const arrivals = new Map<string, number>();
-  let received = 0;
-  const sink = await listen((req, res) => {
+/** A loopback endpoint that counts arrivals and wakes whoever waits for the n-th. */
+async function sink() {
+  let arrived = 0;
+  let waiter: { count: number; resolve: (at: number) => void } | null = null;
+  const server = await listen((req, res) => {
     req.resume();
     req.on("end", () => {
-      received++;
-      arrivals.set(String(req.headers["upstash-message-id"]), performance.now());
+      arrived++;
       res.end();
+      if (waiter && arrived >= waiter.count) {
+        const { resolve } = waiter;
+        waiter = null;
+        resolve(performance.now());
+      }
+    });
+  });
+  return {
+    url: server.url,
+    close: server.close,
+    /** Resolves with the time the `more`-th arrival from now lands (120 s at most). */
+    next(more: number): Promise<number> {
+      const count = arrived + more;
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(
+          () => reject(new Error(`only ${arrived} of ${count} deliveries arrived`)),
+          120_000,
+        );
+        waiter = {
+          count,
+          resolve: (at) => {
+            clearTimeout(timer);
+            resolve(at);
+          },
+        };
+      });
+    },
+  };
+}
+
+/** POSTs `body` with node:http on a keep-alive agent and drains the answer. */
+function post(url: string, body: string, agent: Agent): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      url,
+      { method: "POST", agent, headers: { "content-type": "application/json" } },
+      (res) => {
+        res.resume();
+        res.on("end", () => resolve());
+      },
+    );
+    req.on("error", reject);
+    req.end(body);
+  });
+}
+
+const CONCURRENCY = 100;
+
+/**
+ * `switchboard dev` on loopback. Deliveries per second: N messages published with `batchJSON`
+ * (100 per batch) until the last signed delivery lands at a trivial endpoint. The limit is the same
+ * N POSTs sent straight to that endpoint with node:http (keep-alive, 100 in flight). Latency:
+ * `publishJSON` → request at the endpoint; its limit is the same two hops done by hand (a POST to a
+ * node:http relay that answers, then POSTs to the endpoint). No baseline: QStash is not reachable.
+ */
+export async function benchDevServer(options: {
+  messages: number;
+  latencySamples: number;
+  rounds: number;
+}): Promise<BenchResult[]> {
+  const dev = await startDevServer({ port: 0, quiet: true });
+  const target = await sink();
+  const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY });
+  const relay = await listen((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => {
+      res.statusCode = 201;
+      res.end();
+      void post(`${target.url}/latency`, Buffer.concat(chunks).toString(), agent);
     });
   });
   try {
     const client = new Client({ token: dev.token, baseUrl: dev.url });
-    const waitFor = async (count: number) => {
-      const deadline = Date.now() + 120_000;
-      while (received < count) {
-        if (Date.now() > deadline) throw new Error(`only ${received} of ${count} deliveries arrived`);
-        await new Promise((r) => setTimeout(r, 5));
-      }
-    };
-    const started = performance.now();
-    for (let i = 0; i < messages; i += 100) {
-      const chunk = Array.from({ length: Math.min(100, messages - i) }, (_, j) => ({
-        url: `${sink.url}/job?i=${i + j}`,
-        body: { i: i + j },
-      }));
-      await client.batchJSON(chunk);
-    }
-    await waitFor(messages);
-    const perSecond = messages / ((performance.now() - started) / 1000);
+    const n = options.messages;
 
-    const latencies: number[] = [];
-    for (let s = 0; s < latencySamples; s++) {
-      const t = performance.now();
-      const { messageId } = await client.publishJSON({ url: `${sink.url}/latency`, body: { s } });
-      await waitFor(messages + s + 1);
-      latencies.push((arrivals.get(messageId) ?? performance.now()) - t);
-    }
+    const devRound = async () => {
+      const done = target.next(n);
+      const started = performance.now();
+      for (let i = 0; i < n; i += 100) {
+        const chunk = Array.from({ length: Math.min(100, n - i) }, (_, j) => ({
+          url: `${target.url}/job?i=${i + j}`,
+          body: { i: i + j },
+        }));
+        await client.batchJSON(chunk);
+      }
+      return n / (((await done) - started) / 1000);
+    };
+    const loopbackRound = async () => {
+      const done = target.next(n);
+      const started = performance.now();
+      let next = 0;
+      const worker = async () => {
+        while (next < n) {
+          const i = next++;
+          await post(`${target.url}/job?i=${i}`, JSON.stringify({ i }), agent);
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(CONCURRENCY, n) }, worker));
+      return n / (((await done) - started) / 1000);
+    };
+    const throughput = await interleave(options.rounds, { subject: devRound, limit: loopbackRound });
+
+    // Latency: each round yields its own p50 and p99; the rows report the spread of those.
+    const p50 = { subject: [] as number[], limit: [] as number[] };
+    const p99 = { subject: [] as number[], limit: [] as number[] };
+    const latencyRound = (side: "subject" | "limit", send: (s: number) => Promise<unknown>) => async () => {
+      const latencies: number[] = [];
+      for (let s = 0; s < options.latencySamples; s++) {
+        const arrived = target.next(1);
+        const t = performance.now();
+        await send(s);
+        latencies.push((await arrived) - t);
+      }
+      p50[side].push(percentile(latencies, 50));
+      p99[side].push(percentile(latencies, 99));
+      return percentile(latencies, 50);
+    };
+    await interleave(options.rounds, {
+      subject: latencyRound("subject", (s) =>
+        client.publishJSON({ url: `${target.url}/latency`, body: { s } }),
+      ),
+      limit: latencyRound("limit", (s) => post(`${relay.url}/publish`, JSON.stringify({ s }), agent)),
+    });
+    // interleave ran one warm-up round per side first: drop it.
+    const measured = (list: number[]) => spread(list.slice(1));
+
     return [
-      compare(
-        "dev.deliveries.perSec",
-        "msg/s",
-        perSecond,
-        null,
-        "higher",
-        null,
-        `${messages} messages published in batches of 100, delivered signed to a loopback endpoint`,
-      ),
-      compare(
-        "dev.latency.p50",
-        "ms",
-        percentile(latencies, 50),
-        null,
-        "lower",
-        null,
-        "publishJSON → request at the endpoint",
-      ),
-      compare("dev.latency.p99", "ms", percentile(latencies, 99), null, "lower", null),
+      figure({
+        name: "dev.deliveries.perSec",
+        unit: "msg/s",
+        better: "higher",
+        value: throughput.subject,
+        limit: throughput.limit,
+        target: { text: "≥ 0.5× limit", checks: [{ of: "limit", op: ">=", factor: 0.5 }] },
+        note: `${n} messages per round, published with batchJSON (100 per batch), timed until the last signed delivery lands at a loopback endpoint. Limit: the same ${n} POSTs to that endpoint with node:http, keep-alive, ${CONCURRENCY} in flight. No baseline: QStash itself is not reachable from here.`,
+      }),
+      figure({
+        name: "dev.latency.p50",
+        unit: "ms",
+        better: "lower",
+        value: measured(p50.subject),
+        limit: measured(p50.limit),
+        note: `publishJSON → request at the endpoint, ${options.latencySamples} sequential messages per round. Limit: a POST to a node:http relay that answers 201 and then POSTs to the endpoint (the same two hops).`,
+      }),
+      figure({
+        name: "dev.latency.p99",
+        unit: "ms",
+        better: "lower",
+        value: measured(p99.subject),
+        limit: measured(p99.limit),
+        note: "as dev.latency.p50",
+      }),
     ];
   } finally {
-    await sink.close();
+    agent.destroy();
+    await relay.close();
+    await target.close();
     await dev.close();
   }
 }

@@ -1,66 +1,150 @@
-/** One figure of a benchmark run, printed side by side with its baseline. */
+/** min / median / max of one side's rounds (null: that side was not measured). */
+export interface Spread {
+  min: number;
+  median: number;
+  max: number;
+  samples: number[];
+}
+
+/** One check of a target, read from the raw medians: `value op factor × reference`. */
+export interface TargetCheck {
+  /** What `value` is compared with: the baseline's median, the limit's median, or a plain number. */
+  of: "baseline" | "limit" | "absolute";
+  op: "<=" | ">=";
+  factor: number;
+}
+
+/** A figure's target, from the issue: every check must hold for `pass`. */
+export interface Target {
+  text: string;
+  checks: TargetCheck[];
+}
+
+/**
+ * One figure of a run: the subject (Switchboard), its peer baseline (what a user would write
+ * instead) and its limit (the fastest thing the machine can do for the same job), all measured in
+ * the same run, interleaved, as medians over the rounds.
+ */
 export interface BenchResult {
   /** Dotted name, e.g. `route.hono.rps`. */
   name: string;
   unit: string;
-  value: number;
-  /** The same figure for what a user would pick instead, measured in the same run (null: none exists). */
+  /** Median over the rounds; null when the figure could not be measured (see `note`). */
+  value: number | null;
   baseline: number | null;
-  /** value / baseline (or baseline / value where lower is better; see `better`). */
+  limit: number | null;
+  /** Subject vs baseline, oriented so that > 1 means Switchboard is better (see `ratioMeaning`). */
   ratio: number | null;
-  /** The target, in words, e.g. "≥ 1.0× baseline". */
-  target: string;
-  /** `null` when the figure has no target (context only). */
+  /** How `ratio` reads, e.g. "value ÷ baseline, higher is better". */
+  ratioMeaning: string;
+  /** The issue's target, or null for a context figure. */
+  target: Target | null;
+  /** Whether every target check holds on the raw medians; null when there is no target or no figure. */
   pass: boolean | null;
-  /** What the figure means or what limits it. */
-  note?: string;
+  /** min / median / max per side. */
+  spread: { value: Spread | null; baseline: Spread | null; limit: Spread | null };
+  /** What each side is, and what was measured. */
+  note: string;
 }
 
-/** Builds a result whose ratio is value/baseline (higher is better) or baseline/value (lower is better). */
-export function compare(
-  name: string,
-  unit: string,
-  value: number,
-  baseline: number | null,
-  better: "higher" | "lower",
-  target: { min?: number; max?: number; text: string } | null,
-  note?: string,
-): BenchResult {
+/** Which way is better for a figure's unit. */
+export type Better = "higher" | "lower";
+
+/** Builds a result from the three spreads; `pass` is read from the unrounded medians. */
+export function figure(options: {
+  name: string;
+  unit: string;
+  better: Better;
+  value: Spread | null;
+  baseline?: Spread | null;
+  limit?: Spread | null;
+  target?: Target | null;
+  note: string;
+}): BenchResult {
+  const value = options.value?.median ?? null;
+  const baseline = options.baseline?.median ?? null;
+  const limit = options.limit?.median ?? null;
   const ratio =
-    baseline === null || baseline === 0 || value === 0
+    value === null || baseline === null || value === 0 || baseline === 0
       ? null
-      : better === "higher"
+      : options.better === "higher"
         ? value / baseline
         : baseline / value;
-  // A target on a ratio ("≥ 1.0× baseline") reads the ratio; any other ("≥ 20× faster", "≤ 8 KB") reads the value.
+  const target = options.target ?? null;
   let pass: boolean | null = null;
-  if (target) {
-    const subject = target.text.includes("baseline") ? ratio : value;
-    pass =
-      subject === null
-        ? null
-        : (target.min === undefined || subject >= target.min) &&
-          (target.max === undefined || subject <= target.max);
+  if (target && value !== null) {
+    const refs = { baseline, limit, absolute: 1 };
+    const outcomes = target.checks.map((check) => {
+      const reference = refs[check.of];
+      if (reference === null) return null;
+      const bound = check.factor * reference;
+      return check.op === "<=" ? value <= bound : value >= bound;
+    });
+    pass = outcomes.includes(null) ? null : outcomes.every(Boolean);
   }
   return {
-    name,
-    unit,
-    value: round(value),
-    baseline: baseline === null ? null : round(baseline),
-    ratio: ratio === null ? null : round(ratio),
-    target: target?.text ?? "",
+    name: options.name,
+    unit: options.unit,
+    value: roundOrNull(value),
+    baseline: roundOrNull(baseline),
+    limit: roundOrNull(limit),
+    ratio: roundOrNull(ratio),
+    ratioMeaning:
+      options.better === "higher"
+        ? "value ÷ baseline (higher is better, > 1 means Switchboard wins)"
+        : "baseline ÷ value (lower is better, > 1 means Switchboard wins)",
+    target,
     pass,
-    ...(note ? { note } : {}),
+    spread: {
+      value: options.value ? roundSpread(options.value) : null,
+      baseline: options.baseline ? roundSpread(options.baseline) : null,
+      limit: options.limit ? roundSpread(options.limit) : null,
+    },
+    note: options.note,
   };
 }
 
-function round(n: number): number {
-  return Math.abs(n) >= 100 ? Math.round(n) : Math.round(n * 100) / 100;
+/** A figure that could not be measured in this run, with the reason in `note`. */
+export function notMeasured(name: string, unit: string, target: Target | null, note: string): BenchResult {
+  return {
+    name,
+    unit,
+    value: null,
+    baseline: null,
+    limit: null,
+    ratio: null,
+    ratioMeaning: "",
+    target,
+    pass: null,
+    spread: { value: null, baseline: null, limit: null },
+    note,
+  };
 }
 
-/** Percentile of a list of numbers (p in 0..100). */
+/** min / median / max of a list of samples. */
+export function spread(samples: number[]): Spread {
+  if (samples.length === 0) throw new Error("a spread needs at least one sample");
+  const sorted = [...samples].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  const median = sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+  return { min: sorted[0]!, median, max: sorted[sorted.length - 1]!, samples };
+}
+
+/** Percentile of a list of numbers (p in 0..100, nearest rank). */
 export function percentile(values: number[], p: number): number {
   if (values.length === 0) return 0;
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
+}
+
+export function round(n: number): number {
+  return Math.abs(n) >= 100 ? Math.round(n) : Math.round(n * 100) / 100;
+}
+
+function roundOrNull(n: number | null): number | null {
+  return n === null ? null : round(n);
+}
+
+function roundSpread(s: Spread): Spread {
+  return { min: round(s.min), median: round(s.median), max: round(s.max), samples: s.samples.map(round) };
 }

@@ -5,18 +5,20 @@ import { serve as serveHono } from "@switchboard/core/hono";
 import { serve as serveNext } from "@switchboard/core/next";
 import { signPayload } from "@switchboard/core/testing";
 import { Receiver } from "@upstash/qstash";
-import autocannon from "autocannon";
 import express from "express";
 import { Hono } from "hono";
 import { z } from "zod";
+import { interleave } from "./interleave";
 import { listen } from "./listen";
-import { type BenchResult, compare } from "./result";
+import { loadProcess } from "./load-process";
+import { type BenchResult, figure } from "./result";
 
 const KEYS = { current: "sig_bench_current", next: "sig_bench_next" };
 const schema = z.object({ userId: z.string(), email: z.email(), plan: z.enum(["free", "pro"]) });
+type Pool = { body: string; signature: string }[];
 
 /** A pool of distinct, correctly signed deliveries for `url` (JWTs live 300 s: enough for a run). */
-async function signedPool(url: string, size: number) {
+async function signedPool(url: string, size: number): Promise<Pool> {
   return Promise.all(
     Array.from({ length: size }, async (_, i) => {
       const body = JSON.stringify({
@@ -29,35 +31,76 @@ async function signedPool(url: string, size: number) {
   );
 }
 
-/** What users write today: the official Receiver, JSON.parse and zod, by hand. */
-function baselineHandler(url: string) {
-  const receiver = new Receiver({ currentSigningKey: KEYS.current, nextSigningKey: KEYS.next });
-  return async (request: Request): Promise<Response> => {
-    const body = await request.text();
-    try {
-      await receiver.verify({ signature: request.headers.get("upstash-signature") ?? "", body, url });
-    } catch {
-      return Response.json({ error: "unauthorized" }, { status: 401 });
-    }
-    const parsed = schema.safeParse(JSON.parse(body));
-    if (!parsed.success) return Response.json({ error: parsed.error.issues }, { status: 489 });
-    return Response.json({ ok: true, userId: parsed.data.userId });
+/** The hand-written check users write today: the official Receiver, then JSON.parse, then zod. */
+async function verifyByHand(receiver: Receiver, url: string, signature: string, body: string) {
+  try {
+    await receiver.verify({ signature, body, url });
+  } catch {
+    return { status: 401, json: { error: "unauthorized" } } as const;
+  }
+  const parsed = schema.safeParse(JSON.parse(body));
+  if (!parsed.success) return { status: 489, json: { error: parsed.error.issues } } as const;
+  return { status: 200, json: { ok: true, userId: parsed.data.userId } } as const;
+}
+
+const receiver = () => new Receiver({ currentSigningKey: KEYS.current, nextSigningKey: KEYS.next });
+
+/** The three Hono apps: Switchboard's route, a normal hand-written route, and a bare route (the floor). */
+function honoApps(sb: ReturnType<typeof createSwitchboard>, job: never, baseUrl: string) {
+  const r = receiver();
+  return {
+    subject: new Hono().post("/api/switchboard", serveHono(sb, { jobs: [job] })).fetch,
+    baseline: new Hono().post("/api/baseline", async (c) => {
+      const out = await verifyByHand(r, baseUrl, c.req.header("upstash-signature") ?? "", await c.req.text());
+      return Response.json(out.json, { status: out.status });
+    }).fetch,
+    limit: new Hono().post("/api/limit", async (c) => {
+      await c.req.text();
+      return c.json({ ok: true });
+    }).fetch,
   };
 }
 
+/** The three Express apps; the baseline is a normal Express route (`express.raw`, no web Request). */
+function expressApps(sb: ReturnType<typeof createSwitchboard>, job: never, baseUrl: string) {
+  const r = receiver();
+  return {
+    subject: express().post("/api/switchboard", serveExpress(sb, { jobs: [job] })),
+    baseline: express().post("/api/baseline", express.raw({ type: "*/*" }), async (req, res) => {
+      const body = (req.body as Buffer).toString("utf8");
+      const out = await verifyByHand(r, baseUrl, req.header("upstash-signature") ?? "", body);
+      res.status(out.status).json(out.json);
+    }),
+    limit: express().post("/api/limit", express.raw({ type: "*/*" }), (_req, res) => {
+      res.json({ ok: true });
+    }),
+  };
+}
+
+/** Load size per round: seconds of autocannon (normal) or a fixed request count (tiny). */
+export interface RouteOptions {
+  rounds: number;
+  connections: number;
+  /** Seconds per round; when absent, `amount` requests per round. */
+  seconds?: number;
+  amount?: number;
+  /** Sequential in-process calls per round for the Next route. */
+  nextRequests: number;
+}
+
 async function load(
+  generator: ReturnType<typeof loadProcess>,
   url: string,
   path: string,
-  pool: { body: string; signature: string }[],
-  seconds: number,
-  connections: number,
-) {
-  const result = await autocannon({
+  pool: Pool,
+  options: RouteOptions,
+): Promise<number> {
+  const result = await generator.run({
     url: `${url}${path}`,
-    connections,
-    duration: seconds,
+    connections: options.connections,
+    ...(options.seconds ? { duration: options.seconds } : { amount: options.amount ?? 200 }),
     requests: pool.map(({ body, signature }) => ({
-      method: "POST" as const,
+      method: "POST",
       path,
       body,
       headers: { "content-type": "application/json", "upstash-signature": signature },
@@ -65,109 +108,116 @@ async function load(
   });
   if (result.non2xx > 0 || result.errors > 0) {
     throw new Error(
-      `load on ${path} had ${result.non2xx} non-2xx answers and ${result.errors} errors: the benchmark is invalid`,
+      `load on ${path} had ${result.non2xx} non-2xx answers and ${result.errors} errors: invalid run`,
     );
   }
-  return result.requests.average;
+  return result.total / result.duration;
 }
 
-/** Alternates the two servers so drift on a shared machine hits both alike; returns mean req/s. */
-async function alternate(
-  rounds: number,
-  a: () => Promise<number>,
-  b: () => Promise<number>,
-): Promise<[number, number]> {
-  let sumA = 0;
-  let sumB = 0;
-  for (let i = 0; i < rounds; i++) {
-    sumA += await a();
-    sumB += await b();
-  }
-  return [sumA / rounds, sumB / rounds];
-}
-
-export interface RouteOptions {
-  seconds: number;
-  rounds: number;
-  connections: number;
-  nextRequests: number;
-}
-
-/** Route throughput: Switchboard's route vs the hand-written baseline, on Hono, Express and Next. */
+/** Route throughput on Hono, Express and Next: Switchboard vs hand-written vs bare. */
 export async function benchRoutes(options: RouteOptions): Promise<BenchResult[]> {
+  const generator = loadProcess();
+  try {
+    return [...(await benchHttpRoutes(generator, options)), await benchNextRoute(options)];
+  } finally {
+    generator.end();
+  }
+}
+
+async function benchHttpRoutes(
+  generator: ReturnType<typeof loadProcess>,
+  options: RouteOptions,
+): Promise<BenchResult[]> {
   const results: BenchResult[] = [];
-  const target = { min: 1, text: "≥ 1.0× baseline" };
+  const load_ = options.seconds
+    ? `autocannon in a child process, ${options.connections} connections, ${options.seconds} s per round`
+    : `autocannon in a child process, ${options.connections} connections, ${options.amount} requests per round`;
 
   for (const framework of ["hono", "express"] as const) {
-    // Both servers listen first; the switchboard's URL must match the URL requests are signed for.
-    let sbApp: (req: never, res: never) => void = () => {};
-    let baseApp: (req: never, res: never) => void = () => {};
-    const sbServer = await listen((req, res) => sbApp(req as never, res as never));
-    const baseServer = await listen((req, res) => baseApp(req as never, res as never));
-    const sbUrl = `${sbServer.url}/api/switchboard`;
-    const baseUrl = `${baseServer.url}/api/baseline`;
-    const sb = createSwitchboard({ url: sbUrl, signingKeys: KEYS, qstash: { token: "unused" } });
-    const job = sb.createJob({ name: "signup", schema, handler: ({ userId }) => ({ ok: true, userId }) });
-    const baseline = baselineHandler(baseUrl);
-    if (framework === "hono") {
-      sbApp = getRequestListener(
-        new Hono().post("/api/switchboard", serveHono(sb, { jobs: [job] })).fetch,
-      ) as never;
-      baseApp = getRequestListener(
-        new Hono().post("/api/baseline", (c) => baseline(c.req.raw)).fetch,
-      ) as never;
-    } else {
-      sbApp = express().post("/api/switchboard", serveExpress(sb, { jobs: [job] })) as never;
-      // The hand-written Express route: raw body (express.text), then the same verify + parse + zod.
-      baseApp = express().post("/api/baseline", express.text({ type: "*/*" }), async (req, res) => {
-        const response = await baseline(
-          new Request(baseUrl, {
-            method: "POST",
-            headers: req.headers as Record<string, string>,
-            body: req.body as string,
-          }),
-        );
-        res
-          .status(response.status)
-          .type("json")
-          .send(await response.text());
-      }) as never;
+    // Every server listens first: the Switchboard URL must match the URL requests are signed for.
+    const handlers: Record<"subject" | "baseline" | "limit", (req: never, res: never) => void> = {
+      subject: () => {},
+      baseline: () => {},
+      limit: () => {},
+    };
+    const servers = {
+      subject: await listen((req, res) => handlers.subject(req as never, res as never)),
+      baseline: await listen((req, res) => handlers.baseline(req as never, res as never)),
+      limit: await listen((req, res) => handlers.limit(req as never, res as never)),
+    };
+    try {
+      const sbUrl = `${servers.subject.url}/api/switchboard`;
+      const baseUrl = `${servers.baseline.url}/api/baseline`;
+      const sb = createSwitchboard({ url: sbUrl, signingKeys: KEYS, qstash: { token: "unused" } });
+      const job = sb.createJob({ name: "signup", schema, handler: ({ userId }) => ({ ok: true, userId }) });
+      if (framework === "hono") {
+        const apps = honoApps(sb, job as never, baseUrl);
+        handlers.subject = getRequestListener(apps.subject) as never;
+        handlers.baseline = getRequestListener(apps.baseline) as never;
+        handlers.limit = getRequestListener(apps.limit) as never;
+      } else {
+        const apps = expressApps(sb, job as never, baseUrl);
+        handlers.subject = apps.subject as never;
+        handlers.baseline = apps.baseline as never;
+        handlers.limit = apps.limit as never;
+      }
+      const sbPool = await signedPool(`${sbUrl}?job=signup`, 200);
+      const basePool = await signedPool(baseUrl, 200);
+      const spreads = await interleave(options.rounds, {
+        subject: () => load(generator, servers.subject.url, "/api/switchboard?job=signup", sbPool, options),
+        baseline: () => load(generator, servers.baseline.url, "/api/baseline", basePool, options),
+        limit: () => load(generator, servers.limit.url, "/api/limit", basePool, options),
+      });
+      results.push(
+        figure({
+          name: `route.${framework}.rps`,
+          unit: "req/s",
+          better: "higher",
+          value: spreads.subject,
+          baseline: spreads.baseline,
+          limit: spreads.limit,
+          target: { text: "≥ 1.0× baseline", checks: [{ of: "baseline", op: ">=", factor: 1 }] },
+          note:
+            framework === "hono"
+              ? `${load_}. Baseline: a hand-written Hono route (c.req.text(), official Receiver.verify, JSON.parse, zod, c.json). Limit: a bare Hono route that reads the body and answers {ok:true}.`
+              : `${load_}. Baseline: a normal Express route (express.raw, official Receiver.verify, JSON.parse, zod, res.json). Limit: a bare Express route with express.raw answering {ok:true}.`,
+        }),
+      );
+    } finally {
+      await servers.subject.close();
+      await servers.baseline.close();
+      await servers.limit.close();
     }
-    const sbPool = await signedPool(`${sbUrl}?job=signup`, 200);
-    const basePool = await signedPool(baseUrl, 200);
-    // Warm up both (JIT, connection pools), then measure alternately.
-    await load(sbServer.url, "/api/switchboard?job=signup", sbPool, 1, options.connections);
-    await load(baseServer.url, "/api/baseline", basePool, 1, options.connections);
-    const [ours, theirs] = await alternate(
-      options.rounds,
-      () => load(sbServer.url, "/api/switchboard?job=signup", sbPool, options.seconds, options.connections),
-      () => load(baseServer.url, "/api/baseline", basePool, options.seconds, options.connections),
-    );
-    results.push(
-      compare(
-        `route.${framework}.rps`,
-        "req/s",
-        ours,
-        theirs,
-        "higher",
-        target,
-        `autocannon, ${options.connections} connections, ${options.rounds}×${options.seconds}s alternating`,
-      ),
-    );
-    await sbServer.close();
-    await baseServer.close();
   }
 
-  // Next's App Router route handler, invoked in-process as Next invokes it (no HTTP server).
+  return results;
+}
+
+/** Next's App Router route handler, invoked in-process as Next invokes it (no HTTP server). */
+async function benchNextRoute(options: RouteOptions): Promise<BenchResult> {
   const url = "https://app.example.com/api/switchboard";
+  const baseUrl = "https://app.example.com/api/baseline";
   const sb = createSwitchboard({ url, signingKeys: KEYS, qstash: { token: "unused" } });
   const job = sb.createJob({ name: "signup", schema, handler: ({ userId }) => ({ ok: true, userId }) });
   const { POST } = serveNext(sb, { jobs: [job] });
-  const baseline = baselineHandler("https://app.example.com/api/baseline");
+  const r = receiver();
+  const baseline = async (request: Request) => {
+    const out = await verifyByHand(
+      r,
+      baseUrl,
+      request.headers.get("upstash-signature") ?? "",
+      await request.text(),
+    );
+    return Response.json(out.json, { status: out.status });
+  };
+  const bare = async (request: Request) => {
+    await request.text();
+    return Response.json({ ok: true });
+  };
   const sbPool = await signedPool(`${url}?job=signup`, 200);
-  const basePool = await signedPool("https://app.example.com/api/baseline", 200);
+  const basePool = await signedPool(baseUrl, 200);
   const { NextRequest } = await import("next/server");
-  const run = async (handler: (r: Request) => Promise<Response>, target: string, pool: typeof sbPool) => {
+  const run = async (handler: (r: Request) => Promise<Response>, target: string, pool: Pool) => {
     const started = performance.now();
     for (let i = 0; i < options.nextRequests; i++) {
       const { body, signature } = pool[i % pool.length]!;
@@ -179,23 +229,19 @@ export async function benchRoutes(options: RouteOptions): Promise<BenchResult[]>
     }
     return options.nextRequests / ((performance.now() - started) / 1000);
   };
-  await run(POST, `${url}?job=signup`, sbPool);
-  await run(baseline, "https://app.example.com/api/baseline", basePool);
-  const [ours, theirs] = await alternate(
-    options.rounds,
-    () => run(POST, `${url}?job=signup`, sbPool),
-    () => run(baseline, "https://app.example.com/api/baseline", basePool),
-  );
-  results.push(
-    compare(
-      "route.next.rps",
-      "req/s",
-      ours,
-      theirs,
-      "higher",
-      target,
-      "App Router POST called in-process with NextRequest, sequentially",
-    ),
-  );
-  return results;
+  const spreads = await interleave(options.rounds, {
+    subject: () => run(POST, `${url}?job=signup`, sbPool),
+    baseline: () => run(baseline, baseUrl, basePool),
+    limit: () => run(bare, baseUrl, basePool),
+  });
+  return figure({
+    name: "route.next.rps",
+    unit: "req/s",
+    better: "higher",
+    value: spreads.subject,
+    baseline: spreads.baseline,
+    limit: spreads.limit,
+    target: { text: "≥ 1.0× baseline", checks: [{ of: "baseline", op: ">=", factor: 1 }] },
+    note: `App Router POST called in-process with NextRequest, ${options.nextRequests} sequential calls per round. Baseline: a hand-written handler (request.text(), Receiver.verify, JSON.parse, zod, Response.json). Limit: a handler that reads the body and answers {ok:true}.`,
+  });
 }

@@ -24,12 +24,15 @@ export interface JobContext extends DeliveryContext {
   job: string;
 }
 
-/** The context of a channel subscriber. */
-export interface SubscriberContext extends DeliveryContext {
+/**
+ * The context of a channel subscriber. In a channel's own `onSuccess`/`onFailure`, `subscriber` is
+ * the union of the channel's subscriber names.
+ */
+export interface SubscriberContext<TSubscriber extends string = string> extends DeliveryContext {
   /** The channel's name. */
   channel: string;
   /** This subscriber's name. */
-  subscriber: string;
+  subscriber: TSubscriber;
 }
 
 /** Why a message failed for good, as reported by QStash's failure callback. */

@@ -2,7 +2,7 @@ import { describe, expectTypeOf, it } from "vitest";
 import { z } from "zod";
 import type { JobContext, SubscriberContext } from "./context";
 import { createSwitchboard } from "./create-switchboard";
-import type { DispatchResult } from "./dispatch-options";
+import type { DispatchResult } from "./sending/dispatch-options";
 
 const sb = createSwitchboard({ context: () => ({ db: { query: (sql: string) => sql.length } }) });
 
@@ -76,6 +76,44 @@ describe("createChannel types", () => {
       email?: DispatchResult;
       sms?: DispatchResult;
     }>();
+  });
+});
+
+describe("channel hook types", () => {
+  it("types ctx.subscriber as the channel's subscriber names and result as their results", () => {
+    sb.createChannel({
+      name: "receipts",
+      schema: z.object({ orderId: z.string() }),
+      subscribers: {
+        email: async () => ({ emailId: "e1" }),
+        sms: { retries: 1, handler: () => 42 },
+      },
+      onSuccess: ({ ctx, result }) => {
+        expectTypeOf(ctx.subscriber).toEqualTypeOf<"email" | "sms">();
+        expectTypeOf(result).toEqualTypeOf<{ emailId: string } | number>();
+        expectTypeOf(ctx.db.query).toEqualTypeOf<(sql: string) => number>();
+        // @ts-expect-error "fax" is not a subscriber
+        if (ctx.subscriber === "fax") return;
+      },
+      onFailure: ({ ctx, payload }) => {
+        expectTypeOf(ctx.subscriber).toEqualTypeOf<"email" | "sms">();
+        expectTypeOf(payload).toEqualTypeOf<{ orderId: string }>();
+      },
+    });
+  });
+
+  it("pairs each result with its subscriber", () => {
+    sb.createChannel({
+      name: "pairs",
+      schema: z.object({}),
+      subscribers: { a: () => "text", b: () => 1 },
+      onSuccess: (args) => {
+        if (args.ctx.subscriber === "a") {
+          // The union is per subscriber: narrowed as a whole, not through a destructured `ctx`.
+          expectTypeOf(args).toMatchTypeOf<{ result: string } | { result: number }>();
+        }
+      },
+    });
   });
 });
 

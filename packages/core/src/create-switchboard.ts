@@ -1,11 +1,11 @@
-import { type Channel, type ChannelConfig, createChannel, type SubscriberConfig } from "./channel";
-import { createHandler, type FetchHandler, type Routes } from "./handler";
-import { createJob, type Job, type JobConfig } from "./job";
-import { callQStash } from "./qstash-client";
+import { SwitchboardError } from "./errors/switchboard-error";
+import { createRoute, type FetchHandler, type RouteDefinitions } from "./route/route";
 import { createRuntime, type Runtime } from "./runtime";
 import type { AnySchema, SchemaOutput } from "./schema";
+import { type Channel, type ChannelConfig, createChannel, type SubscriberConfig } from "./sending/channel";
+import { createJob, type Job, type JobConfig } from "./sending/job";
+import { callQStash } from "./sending/qstash-client";
 import type { SwitchboardConfig } from "./switchboard-config";
-import { SwitchboardError } from "./switchboard-error";
 import { createWorkflow } from "./workflow/create-workflow";
 import type { Workflow, WorkflowConfig, WorkflowEvents } from "./workflow/workflow-types";
 
@@ -78,7 +78,7 @@ export interface Switchboard<TContext extends object = object> {
    * export const POST = sb.handler({ jobs: [sendEmail], channels: [notify] });
    * ```
    */
-  handler(routes: Routes): FetchHandler;
+  handler(routes: RouteDefinitions): FetchHandler;
   /**
    * Cancels messages that have not been delivered yet.
    * @example
@@ -111,7 +111,7 @@ export function createSwitchboard<TContext extends object = object>(
     createJob: (jobConfig) => createJob(runtime, jobConfig),
     createChannel: (channelConfig) => createChannel(runtime, channelConfig),
     createWorkflow: (workflowConfig) => createWorkflow(runtime, workflowConfig),
-    handler: (routes) => createHandler(runtime, routes),
+    handler: (routes) => createRoute(runtime, routes),
     async cancel(messageIds) {
       const ids = typeof messageIds === "string" ? [messageIds] : [...messageIds];
       if (ids.length === 0 || !ids.every((id) => typeof id === "string" && id !== "")) {

@@ -1,5 +1,5 @@
+import type { RouteTarget } from "@switchboard/wire";
 import type { DeliveryContext, DeliveryFailure } from "./context";
-import type { RouteTarget } from "./destination";
 import type { Runtime } from "./runtime";
 import type { AnySchema } from "./schema";
 import type { VerifiedDelivery } from "./workflow/workflow-delivery";

@@ -1,3 +1,5 @@
+import { DEV_USER } from "@switchboard/wire";
+
 /**
  * What `SWITCHBOARD_DEV=1` (or `createSwitchboard({ dev: true })`) fills in for every setting you
  * leave unset: QStash's documented local-development user, the address `switchboard dev` listens
@@ -11,16 +13,4 @@
  * const sb = createSwitchboard({ qstash: { token: DEV_DEFAULTS.qstashToken, baseUrl: DEV_DEFAULTS.qstashUrl } });
  * ```
  */
-export const DEV_DEFAULTS = Object.freeze({
-  /** `QSTASH_URL`: where `switchboard dev` listens by default. */
-  qstashUrl: "http://127.0.0.1:8080",
-  /** `QSTASH_TOKEN` of QStash's local-development user. */
-  qstashToken: "eyJVc2VySUQiOiJkZWZhdWx0VXNlciIsIlBhc3N3b3JkIjoiZGVmYXVsdFBhc3N3b3JkIn0=",
-  /** `QSTASH_CURRENT_SIGNING_KEY` and `QSTASH_NEXT_SIGNING_KEY` of the local-development user. */
-  signingKeys: Object.freeze({
-    current: "sig_7kYjw48mhY7kAjqNGcy6cr29RJ6r",
-    next: "sig_5ZB6DVzB1wjE8S6rZ7eenA8Pdnhs",
-  }),
-  /** `SWITCHBOARD_URL`: the route of a Next.js app on its default port. */
-  url: "http://localhost:3000/api/switchboard",
-});
+export const DEV_DEFAULTS = DEV_USER;

@@ -1,9 +1,9 @@
+import { signPayload } from "@switchboard/wire";
 import { setupServer } from "msw/node";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { z } from "zod";
 import { createSwitchboard } from "./create-switchboard";
 import { DEV_DEFAULTS } from "./dev-defaults";
-import { signPayload } from "./signature";
 import { createSignedRequest } from "./testing/create-signed-request";
 import { mockQStash } from "./testing/mock-qstash";
 

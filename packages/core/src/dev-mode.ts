@@ -1,5 +1,5 @@
 import { type EnvRecord, readEnv } from "./env";
-import { SwitchboardError } from "./switchboard-error";
+import { SwitchboardError } from "./errors/switchboard-error";
 
 /**
  * Whether development defaults apply to this call: `dev` from config wins (`true` on, `false`

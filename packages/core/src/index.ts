@@ -1,11 +1,4 @@
-export type {
-  Channel,
-  ChannelConfig,
-  PublishOptions,
-  PublishResult,
-  SubscriberConfig,
-  SubscriberHandler,
-} from "./channel";
+export type { SigningKeys } from "@switchboard/wire";
 export type {
   DeliveryContext,
   DeliveryFailure,
@@ -16,22 +9,31 @@ export type {
 } from "./context";
 export { createSwitchboard, type Switchboard } from "./create-switchboard";
 export { DEV_DEFAULTS } from "./dev-defaults";
-export type { DispatchOptions, DispatchResult, FlowControlOptions } from "./dispatch-options";
 export type { EnvRecord } from "./env";
-export type { FetchHandler, Routes } from "./handler";
-export type { Job, JobConfig, JobDefaults, JobSchedule, ScheduleInput } from "./job";
-export { NonRetriableError } from "./non-retriable-error";
-export { RetryAfterError } from "./retry-after-error";
-export type { AnySchema, SchemaInput, SchemaOutput } from "./schema";
-export type { SigningKeys } from "./signature";
-export type { ContextInput, QStashOption, SwitchboardConfig, SwitchboardLogger } from "./switchboard-config";
+export { NonRetriableError } from "./errors/non-retriable-error";
+export { RetryAfterError } from "./errors/retry-after-error";
 export {
   ERROR_STATUS,
   type PayloadIssue,
   SwitchboardError,
   type SwitchboardErrorCode,
   type SwitchboardErrorOptions,
-} from "./switchboard-error";
+} from "./errors/switchboard-error";
+export type { FetchHandler, RouteDefinitions, Routes } from "./route/route";
+export type { AnySchema, SchemaInput, SchemaOutput } from "./schema";
+export type {
+  Channel,
+  ChannelConfig,
+  ChannelSuccessArgs,
+  PublishOptions,
+  PublishResult,
+  SubscriberConfig,
+  SubscriberHandler,
+  SubscriberResult,
+} from "./sending/channel";
+export type { DispatchOptions, DispatchResult, FlowControlOptions } from "./sending/dispatch-options";
+export type { Job, JobConfig, JobDefaults, JobSchedule, ScheduleInput } from "./sending/job";
+export type { ContextInput, QStashOption, SwitchboardConfig, SwitchboardLogger } from "./switchboard-config";
 export type {
   NotifyOptions,
   StartOptions,

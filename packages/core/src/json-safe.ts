@@ -1,5 +1,5 @@
+import { SwitchboardError } from "./errors/switchboard-error";
 import { type AnySchema, parsePayload, type SchemaOutput } from "./schema";
-import { SwitchboardError } from "./switchboard-error";
 
 /** A value JSON would change or refuse, and where it is. */
 export interface JsonHazard {

@@ -1,12 +1,12 @@
-import { destinationUrl, type RouteTarget } from "./destination";
+import type { SigningKeys } from "@switchboard/wire";
+import { destinationUrl, RESERVED_QUERY_NAMES, type RouteTarget } from "@switchboard/wire";
 import { DEV_DEFAULTS } from "./dev-defaults";
 import { isDevMode } from "./dev-mode";
 import { type EnvRecord, readEnv } from "./env";
-import { type QStashClient, resolveQStash } from "./qstash-client";
-import { DEFAULT_MAX_BODY_BYTES } from "./read-body";
-import type { SigningKeys } from "./signature";
+import { SwitchboardError } from "./errors/switchboard-error";
+import { DEFAULT_MAX_BODY_BYTES } from "./route/read-body";
+import { type QStashClient, resolveQStash } from "./sending/qstash-client";
 import type { SwitchboardConfig, SwitchboardLogger } from "./switchboard-config";
-import { SwitchboardError } from "./switchboard-error";
 
 /** What jobs, channels and the route share from one switchboard. Internal. */
 export interface Runtime {
@@ -103,7 +103,7 @@ function checkUrl(value: string, option: string): void {
   if (url.protocol !== "https:" && url.protocol !== "http:") {
     throw new SwitchboardError("CONFIGURATION", `${option}: "${value}" must use http or https.`);
   }
-  for (const reserved of ["job", "channel", "subscriber", "hook", "workflow"]) {
+  for (const reserved of RESERVED_QUERY_NAMES) {
     if (url.searchParams.has(reserved)) {
       throw new SwitchboardError(
         "CONFIGURATION",

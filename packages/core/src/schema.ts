@@ -1,5 +1,5 @@
 import type { StandardSchemaV1 } from "@standard-schema/spec";
-import { type PayloadIssue, SwitchboardError } from "./switchboard-error";
+import { type PayloadIssue, SwitchboardError } from "./errors/switchboard-error";
 
 /** Any Standard Schema: zod 4, valibot, arktype, … */
 export type AnySchema = StandardSchemaV1;

@@ -1,6 +1,6 @@
+import type { SigningKeys } from "@switchboard/wire";
 import type { Client } from "@upstash/qstash";
 import type { EnvRecord } from "./env";
-import type { SigningKeys } from "./signature";
 
 /** How to reach QStash: a token and base URL, or an `@upstash/qstash` `Client` you built. */
 export type QStashOption = { token?: string; baseUrl?: string } | Client;

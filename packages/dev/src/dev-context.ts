@@ -1,7 +1,7 @@
-import type { CronRunner } from "./cron-runner";
-import type { DeliveryEngine } from "./delivery-engine";
-import type { Reporter } from "./reporter";
-import type { StateStore } from "./state-store";
+import type { CronRunner } from "./engine/cron-runner";
+import type { DeliveryEngine } from "./engine/delivery-engine";
+import type { Reporter } from "./engine/reporter";
+import type { StateStore } from "./store/state-store";
 import type { WorkflowRuns } from "./workflow/workflow-runs";
 
 /** What the API handlers share. */

@@ -1,4 +1,3 @@
-export { DEFAULT_SIGNING_KEYS, DEFAULT_TOKEN } from "./defaults";
 export {
   type CredentialsKind,
   type DevServer,
@@ -6,3 +5,4 @@ export {
   type DevServerOptions,
   startDevServer,
 } from "./start-dev-server";
+export { DEFAULT_SIGNING_KEYS, DEFAULT_TOKEN } from "./wire/defaults";

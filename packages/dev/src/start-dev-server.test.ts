@@ -1,8 +1,8 @@
 import { Client } from "@upstash/qstash";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { DEFAULT_SIGNING_KEYS, DEFAULT_TOKEN } from "./defaults";
 import { type DevServer, startDevServer } from "./start-dev-server";
-import { startTestSink, type TestSink } from "./test-sink";
+import { startTestSink, type TestSink } from "./testing/test-sink";
+import { DEFAULT_SIGNING_KEYS, DEFAULT_TOKEN } from "./wire/defaults";
 
 let dev: DevServer;
 let sink: TestSink;
@@ -11,7 +11,7 @@ const lines: string[] = [];
 
 beforeEach(async () => {
   lines.length = 0;
-  dev = await startDevServer({ port: 0, speed: 1000, logger: (l) => void lines.push(l) });
+  dev = await startDevServer({ port: 0, speed: 1000, write: (l) => void lines.push(l) });
   sink = await startTestSink(dev.signingKeys);
   client = new Client({ baseUrl: dev.url, token: dev.token, retry: false });
 });
@@ -151,9 +151,21 @@ describe("publish and delivery", () => {
     );
   });
 
+  it("still writes its lines to the deprecated logger option", async () => {
+    const logged: string[] = [];
+    const old = await startDevServer({ port: 0, logger: (l) => void logged.push(l) });
+    try {
+      const own = new Client({ baseUrl: old.url, token: old.token, retry: false });
+      const { messageId } = await own.publishJSON({ url: `${sink.url}/x`, body: {}, delay: "1d" });
+      expect(logged.join("")).toContain(messageId);
+    } finally {
+      await old.close();
+    }
+  });
+
   it("prints nothing about accepted messages when quiet", async () => {
     const quietLines: string[] = [];
-    const quiet = await startDevServer({ port: 0, quiet: true, logger: (l) => void quietLines.push(l) });
+    const quiet = await startDevServer({ port: 0, quiet: true, write: (l) => void quietLines.push(l) });
     try {
       const own = new Client({ baseUrl: quiet.url, token: quiet.token, retry: false });
       await own.publishJSON({ url: `${sink.url}/x`, body: {}, delay: "1d" });

@@ -1,16 +1,17 @@
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import { CronRunner } from "./cron-runner";
-import { DEFAULT_SIGNING_KEYS, DEFAULT_TOKEN } from "./defaults";
-import { DeliveryEngine, newId } from "./delivery-engine";
+import { handleQStashRequest } from "./api/handle-qstash-request";
+import { admitRequest, createRequestGuard } from "./api/request-guard";
 import type { DevContext } from "./dev-context";
-import { handleQStashRequest } from "./qstash-api";
+import { CronRunner } from "./engine/cron-runner";
+import { DeliveryEngine } from "./engine/delivery-engine";
+import { createReporter, type Reporter } from "./engine/reporter";
 import { randomCredentials } from "./random-credentials";
-import { startRedisRest } from "./redis-rest";
-import { createReporter, type Reporter } from "./reporter";
-import { admitRequest, createRequestGuard } from "./request-guard";
-import { StateStore } from "./state-store";
+import { startRedisRest } from "./redis/rest-endpoint";
+import { newStoredMessage } from "./store/new-stored-message";
+import { StateStore } from "./store/state-store";
 import { urlHost } from "./url-host";
+import { DEFAULT_SIGNING_KEYS, DEFAULT_TOKEN } from "./wire/defaults";
 import { WorkflowRuns } from "./workflow/workflow-runs";
 
 /**
@@ -74,12 +75,16 @@ export interface DevServerOptions {
   /** Print one JSON object per event instead of human lines. @default false */
   json?: boolean;
   /**
-   * Receives every line the server prints (one per delivery, or one JSON object per event with
-   * `json`), each ending in a newline. @default writes to process.stdout
+   * Writes every line the server prints (one per delivery, or one JSON object per event with
+   * `json`), each ending in a newline. A function of one line, not a logger object like the
+   * switchboard's `logger`. @default writes to process.stdout
+   */
+  write?: (line: string) => void;
+  /**
+   * @deprecated Use `write`: the same function under a name that does not suggest the
+   * switchboard's `{ info, warn, error }` logger.
    */
   logger?: (line: string) => void;
-  /** @deprecated Use `logger`. */
-  write?: (line: string) => void;
 }
 
 /** Where the credentials of a {@link DevServer} come from. */
@@ -177,7 +182,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
       : "custom";
   const reporter: Reporter = createReporter(
     options.quiet ? "quiet" : options.json ? "json" : "pretty",
-    options.logger ?? options.write,
+    options.write ?? options.logger,
   );
   const store = new StateStore(options.dataDir);
   const workflows = new WorkflowRuns();
@@ -192,39 +197,21 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     speed,
     (schedule) => {
       const now = Date.now();
-      const messageId = newId("msg");
-      engine.accept({
-        messageId,
+      const message = newStoredMessage(schedule, {
         url: schedule.destination,
-        method: schedule.method,
-        header: schedule.header,
         body: schedule.body,
-        retries: schedule.retries,
-        retried: 0,
-        retryDelay: schedule.retryDelay,
-        timeoutSeconds: schedule.timeoutSeconds,
+        callerIp: schedule.callerIp,
         notBefore: now + ((schedule.delaySeconds ?? 0) * 1000) / speed,
         createdAt: now,
-        callback: schedule.callback,
-        failureCallback: schedule.failureCallback,
-        callbackOptions: schedule.callbackOptions,
-        failureCallbackOptions: schedule.failureCallbackOptions,
         queueName: schedule.queueName,
         scheduleId: schedule.scheduleId,
-        label: schedule.label,
-        flowControlKey: schedule.flowControlKey,
-        parallelism: schedule.parallelism,
-        rate: schedule.rate,
-        periodSeconds: schedule.periodSeconds,
-        callerIp: schedule.callerIp,
-        redact: schedule.redact,
       });
+      engine.accept(message);
       store.put("schedules", schedule.scheduleId, { ...schedule, lastScheduleTime: now });
-      store.flush();
       reporter.report({
         type: "scheduled",
         scheduleId: schedule.scheduleId,
-        messageId,
+        messageId: message.messageId,
         url: schedule.destination,
       });
     },
@@ -248,7 +235,6 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     workflows,
   };
   for (const [key, entry] of store.state.dedup) if (entry.expires <= Date.now()) store.delete("dedup", key);
-  store.flush();
 
   const server = createServer((req, res) => {
     if (admitRequest(guard, req, res)) void handleQStashRequest(ctx, req, res);

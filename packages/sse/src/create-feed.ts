@@ -19,10 +19,11 @@ export interface FeedOptions<TSchema extends StandardSchemaV1> {
   /** Key prefix in Redis (with `redis`). @default "sb:feed" */
   prefix?: string;
   /**
-   * With `redis`: also wake open streams through Redis pub/sub (`PUBLISH` on each write, one REST
-   * `/subscribe` stream per process), so pushes from other instances arrive at once rather than
-   * within `pollIntervalMs`. See `redisFeedStore`.
-   * @default false
+   * With `redis`: wake open streams through Redis pub/sub (`PUBLISH` inside each write's script,
+   * one REST `/subscribe` stream per process), so pushes from other instances arrive at once
+   * rather than within `pollIntervalMs`, carrying the item so streams write it without reading
+   * Redis. `false` turns it off: other instances' pushes arrive by polling. See `redisFeedStore`.
+   * @default true
    */
   pubsub?: boolean;
   /** Items kept per recipient; older ones are trimmed. @default 500 */
@@ -118,7 +119,7 @@ export interface Feed<TData, TInput = TData> {
   remove(recipient: string, ids: readonly number[]): Promise<number>;
   /**
    * The recipient's live feed as a Server-Sent Events `Response` (works as is in Next.js and Hono;
-   * in Express through `toNodeHandler` from `@switchboard/core/express`).
+   * in Express through `toNodeHandler` from `@switchboard/core/node`).
    * @example
    * ```ts
    * export const GET = (request: Request) => feed.stream(request, { recipient: userIdFromSession(request) });
@@ -191,7 +192,7 @@ export function createFeed<TSchema extends StandardSchemaV1>(
       ? redisFeedStore({
           redis: options.redis,
           ...(options.prefix ? { prefix: options.prefix } : {}),
-          pubsub: options.pubsub ?? false,
+          pubsub: options.pubsub ?? true,
         })
       : memoryFeedStore({ clock }));
   let poller = pollers.get(store);
@@ -235,8 +236,18 @@ export function createFeed<TSchema extends StandardSchemaV1>(
         rateLimit: rateLimit?.max ?? 0,
         rateWindowMs: rateLimit?.windowMs ?? 0,
       };
-      const { item: stored, version } = await store.append(recipient, result.value, now(), appendOptions);
-      sharedPoller.notify(recipient, version);
+      const {
+        item: stored,
+        version,
+        unread,
+        epoch,
+      } = await store.append(recipient, result.value, now(), appendOptions);
+      // Streams in this process write the item as it is: no read back.
+      sharedPoller.notify(
+        recipient,
+        version,
+        epoch === undefined ? undefined : { version, epoch, unread, item: stored },
+      );
       return stored as FeedItem<Data>;
     },
     async list(recipient, listOptions = {}) {
@@ -253,8 +264,8 @@ export function createFeed<TSchema extends StandardSchemaV1>(
     async markRead(recipient, ids) {
       checkRecipient(recipient);
       if (ids !== "all") checkIds(ids, "markRead");
-      const { unread, version } = await store.markRead(recipient, ids);
-      sharedPoller.notify(recipient, version);
+      const { unread, version, epoch } = await store.markRead(recipient, ids);
+      sharedPoller.notify(recipient, version, epoch === undefined ? undefined : { version, epoch, unread });
       return unread;
     },
     async unreadCount(recipient) {
@@ -265,8 +276,8 @@ export function createFeed<TSchema extends StandardSchemaV1>(
       checkRecipient(recipient);
       checkIds(ids, "remove");
       if (ids.length === 0) return 0;
-      const { removed, version } = await store.remove(recipient, ids);
-      sharedPoller.notify(recipient, version);
+      const { removed, version, unread, epoch } = await store.remove(recipient, ids);
+      sharedPoller.notify(recipient, version, epoch === undefined ? undefined : { version, epoch, unread });
       return removed;
     },
     stream(request, streamOptions) {

@@ -26,6 +26,11 @@ export interface AppendResult {
   replaced: number | undefined;
   /** The recipient's change counter after the push. */
   version: number;
+  /**
+   * The feed's epoch after the push. With it, streams in this process write the pushed item
+   * without reading it back; a store that leaves it out only costs them one read.
+   */
+  epoch?: string;
 }
 
 /** A write's effect on the recipient: what streams need to know. */
@@ -34,6 +39,34 @@ export interface WriteResult {
   unread: number;
   /** The recipient's change counter after the write. */
   version: number;
+  /** The feed's epoch ("" while it does not exist); see {@link AppendResult.epoch}. */
+  epoch?: string;
+}
+
+/**
+ * What one write changed, as the writer knows it: enough for an open stream that is exactly one
+ * change behind to write it without reading the store. Carried in the pub/sub message.
+ */
+export interface FeedChange {
+  /** The recipient's change counter after the write: a stream applies it only if it holds `version - 1`. */
+  version: number;
+  /** The feed's epoch after the write ("" while it does not exist). */
+  epoch: string;
+  /** Unread count after the write. */
+  unread: number;
+  /** The pushed item, for a push whose item fit in the message. */
+  item?: FeedItem;
+  /** A push whose item was too large to carry: its id only, so streams read it. */
+  itemId?: number;
+}
+
+/** One recipient's read in {@link FeedStore.sinceMany}. */
+export interface SinceRequest {
+  recipient: string;
+  /** Items with ids above this. */
+  after: number;
+  /** At most this many items. */
+  limit: number;
 }
 
 /** What a stream reads when it catches up. */
@@ -82,11 +115,18 @@ export interface FeedStore {
    */
   versions(recipients: readonly string[]): Promise<number[]>;
   /**
-   * Optional push wake-up: calls `onChange` soon after any process writes to a recipient (Redis
-   * pub/sub). The poller still polls, so a missed message only costs latency. Returns the stop
-   * function.
+   * Optional: `since` for many recipients in ONE round trip, results in request order. The shared
+   * poller serves every stream a poll woke with one call; without it, each woken stream reads
+   * on its own.
    */
-  subscribe?(onChange: (recipient: string, version: number) => void): () => void;
+  sinceMany?(requests: readonly SinceRequest[]): Promise<SinceResult[]>;
+  /**
+   * Optional push wake-up: calls `onChange` soon after any process writes to a recipient (Redis
+   * pub/sub). With `change` (what the write did, see {@link FeedChange}) a stream one change
+   * behind writes it without reading the store. The poller still polls, so a missed message only
+   * costs latency. Returns the stop function.
+   */
+  subscribe?(onChange: (recipient: string, version: number, change?: FeedChange) => void): () => void;
 }
 
 /** Turns a stored item into a public one. */

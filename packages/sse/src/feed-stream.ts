@@ -3,8 +3,8 @@ import { EPOCH_PATTERN } from "./feed-epoch";
 import { FeedError } from "./feed-error";
 import { feedErrorResponse } from "./feed-error-response";
 import type { FeedItem } from "./feed-item";
-import type { FeedStore, SinceResult } from "./feed-store";
-import type { SharedPoller } from "./shared-poller";
+import type { FeedChange, FeedStore, SinceResult } from "./feed-store";
+import type { FeedWatcher, SharedPoller } from "./shared-poller";
 import { formatSseComment, formatSseEvent } from "./sse-event";
 
 /** Options for `feed.stream`. */
@@ -90,6 +90,12 @@ export function streamFeed(source: StreamSource, request: Request, options: Stre
         let lastId = 0;
         let epoch = "";
         let lastUnread = -1;
+        /**
+         * `synced`: everything up to change counter `version` has been written (or was not this
+         * stream's to write), so a change at `version + 1` can be written as it comes.
+         */
+        let version = 0;
+        let synced = false;
         /** Bytes enqueued so far; minus what still waits, what the consumer has taken. */
         let enqueued = 0;
         /** Stopped reading the feed for lack of room: a read that makes `needed` bytes of room goes on. */
@@ -153,37 +159,99 @@ export function streamFeed(source: StreamSource, request: Request, options: Stre
           );
         };
 
-        // Catch up serially: each wake-up reads what is new since the last id sent, in batches,
-        // while there is room; without room it waits for the consumer's next read (`pull`).
+        /**
+         * Writes one read's result; `true` when this stream is done reading for now (caught up,
+         * or out of room).
+         */
+        const apply = (now: SinceResult) => {
+          let complete = true;
+          // The feed went backwards or was created again (its keys expired or were
+          // deleted): its ids are not the ones this stream sent, so start over.
+          if (now.latestId < lastId || (epoch !== "" && now.epoch !== epoch))
+            sendReset(now, "unknown-id", lastId);
+          else {
+            epoch = now.epoch;
+            complete = sendItems(now.items);
+          }
+          const caughtUp = complete && !now.more;
+          if (caughtUp) {
+            sendUnread(now.unread);
+            version = now.version;
+          }
+          synced = caughtUp;
+          flush();
+          if (!complete) behind = true;
+          return !complete || !now.more;
+        };
+
+        // Everything this stream does with the feed runs serially, in order: each read catches up
+        // from the last id sent, in batches, while there is room; without room it waits for the
+        // consumer's next read (`pull`).
         let pending = Promise.resolve();
-        const catchUp = () => {
+        let queued = 0;
+        const enqueue = (step: () => Promise<void> | void) => {
+          queued++;
           pending = pending
-            .then(async () => {
-              for (;;) {
-                if (closed || behind) return;
-                if (room() <= 0) {
-                  behind = true;
-                  needed = 1;
-                  return;
-                }
-                const now = await store.since(recipient, lastId, CATCH_UP_BATCH);
-                if (closed) return;
-                let complete = true;
-                // The feed went backwards or was created again (its keys expired or were
-                // deleted): its ids are not the ones this stream sent, so start over.
-                if (now.latestId < lastId || (epoch !== "" && now.epoch !== epoch))
-                  sendReset(now, "unknown-id", lastId);
-                else {
-                  epoch = now.epoch;
-                  complete = sendItems(now.items);
-                }
-                if (complete && !now.more) sendUnread(now.unread);
-                flush();
-                if (!complete) behind = true;
-                if (!complete || !now.more) return;
-              }
-            })
-            .catch(() => {}); // retried on the next wake-up
+            .then(step)
+            .catch(() => {}) // a failed read is retried on the next wake-up
+            .finally(() => {
+              queued--;
+            });
+        };
+        const read = async () => {
+          for (;;) {
+            if (closed || behind) return;
+            if (room() <= 0) {
+              behind = true;
+              synced = false;
+              needed = 1;
+              return;
+            }
+            const now = await store.since(recipient, lastId, CATCH_UP_BATCH);
+            if (closed) return;
+            if (apply(now)) return;
+          }
+        };
+        const catchUp = () => enqueue(read);
+        /**
+         * A write's change, from this process or a pub/sub message. Written as it is only when it
+         * is exactly the next change (counter, epoch, and the next id); anything else (a missed
+         * message, an item too large to carry) reads the store, so the stream stays exact.
+         */
+        const applyChange = (change: FeedChange) => {
+          if (closed || behind) return; // `pull` reads once there is room
+          // A feed created again (new epoch) restarts its counter: read, which resets the client.
+          if (epoch !== "" && change.epoch !== epoch) return read();
+          if (synced && change.version <= version) return; // already written
+          const { item } = change;
+          if (
+            !synced ||
+            change.version !== version + 1 ||
+            change.itemId !== undefined ||
+            (item !== undefined && item.id !== lastId + 1)
+          )
+            return read();
+          epoch = change.epoch;
+          if (item && !sendItems([item])) {
+            behind = true;
+            synced = false;
+            flush();
+            return;
+          }
+          version = change.version;
+          sendUnread(change.unread);
+          flush();
+        };
+        const watcher: FeedWatcher = {
+          wake: (change) => enqueue(() => (change ? applyChange(change) : read())),
+          position: () => (closed || behind || !synced || queued > 0 ? undefined : lastId),
+          deliver: (result, after) =>
+            enqueue(() => {
+              if (closed || behind) return;
+              if (synced && result.version <= version) return; // this stream is already past it
+              // The batch started after an id this stream has not sent: read the rest itself.
+              if (!synced || after > lastId || !apply(result)) return read();
+            }),
         };
         resumeReading = () => {
           if (!behind || closed || (room() < needed && waiting() > 0)) return;
@@ -260,8 +328,10 @@ export function streamFeed(source: StreamSource, request: Request, options: Stre
             if (!sendItems(opened.items)) behind = true;
           }
           if (!behind) sendUnread(opened.unread);
+          version = opened.version;
+          synced = !behind;
           flush();
-          unwatch = poller.watch(recipient, catchUp, opened.version);
+          unwatch = poller.watch(recipient, watcher, opened.version, opened.epoch);
         })().catch(() => close()); // the browser reconnects after `retry`
       },
       pull() {

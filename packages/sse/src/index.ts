@@ -8,7 +8,15 @@ export {
 } from "./create-feed";
 export { FeedError, type FeedIssue } from "./feed-error";
 export type { FeedItem, FeedPage } from "./feed-item";
-export type { AppendOptions, AppendResult, FeedStore, SinceResult, WriteResult } from "./feed-store";
+export type {
+  AppendOptions,
+  AppendResult,
+  FeedChange,
+  FeedStore,
+  SinceRequest,
+  SinceResult,
+  WriteResult,
+} from "./feed-store";
 export type { StreamOptions } from "./feed-stream";
 export type { InferFeedData, InferFeedItem } from "./infer-feed";
 export { type MemoryFeedStoreOptions, memoryFeedStore } from "./memory-feed-store";

@@ -81,6 +81,19 @@ export function memoryFeedStore(options: MemoryFeedStoreOptions = {}): FeedStore
     return stored ? [toFeedItem(stored, !s.unread.has(id))] : [];
   };
 
+  const since = (recipient: string, after: number, limit: number) => {
+    const s = state(recipient);
+    const ids = sorted(s).filter((id) => id > after);
+    return {
+      items: ids.slice(0, limit).flatMap((id) => view(s, id)),
+      more: ids.length > limit,
+      unread: s.unread.size,
+      latestId: s.seq,
+      version: s.version,
+      epoch: s.epoch,
+    };
+  };
+
   return {
     async append(recipient, data, createdAt, options: AppendOptions): Promise<AppendResult> {
       const s = state(recipient);
@@ -125,7 +138,13 @@ export function memoryFeedStore(options: MemoryFeedStoreOptions = {}): FeedStore
       }
       s.version++;
       s.expiresAt = options.ttlSeconds > 0 ? now() + options.ttlSeconds * 1000 : 0;
-      return { item: toFeedItem(stored, false), unread: s.unread.size, replaced, version: s.version };
+      return {
+        item: toFeedItem(stored, false),
+        unread: s.unread.size,
+        replaced,
+        version: s.version,
+        epoch: s.epoch,
+      };
     },
     async list(recipient, before, limit) {
       const s = state(recipient);
@@ -139,23 +158,17 @@ export function memoryFeedStore(options: MemoryFeedStoreOptions = {}): FeedStore
       };
     },
     async since(recipient, after, limit) {
-      const s = state(recipient);
-      const ids = sorted(s).filter((id) => id > after);
-      return {
-        items: ids.slice(0, limit).flatMap((id) => view(s, id)),
-        more: ids.length > limit,
-        unread: s.unread.size,
-        latestId: s.seq,
-        version: s.version,
-        epoch: s.epoch,
-      };
+      return since(recipient, after, limit);
+    },
+    async sinceMany(requests) {
+      return requests.map(({ recipient, after, limit }) => since(recipient, after, limit));
     },
     async markRead(recipient, ids) {
       const s = state(recipient);
       if (ids === "all") s.unread.clear();
       else for (const id of ids) s.unread.delete(id);
       s.version++;
-      return { unread: s.unread.size, version: s.version };
+      return { unread: s.unread.size, version: s.version, epoch: s.epoch };
     },
     async remove(recipient, ids) {
       const s = state(recipient);
@@ -165,7 +178,7 @@ export function memoryFeedStore(options: MemoryFeedStoreOptions = {}): FeedStore
         s.unread.delete(id);
       }
       s.version++;
-      return { removed, unread: s.unread.size, version: s.version };
+      return { removed, unread: s.unread.size, version: s.version, epoch: s.epoch };
     },
     async unreadCount(recipient) {
       return state(recipient).unread.size;

@@ -1,14 +1,17 @@
 import type { Redis } from "@upstash/redis";
 import { newEpoch } from "./feed-epoch";
-import type { StoredFeedItem } from "./feed-item";
+import type { FeedItem, StoredFeedItem } from "./feed-item";
 import {
   type AppendOptions,
   type AppendResult,
+  type FeedChange,
   type FeedStore,
   OVERFLOW_GROUP,
+  type SinceRequest,
+  type SinceResult,
   toFeedItem,
 } from "./feed-store";
-import { APPEND_SCRIPT, MARK_READ_SCRIPT, REMOVE_SCRIPT } from "./redis-scripts";
+import { APPEND_SCRIPT, MARK_READ_SCRIPT, REMOVE_SCRIPT, SINCE_SCRIPT } from "./redis-scripts";
 
 /** An `@upstash/redis` client (an optional peer dependency: install it to use Redis). */
 export type FeedRedisClient = Redis;
@@ -20,13 +23,22 @@ export interface RedisFeedStoreOptions {
   /** Prefix of every key. @default "sb:feed" */
   prefix?: string;
   /**
-   * Also `PUBLISH` every change on `{prefix}:changes`, and let each process's shared poller
+   * `PUBLISH` every change on `{prefix}:changes`, and let each process's shared poller
    * `SUBSCRIBE` to it (one REST `/subscribe` stream per process), so a push from another instance
-   * reaches open streams at once instead of within one poll interval. Polling continues as the
-   * safety net. Costs one more command per write.
-   * @default false
+   * reaches open streams at once instead of within one poll interval. The message carries the
+   * pushed item (up to `maxPublishBytes`), so a stream writes it without reading Redis. Polling
+   * continues as the safety net. Costs one more command per write (the `PUBLISH` inside the
+   * write's script). `false` turns it off: streams learn of other instances' writes by polling.
+   * A client without `subscribe` (`@upstash/redis` before it had one) still publishes and polls.
+   * @default true
    */
   pubsub?: boolean;
+  /**
+   * The largest item (its stored JSON, in bytes) a change message carries; a larger one is
+   * published as its id alone and streams read it from Redis. Keeps messages small. 0 = never.
+   * @default 8192
+   */
+  maxPublishBytes?: number;
   /**
    * Called once per HTTP request the store sends to Redis, with the command name (`EVAL`, `MULTI`,
    * `MGET`, `SUBSCRIBE`, …) and how many Redis commands it carries (a `MULTI` of three counts three,
@@ -66,7 +78,8 @@ export interface RedisFeedStoreOptions {
 export function redisFeedStore(options: RedisFeedStoreOptions): FeedStore {
   const { redis } = options;
   const prefix = options.prefix ?? "sb:feed";
-  const channel = options.pubsub ? `${prefix}:changes` : "";
+  const channel = (options.pubsub ?? true) ? `${prefix}:changes` : "";
+  const maxPublishBytes = options.maxPublishBytes ?? 8192;
   const count = options.onCommand ?? (() => {});
   const keys = (r: string) => ({
     seq: `${prefix}:${r}:seq`,
@@ -97,11 +110,39 @@ export function redisFeedStore(options: RedisFeedStoreOptions): FeedStore {
     });
   };
 
+  /** `since` for every request in one EVAL: one round trip, one atomic snapshot. */
+  const sinceMany = async (requests: readonly SinceRequest[]): Promise<SinceResult[]> => {
+    if (requests.length === 0) return [];
+    count("EVAL", 1);
+    const raw = (await redis.eval(
+      SINCE_SCRIPT,
+      requests.flatMap(({ recipient }) => {
+        const k = keys(recipient);
+        return [k.ids, k.data, k.unread, k.seq, k.ver, k.epoch];
+      }),
+      requests.flatMap(({ after, limit }) => [after, limit]),
+    )) as [unknown[] | null, (0 | 1)[] | null, number, number, unknown, unknown, unknown][];
+    return requests.map((_, i) => {
+      const [items, flags, more, unread, seq, version, epoch] = raw[i]!;
+      return {
+        items: (items ?? []).flatMap((value, j) => {
+          const stored = parseStored(value);
+          return stored ? [toFeedItem(stored, flags?.[j] !== 1)] : [];
+        }),
+        more: Number(more) === 1,
+        unread: Number(unread),
+        latestId: Number(seq ?? 0),
+        version: Number(version ?? 0),
+        epoch: parseEpoch(epoch),
+      };
+    });
+  };
+
   const store: FeedStore = {
     async append(recipient, data, createdAt, o: AppendOptions): Promise<AppendResult> {
       const k = keys(recipient);
       count("EVAL", 1 + publishes);
-      const [raw, unread, replaced, version] = (await redis.eval(
+      const [raw, unread, replaced, version, epoch] = (await redis.eval(
         APPEND_SCRIPT,
         [k.seq, k.ids, k.data, k.unread, k.groups, k.rate, k.ver, k.epoch],
         [
@@ -117,13 +158,15 @@ export function redisFeedStore(options: RedisFeedStoreOptions): FeedStore {
           channel,
           recipient,
           newEpoch(),
+          maxPublishBytes,
         ],
-      )) as [unknown, number, number, number];
+      )) as [unknown, number, number, number, unknown];
       return {
         item: toFeedItem(parseStored(raw)!, false),
         unread: Number(unread),
         replaced: Number(replaced) || undefined,
         version: Number(version),
+        epoch: parseEpoch(epoch),
       };
     },
     async list(recipient, before, limit) {
@@ -143,43 +186,34 @@ export function redisFeedStore(options: RedisFeedStoreOptions): FeedStore {
       return { items, unread: Number(unread), more: ids.length > limit };
     },
     async since(recipient, after, limit) {
-      const k = keys(recipient);
-      count("MULTI", 3);
-      const [ids, unread, [seq, version, epoch]] = (await redis
-        .multi()
-        .zrange(k.ids, `(${after}`, "+inf", { byScore: true, offset: 0, count: limit + 1 })
-        .scard(k.unread)
-        .mget(k.seq, k.ver, k.epoch)
-        .exec()) as [(string | number)[], number, [unknown, unknown, unknown]];
-      const items = await load(recipient, ids.slice(0, limit).map(Number));
-      return {
-        items,
-        more: ids.length > limit,
-        unread: Number(unread),
-        latestId: Number(seq ?? 0),
-        version: Number(version ?? 0),
-        epoch: epoch === null || epoch === undefined ? "" : String(epoch),
-      };
+      const [result] = await sinceMany([{ recipient, after, limit }]);
+      return result!;
     },
+    sinceMany: (requests) => sinceMany(requests),
     async markRead(recipient, ids) {
       const k = keys(recipient);
       count("EVAL", 1 + publishes);
-      const [unread, version] = (await redis.eval(
+      const [unread, version, epoch] = (await redis.eval(
         MARK_READ_SCRIPT,
-        [k.unread, k.ver],
+        [k.unread, k.ver, k.epoch],
         [channel, recipient, ids === "all" ? "all" : "ids", ...ids],
-      )) as [number, number];
-      return { unread: Number(unread), version: Number(version) };
+      )) as [number, number, unknown];
+      return { unread: Number(unread), version: Number(version), epoch: parseEpoch(epoch) };
     },
     async remove(recipient, ids) {
       const k = keys(recipient);
       count("EVAL", 1 + publishes);
-      const [removed, unread, version] = (await redis.eval(
+      const [removed, unread, version, epoch] = (await redis.eval(
         REMOVE_SCRIPT,
-        [k.data, k.ids, k.unread, k.ver],
+        [k.data, k.ids, k.unread, k.ver, k.epoch],
         [channel, recipient, ...ids],
-      )) as [number, number, number];
-      return { removed: Number(removed), unread: Number(unread), version: Number(version) };
+      )) as [number, number, number, unknown];
+      return {
+        removed: Number(removed),
+        unread: Number(unread),
+        version: Number(version),
+        epoch: parseEpoch(epoch),
+      };
     },
     async unreadCount(recipient) {
       count("SCARD", 1);
@@ -192,13 +226,15 @@ export function redisFeedStore(options: RedisFeedStoreOptions): FeedStore {
       return recipients.map((_, i) => Number(raw[i] ?? 0));
     },
   };
-  if (channel) {
+  // A client without `subscribe` (an older @upstash/redis) still publishes: other processes with
+  // a newer one wake at once, this one polls.
+  if (channel && typeof (redis as Partial<Redis>).subscribe === "function") {
     store.subscribe = (onChange) => {
       count("SUBSCRIBE", 1);
       const subscriber = redis.subscribe<unknown>(channel);
       subscriber.on("message", ({ message }) => {
-        const change = parseChange(message);
-        if (change) onChange(change.r, change.v);
+        const parsed = parseChange(message);
+        if (parsed) onChange(parsed.recipient, parsed.version, parsed.change);
       });
       // A failed subscription only costs latency: the poller keeps polling.
       subscriber.on("error", () => {});
@@ -214,11 +250,44 @@ function parseStored(raw: unknown): StoredFeedItem | undefined {
   return { ...value, groupKey: value.groupKey ?? undefined };
 }
 
-function parseChange(message: unknown): { r: string; v: number } | undefined {
+/** A script's "e" .. epoch (the prefix keeps a JSON-decoding client from reading digits as a number). */
+function parseEpoch(raw: unknown): string {
+  return typeof raw === "string" && raw.startsWith("e") ? raw.slice(1) : "";
+}
+
+/**
+ * A change message: `{r, v}` from an older writer (streams read), or `{r, v, e, u}` with the item
+ * (`i`) or its id (`id`). Anything malformed is dropped: a missed message only costs latency.
+ */
+function parseChange(
+  message: unknown,
+): { recipient: string; version: number; change: FeedChange | undefined } | undefined {
   const value = typeof message === "string" ? safeJson(message) : message;
   if (value === null || typeof value !== "object") return undefined;
-  const { r, v } = value as { r?: unknown; v?: unknown };
-  return typeof r === "string" && typeof v === "number" ? { r, v } : undefined;
+  const { r, v, e, u, i, id } = value as Record<string, unknown>;
+  if (typeof r !== "string" || !Number.isSafeInteger(v)) return undefined;
+  const version = v as number;
+  const bare = { recipient: r, version, change: undefined };
+  if (typeof e !== "string" || !Number.isSafeInteger(u)) return bare;
+  const change: FeedChange = { version, epoch: e, unread: u as number };
+  if (i !== undefined) {
+    const item = parseItem(i);
+    if (!item) return bare;
+    change.item = item;
+  } else if (id !== undefined) {
+    if (!Number.isSafeInteger(id)) return bare;
+    change.itemId = id as number;
+  }
+  return { recipient: r, version, change };
+}
+
+/** The item in a change message: a fresh push, so unread. */
+function parseItem(raw: unknown): FeedItem | undefined {
+  if (raw === null || typeof raw !== "object") return undefined;
+  const stored = raw as Partial<StoredFeedItem>;
+  if (!Number.isSafeInteger(stored.id) || typeof stored.createdAt !== "number" || !("data" in stored))
+    return undefined;
+  return toFeedItem(parseStored(stored)!, false);
 }
 
 function safeJson(text: string): unknown {

@@ -1,12 +1,16 @@
 // The store's writes, each one atomic Lua script (EVAL), so writers in any number of processes
 // never interleave. User data is spliced in as raw JSON, never decoded and re-encoded by cjson,
-// so it is stored byte for byte. When ARGV names a channel, the change is PUBLISHed there as
-// {"r": recipient, "v": version} for the pub/sub wake-up.
+// so it is stored byte for byte. When ARGV names a channel, the change is PUBLISHed there for the
+// pub/sub wake-up as {"r": recipient, "v": version, "e": epoch, "u": unread}, a push adding
+// "i": the stored item (spliced in as is), or "id": its id alone when the item JSON is longer
+// than the bound the store passes, so a message stays small. Epochs are returned as "e" .. epoch:
+// a client that decodes JSON replies would turn an all-digit epoch into a number.
 
 /**
  * KEYS: seq, ids, data, unread, groups, rate, ver, epoch.
  * ARGV: payload, now, groupKey, groupWindowMs, rateLimit, rateWindowMs, maxItems, ttlSeconds,
- * overflowGroup, channel, recipient, newEpoch. Returns {itemJson, unread, replacedId, version}.
+ * overflowGroup, channel, recipient, newEpoch, maxPublishBytes.
+ * Returns {itemJson, unread, replacedId, version, "e" .. epoch}.
  * Groups are filed as groupField() does: users' keys under 'g:', the summary under overflowGroup.
  */
 export const APPEND_SCRIPT = `
@@ -74,24 +78,50 @@ local version = redis.call('INCR', verKey)
 if ttl > 0 then
   for _, key in ipairs({seqKey, idsKey, dataKey, unreadKey, groupsKey, verKey, epochKey}) do redis.call('EXPIRE', key, ttl) end
 end
-if channel ~= '' then redis.call('PUBLISH', channel, cjson.encode({r = recipient, v = version})) end
-return {item, redis.call('SCARD', unreadKey), replaced, version}
+local unread = redis.call('SCARD', unreadKey)
+local epoch = redis.call('GET', epochKey) or ''
+if channel ~= '' then
+  local head = '{"r":' .. cjson.encode(recipient) .. ',"v":' .. string.format('%d', version) .. ',"e":' .. cjson.encode(epoch) .. ',"u":' .. unread
+  if #item <= tonumber(ARGV[13]) then
+    redis.call('PUBLISH', channel, head .. ',"i":' .. item .. '}')
+  else
+    redis.call('PUBLISH', channel, head .. ',"id":' .. id .. '}')
+  end
+end
+return {item, unread, replaced, version, 'e' .. epoch}
 `;
 
-/** KEYS: unread, ver. ARGV: channel, recipient, "all" | "ids", ...ids. Returns {unread, version}. */
-export const MARK_READ_SCRIPT = `
+/** The change message of a write that adds no item (markRead, remove). */
+const PUBLISH_CHANGE = `
+local function publishChange(channel, recipient, version, epochKey, unread)
+  local epoch = redis.call('GET', epochKey) or ''
+  if channel ~= '' then
+    redis.call('PUBLISH', channel, '{"r":' .. cjson.encode(recipient) .. ',"v":' .. string.format('%d', version) .. ',"e":' .. cjson.encode(epoch) .. ',"u":' .. unread .. '}')
+  end
+  return 'e' .. epoch
+end
+`;
+
+/**
+ * KEYS: unread, ver, epoch. ARGV: channel, recipient, "all" | "ids", ...ids.
+ * Returns {unread, version, "e" .. epoch}.
+ */
+export const MARK_READ_SCRIPT = `${PUBLISH_CHANGE}
 if ARGV[3] == 'all' then
   redis.call('DEL', KEYS[1])
 else
   for i = 4, #ARGV do redis.call('SREM', KEYS[1], ARGV[i]) end
 end
 local version = redis.call('INCR', KEYS[2])
-if ARGV[1] ~= '' then redis.call('PUBLISH', ARGV[1], cjson.encode({r = ARGV[2], v = version})) end
-return {redis.call('SCARD', KEYS[1]), version}
+local unread = redis.call('SCARD', KEYS[1])
+return {unread, version, publishChange(ARGV[1], ARGV[2], version, KEYS[3], unread)}
 `;
 
-/** KEYS: data, ids, unread, ver. ARGV: channel, recipient, ...ids. Returns {removed, unread, version}. */
-export const REMOVE_SCRIPT = `
+/**
+ * KEYS: data, ids, unread, ver, epoch. ARGV: channel, recipient, ...ids.
+ * Returns {removed, unread, version, "e" .. epoch}.
+ */
+export const REMOVE_SCRIPT = `${PUBLISH_CHANGE}
 local removed = 0
 for i = 3, #ARGV do
   removed = removed + redis.call('HDEL', KEYS[1], ARGV[i])
@@ -99,6 +129,34 @@ for i = 3, #ARGV do
   redis.call('SREM', KEYS[3], ARGV[i])
 end
 local version = redis.call('INCR', KEYS[4])
-if ARGV[1] ~= '' then redis.call('PUBLISH', ARGV[1], cjson.encode({r = ARGV[2], v = version})) end
-return {removed, redis.call('SCARD', KEYS[3]), version}
+local unread = redis.call('SCARD', KEYS[3])
+return {removed, unread, version, publishChange(ARGV[1], ARGV[2], version, KEYS[5], unread)}
+`;
+
+/**
+ * What streams read to catch up, for any number of recipients in one atomic step (one round trip
+ * for every stream a poll woke). KEYS: per recipient ids, data, unread, seq, ver, epoch.
+ * ARGV: per recipient after, limit. Returns per recipient
+ * {itemJsons, unreadFlags, more, unread, seq, version, "e" .. epoch}, items oldest first.
+ */
+export const SINCE_SCRIPT = `
+local out = {}
+for n = 1, #ARGV / 2 do
+  local k = (n - 1) * 6
+  local limit = tonumber(ARGV[2 * n])
+  local ids = redis.call('ZRANGEBYSCORE', KEYS[k + 1], '(' .. ARGV[2 * n - 1], '+inf', 'LIMIT', 0, limit + 1)
+  local more = 0
+  if #ids > limit then
+    more = 1
+    ids[#ids] = nil
+  end
+  local items, flags = {}, {}
+  if #ids > 0 then
+    items = redis.call('HMGET', KEYS[k + 2], unpack(ids))
+    flags = redis.call('SMISMEMBER', KEYS[k + 3], unpack(ids))
+  end
+  out[n] = {items, flags, more, redis.call('SCARD', KEYS[k + 3]), redis.call('GET', KEYS[k + 4]) or '0',
+    redis.call('GET', KEYS[k + 5]) or '0', 'e' .. (redis.call('GET', KEYS[k + 6]) or '')}
+end
+return out
 `;

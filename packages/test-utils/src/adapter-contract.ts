@@ -1,4 +1,4 @@
-import { createSignedRequest, type SignedRequestOptions, signPayload } from "@switchboard/core/testing";
+import { createSignedRequest, signPayload } from "@switchboard/core/testing";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { describeRouteAttacks } from "./adapter-attacks";
 import { type ContractFixture, createContractFixture, PUBLIC_URL, SIGNING_KEYS } from "./contract-fixture";
@@ -28,7 +28,7 @@ interface ErrorBody {
 }
 
 /**
- * The wire contract of DESIGN.md, run against one adapter with its real framework. Every adapter
+ * The route's contract (status codes, error bodies, signatures, hooks), run against one adapter with its real framework. Every adapter
  * test is a call to this plus the adapter's own set-up.
  *
  * @example
@@ -75,11 +75,6 @@ export function runAdapterContract(name: string, adapter: AdapterUnderTest): voi
       const forwarded = new Request(url, { method: request.method, headers: request.headers, body });
       return running.fetch ? running.fetch(forwarded) : fetch(forwarded);
     }
-    const signed = (
-      target: Parameters<typeof createSignedRequest>[1],
-      payload: unknown,
-      options?: SignedRequestOptions,
-    ) => createSignedRequest(sb, target, payload, options);
     /** A correctly signed request for any query, including ones the route does not serve. */
     async function signedFor(query: string, body: string, sign: { url?: string; issuedAt?: number } = {}) {
       const url = `${PUBLIC_URL}${query}`;
@@ -105,7 +100,7 @@ export function runAdapterContract(name: string, adapter: AdapterUnderTest): voi
 
     it("200: runs the job and answers its return value as JSON", async () => {
       const response = await deliver(
-        await signed(echo, { text: "hello" }, { retried: 2, messageId: "msg_c1" }),
+        await createSignedRequest(sb, echo, { text: "hello" }, { retried: 2, messageId: "msg_c1" }),
       );
       expect(response.status).toBe(200);
       expect(response.headers.get("content-type")).toMatch(/application\/json/);
@@ -116,7 +111,7 @@ export function runAdapterContract(name: string, adapter: AdapterUnderTest): voi
     });
 
     it("200: answers an empty body when the handler returns nothing", async () => {
-      const response = await deliver(await signed(quiet, {}));
+      const response = await deliver(await createSignedRequest(sb, quiet, {}));
       expect(response.status).toBe(200);
       expect(await response.text()).toBe("");
       expect(calls.map((c) => c.what)).toEqual(["quiet"]);
@@ -124,7 +119,7 @@ export function runAdapterContract(name: string, adapter: AdapterUnderTest): voi
 
     it("200: delivers a channel subscriber, and only that subscriber", async () => {
       const event = { userId: "u1", title: "Hi" };
-      const response = await deliver(await signed(notify, event, { subscriber: "sms" }));
+      const response = await deliver(await createSignedRequest(sb, notify, event, { subscriber: "sms" }));
       expect(response.status).toBe(200);
       expect(await response.json()).toEqual({ texted: "u1" });
       expect(calls).toEqual([{ what: "notify:sms", payload: event }]);
@@ -132,14 +127,14 @@ export function runAdapterContract(name: string, adapter: AdapterUnderTest): voi
 
     it("accepts a signature made with the next signing key (key rotation)", async () => {
       const response = await deliver(
-        await signed(echo, { text: "rotated" }, { signingKey: SIGNING_KEYS.next }),
+        await createSignedRequest(sb, echo, { text: "rotated" }, { signingKey: SIGNING_KEYS.next }),
       );
       expect(response.status).toBe(200);
     });
 
     it("verifies a ~1 MB body of multi-byte characters over its exact bytes", async () => {
       const text = "héllo wörld 😀 日本語 ".repeat(40_000);
-      const request = await signed(echo, { text });
+      const request = await createSignedRequest(sb, echo, { text });
       expect((await request.clone().arrayBuffer()).byteLength).toBeGreaterThan(1_000_000);
       const response = await deliver(request);
       expect(response.status).toBe(200);
@@ -148,22 +143,25 @@ export function runAdapterContract(name: string, adapter: AdapterUnderTest): voi
 
     it("verifies a non-ASCII body (emoji, CJK) over its exact bytes", async () => {
       const text = "通知 🚀 Ünïcödé — 你好，世界 👩‍👩‍👧";
-      const response = await deliver(await signed(echo, { text }));
+      const response = await deliver(await createSignedRequest(sb, echo, { text }));
       expect(response.status).toBe(200);
       expect(await response.json()).toMatchObject({ text });
     });
 
     it("checks `sub` against the public URL, not what a proxy did to the request URL", async () => {
-      const request = await signed(echo, { text: "via proxy" });
+      const request = await createSignedRequest(sb, echo, { text: "via proxy" });
       const rewritten = new URL(running.url); // another host and path, and the query dropped
       const response = await deliver(request, rewritten.href);
       expect(response.status).toBe(200);
       const headers = { "X-Forwarded-Proto": "https", "X-Forwarded-Host": "proxy.internal" };
-      expect((await deliver(await signed(echo, { text: "via proxy" }, { headers }))).status).toBe(200);
+      expect(
+        (await deliver(await createSignedRequest(sb, echo, { text: "via proxy" }, { headers }))).status,
+      ).toBe(200);
     });
 
     it("runs the success hook with the payload and result (QStash callback)", async () => {
-      const request = await signed(
+      const request = await createSignedRequest(
+        sb,
         echo,
         { text: "done" },
         { messageId: "msg_ok", callback: { hook: "success", result: { ok: 1 } } },
@@ -187,7 +185,7 @@ export function runAdapterContract(name: string, adapter: AdapterUnderTest): voi
         dlqId: "dlq_1",
       } as const;
       const response = await deliver(
-        await signed(echo, { text: "lost" }, { messageId: "msg_ko", callback: failure }),
+        await createSignedRequest(sb, echo, { text: "lost" }, { messageId: "msg_ko", callback: failure }),
       );
       expect(response.status).toBe(200);
       expect(calls).toMatchObject([
@@ -204,14 +202,15 @@ export function runAdapterContract(name: string, adapter: AdapterUnderTest): voi
         [
           "no signature",
           async () => {
-            const r = await signed(echo, { text: "a" });
+            const r = await createSignedRequest(sb, echo, { text: "a" });
             r.headers.delete("upstash-signature");
             return r;
           },
         ],
         [
           "a malformed signature",
-          () => signed(echo, { text: "a" }, { headers: { "Upstash-Signature": "not.a.jwt" } }),
+          () =>
+            createSignedRequest(sb, echo, { text: "a" }, { headers: { "Upstash-Signature": "not.a.jwt" } }),
         ],
         [
           "an expired signature",
@@ -220,11 +219,14 @@ export function runAdapterContract(name: string, adapter: AdapterUnderTest): voi
         [
           "a tampered body",
           async () => {
-            const r = await signed(echo, { text: "a" });
+            const r = await createSignedRequest(sb, echo, { text: "a" });
             return new Request(r, { body: '{"text":"b"}' });
           },
         ],
-        ["a wrong signing key", () => signed(echo, { text: "a" }, { signingKey: "sig_someone_else" })],
+        [
+          "a wrong signing key",
+          () => createSignedRequest(sb, echo, { text: "a" }, { signingKey: "sig_someone_else" }),
+        ],
         [
           "a `sub` for another URL",
           () => signedFor("?job=echo", '{"text":"a"}', { url: "https://evil.test/api/switchboard?job=echo" }),
@@ -256,20 +258,26 @@ export function runAdapterContract(name: string, adapter: AdapterUnderTest): voi
     });
 
     it("489 INVALID_PAYLOAD for a body that is not JSON", async () => {
-      const response = await deliver(await signed(echo, null, { rawBody: "not json {" }));
+      const response = await deliver(
+        await createSignedRequest(sb, echo, { text: "unsent" }, { rawBody: "not json {" }),
+      );
       const body = await expectError(response, 489, "INVALID_PAYLOAD");
       expect(body.error.issues?.length).toBeGreaterThan(0);
     });
 
     it("489 INVALID_PAYLOAD with the schema's issues", async () => {
-      const body = await expectError(await deliver(await signed(echo, { text: 7 })), 489, "INVALID_PAYLOAD");
+      const body = await expectError(
+        await deliver(await createSignedRequest(sb, echo, { text: "unsent" }, { rawBody: '{"text":7}' })),
+        489,
+        "INVALID_PAYLOAD",
+      );
       expect(body.error.issues).toEqual([expect.objectContaining({ path: "text" })]);
       expect(calls).toEqual([]);
     });
 
     it("489 NON_RETRIABLE for NonRetriableError", async () => {
       const body = await expectError(
-        await deliver(await signed(fail, { mode: "non-retriable" })),
+        await deliver(await createSignedRequest(sb, fail, { mode: "non-retriable" })),
         489,
         "NON_RETRIABLE",
       );
@@ -277,14 +285,14 @@ export function runAdapterContract(name: string, adapter: AdapterUnderTest): voi
     });
 
     it("429 with Retry-After for RetryAfterError", async () => {
-      const response = await deliver(await signed(fail, { mode: "retry-after" }));
+      const response = await deliver(await createSignedRequest(sb, fail, { mode: "retry-after" }));
       await expectError(response, 429, "RETRY_LATER");
       expect(response.headers.get("retry-after")).toBe("42");
     });
 
     it("500 HANDLER_FAILED for any other throw", async () => {
       const body = await expectError(
-        await deliver(await signed(fail, { mode: "throw" })),
+        await deliver(await createSignedRequest(sb, fail, { mode: "throw" })),
         500,
         "HANDLER_FAILED",
       );
@@ -292,7 +300,7 @@ export function runAdapterContract(name: string, adapter: AdapterUnderTest): voi
     });
 
     it("500 BODY_ALREADY_PARSED with the fix when something read the body first", async () => {
-      const request = await signed(echo, { text: "parsed" });
+      const request = await createSignedRequest(sb, echo, { text: "parsed" });
       const response = await deliver(request, `${running.bodyConsumedUrl}${new URL(request.url).search}`);
       const body = await expectError(response, 500, "BODY_ALREADY_PARSED");
       expect(body.error.message).toMatch(

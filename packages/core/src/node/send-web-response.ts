@@ -12,7 +12,7 @@ import type { ServerResponse } from "node:http";
  * @example
  * ```ts
  * import express from "express";
- * import { sendWebResponse } from "@switchboard/core/express";
+ * import { sendWebResponse } from "@switchboard/core/node";
  *
  * const app = express();
  * app.get("/hello", async (_req, res) => {

@@ -1,6 +1,6 @@
 import type { ServerResponse } from "node:http";
 import type { EnvRecord } from "../env";
-import { errorResponse } from "../error-response";
+import { errorResponse } from "../route/error-response";
 import { sendWebResponse } from "./send-web-response";
 import { type NodeRequest, type ToWebRequestOptions, toWebRequest } from "./to-web-request";
 
@@ -22,7 +22,7 @@ export type NodeHandler = (req: NodeRequest, res: ServerResponse) => Promise<voi
  * @example
  * ```ts
  * import express from "express";
- * import { toNodeHandler } from "@switchboard/core/express";
+ * import { toNodeHandler } from "@switchboard/core/node";
  * import { feed } from "./feed";
  *
  * const app = express();

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { bodyAlreadyParsed, markBodyParsed } from "../body-already-parsed";
-import { describeThrown } from "../describe-thrown";
-import { SwitchboardError } from "../switchboard-error";
+import { describeThrown } from "../errors/describe-thrown";
+import { SwitchboardError } from "../errors/switchboard-error";
+import { bodyAlreadyParsed, markBodyParsed } from "../route/body-already-parsed";
 
 /** A Node request as frameworks hand it over: Express adds `originalUrl`, body parsers add `body`. */
 export type NodeRequest = IncomingMessage & { originalUrl?: string; body?: unknown; _body?: unknown };
@@ -34,7 +34,7 @@ export interface ToWebRequestOptions {
  * @example
  * ```ts
  * import { createServer } from "node:http";
- * import { sendWebResponse, toWebRequest } from "@switchboard/core/express";
+ * import { sendWebResponse, toWebRequest } from "@switchboard/core/node";
  *
  * createServer(async (req, res) => {
  *   const request = await toWebRequest(req, res);

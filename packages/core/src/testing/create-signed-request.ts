@@ -1,13 +1,19 @@
-import { toBase64 } from "../base64";
-import type { Channel } from "../channel";
+import {
+  DEFAULT_RETRIES,
+  encodeCallbackBody,
+  HEADERS,
+  type Hook,
+  type RouteTarget,
+  signPayload,
+  withoutHook,
+} from "@switchboard/wire";
 import type { Switchboard } from "../create-switchboard";
 import { runtimeOf } from "../create-switchboard";
 import { definitionOf } from "../definition";
-import type { Hook, RouteTarget } from "../destination";
-import { MAX_RETRIES_HEADER } from "../dispatch-options";
-import type { Job } from "../job";
-import { signPayload } from "../signature";
-import { SwitchboardError } from "../switchboard-error";
+import { SwitchboardError } from "../errors/switchboard-error";
+import type { AnySchema, SchemaInput } from "../schema";
+import type { Channel } from "../sending/channel";
+import type { Job } from "../sending/job";
 
 /** What a callback delivery reports, for `hook` in {@link SignedRequestOptions}. */
 export type CallbackOutcome =
@@ -15,9 +21,9 @@ export type CallbackOutcome =
   | { hook: "failure"; status: number; body?: unknown; dlqId?: string; retried?: number };
 
 /** Options for {@link createSignedRequest}. */
-export interface SignedRequestOptions {
-  /** The subscriber, when the target is a channel. */
-  subscriber?: string;
+export interface SignedRequestOptions<TSubscriber extends string = string> {
+  /** The subscriber, when the target is a channel: one of the channel's subscriber names. */
+  subscriber?: TSubscriber;
   /** Deliver as QStash's success or failure callback for this message instead. */
   callback?: CallbackOutcome;
   /** `Upstash-Retried`. @default 0 */
@@ -41,21 +47,37 @@ export interface SignedRequestOptions {
 /**
  * Builds a `Request` exactly as QStash would deliver it to your route: the destination URL, the
  * JSON body and a valid `Upstash-Signature` made with the switchboard's signing key. Use it to
- * test handlers end to end without QStash.
+ * test handlers end to end without QStash. The payload is typed by the job's or channel's schema
+ * (its input, as `dispatch` takes it), and a channel needs one of its subscriber names; to send
+ * what the schema refuses, pass `rawBody`.
  *
  * @example
  * ```ts
  * import { createSignedRequest } from "@switchboard/core/testing";
  *
- * const route = sb.handler({ jobs: [sendEmail] });
+ * const route = sb.handler({ jobs: [sendEmail], channels: [notify] });
  * const response = await route(await createSignedRequest(sb, sendEmail, { to: "a@b.co", subject: "Hi" }));
  * expect(response.status).toBe(200);
+ * await route(await createSignedRequest(sb, notify, { userId: "u1", title: "Hi" }, { subscriber: "email" }));
  * ```
  */
-export async function createSignedRequest<TPayload>(
+export function createSignedRequest<TSchema extends AnySchema>(
+  sb: Switchboard<object>,
+  target: Job<TSchema, unknown>,
+  payload: SchemaInput<TSchema>,
+  options?: SignedRequestOptions<never>,
+): Promise<Request>;
+export function createSignedRequest<TSchema extends AnySchema, TSubscriber extends string>(
+  sb: Switchboard<object>,
+  target: Channel<TSchema, TSubscriber>,
+  payload: SchemaInput<TSchema>,
+  // NoInfer: the names come from the channel alone, so a wrong name is an error, not a wider union.
+  options: SignedRequestOptions<NoInfer<TSubscriber>> & { subscriber: NoInfer<TSubscriber> },
+): Promise<Request>;
+export async function createSignedRequest(
   sb: Switchboard<object>,
   target: Job | Channel,
-  payload: TPayload,
+  payload: unknown,
   options: SignedRequestOptions = {},
 ): Promise<Request> {
   const runtime = runtimeOf(sb);
@@ -78,6 +100,7 @@ export async function createSignedRequest<TPayload>(
     route = hook ? { ...base, hook } : base;
   }
   const url = runtime.destination(route);
+  const sourceUrl = runtime.destination(withoutHook(route));
   const key = options.signingKey ?? runtime.signingKeys()?.current;
   if (!key) {
     throw new SwitchboardError(
@@ -88,23 +111,24 @@ export async function createSignedRequest<TPayload>(
   const messageId = options.messageId ?? `msg_${crypto.randomUUID().replace(/-/g, "")}`;
   const body =
     options.rawBody ??
-    JSON.stringify(options.callback ? callbackBody(payload, messageId, url, options) : payload);
+    JSON.stringify(options.callback ? callbackBody(payload, messageId, sourceUrl, options) : payload);
   const headers = new Headers({
     "Content-Type": "application/json",
     "User-Agent": "Upstash-QStash",
-    "Upstash-Signature": await signPayload({ key, url, body }),
-    "Upstash-Message-Id": options.callback ? `msg_cb_${messageId}` : messageId,
-    "Upstash-Retried": String(options.retried ?? 0),
-    [MAX_RETRIES_HEADER]: String(options.maxRetries ?? 3),
+    [HEADERS.signature]: await signPayload({ key, url, body }),
+    [HEADERS.messageId]: options.callback ? `msg_cb_${messageId}` : messageId,
+    [HEADERS.retried]: String(options.retried ?? 0),
+    [HEADERS.maxRetries]: String(options.maxRetries ?? DEFAULT_RETRIES),
     ...options.headers,
   });
-  if (options.scheduleId) headers.set("Upstash-Schedule-Id", options.scheduleId);
+  if (options.scheduleId) headers.set(HEADERS.scheduleId, options.scheduleId);
   return new Request(options.requestUrl ?? url, { method: "POST", headers, body });
 }
 
 const encoder = new TextEncoder();
 
-function callbackBody(payload: unknown, messageId: string, url: string, options: SignedRequestOptions) {
+/** QStash's callback body for the message this request reports on, via the wire format's encoder. */
+function callbackBody(payload: unknown, messageId: string, sourceUrl: string, options: SignedRequestOptions) {
   const outcome = options.callback!;
   const response =
     outcome.hook === "success"
@@ -114,21 +138,23 @@ function callbackBody(payload: unknown, messageId: string, url: string, options:
       : typeof outcome.body === "string"
         ? outcome.body
         : JSON.stringify(outcome.body ?? "");
-  return {
-    status: outcome.hook === "success" ? 200 : outcome.status,
-    header: { "Content-Type": ["application/json"] },
-    body: toBase64(encoder.encode(response)),
-    retried:
-      outcome.hook === "failure" ? (outcome.retried ?? options.maxRetries ?? 3) : (options.retried ?? 0),
-    maxRetries: options.maxRetries ?? 3,
-    sourceMessageId: messageId,
-    url: url.replace(/&hook=(success|failure)$/, ""),
-    method: "POST",
-    sourceHeader: { "Content-Type": ["application/json"] },
-    sourceBody: toBase64(encoder.encode(JSON.stringify(payload))),
-    notBefore: 0,
-    createdAt: Date.now(),
-    callerIP: "127.0.0.1",
-    ...(outcome.hook === "failure" ? { dlqId: outcome.dlqId ?? `dlq_${messageId}` } : {}),
-  };
+  const maxRetries = options.maxRetries ?? DEFAULT_RETRIES;
+  return encodeCallbackBody({
+    response: {
+      status: outcome.hook === "success" ? 200 : outcome.status,
+      header: { "Content-Type": ["application/json"] },
+      body: encoder.encode(response),
+    },
+    source: {
+      messageId,
+      url: sourceUrl,
+      header: { "Content-Type": ["application/json"] },
+      body: encoder.encode(JSON.stringify(payload)),
+      retried: outcome.hook === "failure" ? (outcome.retried ?? maxRetries) : (options.retried ?? 0),
+      maxRetries,
+      createdAt: Date.now(),
+      callerIp: "127.0.0.1",
+    },
+    dlqId: outcome.hook === "failure" ? (outcome.dlqId ?? `dlq_${messageId}`) : undefined,
+  });
 }

@@ -1,4 +1,4 @@
-import { SwitchboardError } from "../switchboard-error";
+import { SwitchboardError } from "../errors/switchboard-error";
 
 type Msw = typeof import("msw");
 

@@ -1,9 +1,9 @@
+import { toSeconds } from "@switchboard/wire";
 import { definitionOf } from "../definition";
-import { toSeconds } from "../duration";
+import { SwitchboardError } from "../errors/switchboard-error";
 import { checkDispatchPayload, findJsonHazard } from "../json-safe";
 import type { SchemaInput } from "../schema";
 import { type AnySchema, parsePayload } from "../schema";
-import { SwitchboardError } from "../switchboard-error";
 import { workflowSpecOf } from "../workflow/create-workflow";
 import { checkEventKey, checkStepId } from "../workflow/step-names";
 import type { Workflow, WorkflowEvents, WorkflowStep } from "../workflow/workflow-types";

@@ -1,9 +1,9 @@
 import { describe, expectTypeOf, it } from "vitest";
 import { z } from "zod";
+import { serve as serveExpress } from "../adapters/express";
+import { serve as serveHono } from "../adapters/hono";
+import { serve as serveNext } from "../adapters/next";
 import { createSwitchboard } from "../create-switchboard";
-import { serve as serveExpress } from "../express";
-import { serve as serveHono } from "../hono";
-import { serve as serveNext } from "../next";
 import { runWorkflow } from "../testing/run-workflow";
 import type { WaitForEventResult } from "./workflow-types";
 

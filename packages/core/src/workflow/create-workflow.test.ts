@@ -1,7 +1,7 @@
+import { signPayload } from "@switchboard/wire";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { createSwitchboard } from "../create-switchboard";
-import { signPayload } from "../signature";
 import { runWorkflow } from "../testing/run-workflow";
 
 const sb = createSwitchboard({

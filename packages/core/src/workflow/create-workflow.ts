@@ -1,12 +1,11 @@
+import { NAME_PATTERN, type RouteTarget, toSeconds } from "@switchboard/wire";
 import { type Definition, register } from "../definition";
-import { NAME_PATTERN, type RouteTarget } from "../destination";
-import { toPublishFields } from "../dispatch-options";
-import { toSeconds } from "../duration";
+import { SwitchboardError } from "../errors/switchboard-error";
 import { checkDispatchPayload } from "../json-safe";
-import { callQStash } from "../qstash-client";
 import type { Runtime } from "../runtime";
 import { type AnySchema, assertSchema, type SchemaOutput } from "../schema";
-import { SwitchboardError } from "../switchboard-error";
+import { toPublishFields } from "../sending/dispatch-options";
+import { callQStash } from "../sending/qstash-client";
 import { loadWorkflowSdk } from "./load-workflow-sdk";
 import { checkEventKey, eventIdOf } from "./step-names";
 import { qstashForWorkflows, workflowClient } from "./workflow-client";

@@ -1,4 +1,4 @@
-import { SwitchboardError } from "../switchboard-error";
+import { SwitchboardError } from "../errors/switchboard-error";
 
 /** The parts of `@upstash/workflow` Switchboard uses. */
 export type WorkflowSdk = typeof import("@upstash/workflow");

@@ -1,5 +1,5 @@
-import { toBase64Url } from "../base64";
-import { SwitchboardError } from "../switchboard-error";
+import { toBase64Url } from "@switchboard/wire";
+import { SwitchboardError } from "../errors/switchboard-error";
 
 const encoder = new TextEncoder();
 

@@ -1,10 +1,10 @@
+import { toSeconds } from "@switchboard/wire";
 import type { WorkflowContext } from "@upstash/workflow";
 import { definitionOf } from "../definition";
-import { describeThrown } from "../describe-thrown";
-import { toSeconds } from "../duration";
+import { describeThrown } from "../errors/describe-thrown";
+import { SwitchboardError } from "../errors/switchboard-error";
 import { findJsonHazard } from "../json-safe";
 import { parsePayload } from "../schema";
-import { SwitchboardError } from "../switchboard-error";
 import type { WorkflowSdk } from "./load-workflow-sdk";
 import { checkEventKey, checkStepId, eventIdOf } from "./step-names";
 import type { WaitForEventResult, WorkflowEvents, WorkflowStep } from "./workflow-types";

@@ -1,8 +1,8 @@
 import type { Client as QStashSdkClient } from "@upstash/qstash";
 import type { Client as WorkflowClient } from "@upstash/workflow";
 import type { EnvRecord } from "../env";
+import { SwitchboardError } from "../errors/switchboard-error";
 import type { Runtime } from "../runtime";
-import { SwitchboardError } from "../switchboard-error";
 import type { WorkflowSdk } from "./load-workflow-sdk";
 
 /**

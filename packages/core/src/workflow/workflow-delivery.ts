@@ -1,10 +1,10 @@
+import type { RouteTarget } from "@switchboard/wire";
 import type { WorkflowContext } from "@upstash/workflow";
-import type { RouteTarget } from "../destination";
 import type { EnvRecord } from "../env";
+import { SwitchboardError } from "../errors/switchboard-error";
 import { findJsonHazard } from "../json-safe";
 import type { Runtime } from "../runtime";
 import { type AnySchema, parsePayload } from "../schema";
-import { SwitchboardError } from "../switchboard-error";
 import { loadWorkflowSdk } from "./load-workflow-sdk";
 import { createStep } from "./step";
 import { qstashForWorkflows } from "./workflow-client";

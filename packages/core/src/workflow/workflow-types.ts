@@ -1,7 +1,7 @@
-import type { Channel, PublishOptions, PublishResult } from "../channel";
-import type { DispatchOptions, DispatchResult, FlowControlOptions } from "../dispatch-options";
-import type { Job } from "../job";
 import type { AnySchema, SchemaInput, SchemaOutput } from "../schema";
+import type { Channel, PublishOptions, PublishResult } from "../sending/channel";
+import type { DispatchOptions, DispatchResult, FlowControlOptions } from "../sending/dispatch-options";
+import type { Job } from "../sending/job";
 
 /** Seconds, or a duration like `"30s"`, `"10m"`, `"2h"`, `"1d"`, `"1h30m"`. */
 export type WorkflowDuration = number | string;

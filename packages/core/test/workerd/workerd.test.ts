@@ -148,7 +148,7 @@ describe.each([
   });
 
   it("answers 489 non-retryable for a payload that fails the schema", async () => {
-    const request = await createSignedRequest(sb, greet, { name: 42 });
+    const request = await createSignedRequest(sb, greet, { name: "unsent" }, { rawBody: '{"name":42}' });
     const response = await deliver(base, request);
     expect(response.status).toBe(489);
     expect(response.headers.get("upstash-nonretryable-error")).toBe("true");

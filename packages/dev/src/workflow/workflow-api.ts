@@ -1,4 +1,4 @@
-import type { ApiAnswer, ApiRequest } from "../api-request";
+import type { ApiAnswer, ApiRequest } from "../api/api-request";
 import type { DevContext } from "../dev-context";
 import { DevServerError } from "../dev-server-error";
 import { describeWaiter, notifyEvent, waitForEvent } from "./workflow-events";
@@ -43,13 +43,11 @@ export function workflowApi(ctx: DevContext, request: ApiRequest): ApiAnswer {
     if (method === "DELETE") {
       const cancel = query.get("cancel") === "true";
       if (!ctx.workflows.end(ctx.engine, runId, cancel, body.toString("utf8"))) throw notFound(runId);
-      ctx.store.flush();
       return { status: 200 };
     }
   }
   if (method === "DELETE" && resource === "workflows" && first === "runs" && segments.length === 2) {
     const cancelled = bulkCancel(ctx, query);
-    ctx.store.flush();
     return { status: 200, body: { cancelled } };
   }
   if (
@@ -61,13 +59,11 @@ export function workflowApi(ctx: DevContext, request: ApiRequest): ApiAnswer {
     return { status: 200, body: workflowLogs(ctx.workflows.runs, query) };
   if (method === "POST" && resource === "wait" && segments.length === 2) {
     waitForEvent(ctx, first ?? "", request.headers, body, callerIp);
-    ctx.store.flush();
     return { status: 200, body: {} };
   }
   if (method === "POST" && resource === "notify" && (segments.length === 2 || segments.length === 3)) {
     const [runId, eventId] = segments.length === 3 ? [first, second ?? ""] : [undefined, first ?? ""];
     const answers = notifyEvent(ctx, eventId, body, runId, callerIp);
-    ctx.store.flush();
     return { status: 200, body: answers };
   }
   if (method === "GET" && resource === "waiters" && segments.length === 2)

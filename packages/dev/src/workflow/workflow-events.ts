@@ -1,10 +1,10 @@
-import { parseJsonBody } from "../api-request";
+import { parseJsonBody } from "../api/api-request";
+import { type HeaderLookup, headerLookup } from "../api/message-options";
+import { publish } from "../api/publish";
 import type { DevContext } from "../dev-context";
 import { DevServerError } from "../dev-server-error";
-import { parseDuration } from "../duration";
-import { MAX_DELAY_SECONDS } from "../limits";
-import { type HeaderLookup, headerLookup } from "../message-options";
-import { publish } from "../publish-api";
+import { parseDuration } from "../wire/duration";
+import { MAX_DELAY_SECONDS } from "../wire/limits";
 import { RUN_ID_HEADER } from "./workflow-headers";
 import type { Waiter } from "./workflow-run";
 

@@ -1,5 +1,5 @@
-import type { HeaderLookup } from "../message-options";
-import { canonicalHeaderName } from "../message-options";
+import type { HeaderLookup } from "../api/message-options";
+import { canonicalHeaderName } from "../api/message-options";
 
 /** The header naming a message's workflow run; its presence makes a publish a workflow message. */
 export const RUN_ID_HEADER = "upstash-workflow-runid";

@@ -1,4 +1,4 @@
-import type { CallbackOptions } from "../model";
+import type { CallbackOptions } from "../store/model";
 
 /** A workflow run's state, as `client.logs()` reports it. */
 export type RunState = "RUN_STARTED" | "RUN_SUCCESS" | "RUN_FAILED" | "RUN_CANCELED";

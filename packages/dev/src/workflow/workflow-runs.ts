@@ -1,6 +1,6 @@
-import type { DeliveryEngine, DeliveryHooks, Settlement } from "../delivery-engine";
 import { DevServerError } from "../dev-server-error";
-import type { StoredMessage } from "../model";
+import type { DeliveryEngine, DeliveryHooks, Settlement } from "../engine/delivery-engine";
+import type { StoredMessage } from "../store/model";
 import { callbackHeaders, callTypeOf, RUN_ID_HEADER } from "./workflow-headers";
 import type { RunState, StepError, Waiter, WorkflowRun } from "./workflow-run";
 

@@ -1,0 +1,30 @@
+import { type Spread, spread } from "./result";
+
+/** One side of a comparison: a function that runs one round and returns its figure. */
+export type Side = (() => Promise<number>) | null;
+
+/**
+ * Runs subject, baseline and limit in interleaved rounds and returns each side's spread.
+ *
+ * First one warm-up round per side (JIT, connection pools, caches; its figure is dropped), so no
+ * side pays a cold start the others don't. Then `rounds` measured rounds; within each the three
+ * sides run one after the other, and the order rotates every round (S B L, B L S, L S B, …), so
+ * neither drift on a shared machine nor "who runs right after whom" favours one side.
+ */
+export async function interleave(
+  rounds: number,
+  sides: { subject: Side; baseline?: Side; limit?: Side },
+): Promise<{ subject: Spread | null; baseline: Spread | null; limit: Spread | null }> {
+  const order = [sides.subject, sides.baseline ?? null, sides.limit ?? null];
+  const samples: number[][] = [[], [], []];
+  for (const run of order) if (run) await run();
+  for (let round = 0; round < rounds; round++) {
+    for (let k = 0; k < order.length; k++) {
+      const index = (round + k) % order.length;
+      const run = order[index];
+      if (run) samples[index]!.push(await run());
+    }
+  }
+  const toSpread = (s: number[]) => (s.length > 0 ? spread(s) : null);
+  return { subject: toSpread(samples[0]!), baseline: toSpread(samples[1]!), limit: toSpread(samples[2]!) };
+}

@@ -1,0 +1,52 @@
+import { SwitchboardError } from "../errors/switchboard-error";
+
+/** Options for {@link errorResponse}. */
+export interface ErrorResponseOptions {
+  /** Include the stack trace and the `fix` (development and test only). */
+  exposeStack?: boolean;
+}
+
+/**
+ * Turns an error into the route's answer: the status for its code, `{ error: { code, message } }`,
+ * `Upstash-NonRetryable-Error: true` on 489 and `Retry-After` on 429, so QStash does the right thing.
+ * The only place an error becomes a `Response`. Never throws, whatever `error` is.
+ */
+export function errorResponse(error: unknown, options: ErrorResponseOptions = {}): Response {
+  const failure = SwitchboardError.from(error);
+  const headers = new Headers();
+  if (failure.status === 489) headers.set("Upstash-NonRetryable-Error", "true");
+  if (failure.code === "RETRY_LATER") {
+    const seconds = (failure as { retryAfterSeconds?: number }).retryAfterSeconds ?? 1;
+    headers.set("Retry-After", String(seconds));
+  }
+  if (failure.code === "METHOD_NOT_ALLOWED") headers.set("Allow", "POST");
+  const body: Record<string, unknown> = { code: failure.code, message: failure.message };
+  if (failure.issues) body.issues = failure.issues;
+  if (options.exposeStack && failure.fix) body.fix = failure.fix;
+  if (options.exposeStack) {
+    const stack = stackOf(failure);
+    if (stack) body.stack = stack;
+  }
+  return jsonResponse(failure.status, { error: body }, headers);
+}
+
+/** The stack of the error a handler threw (or of the failure itself); a getter that throws gives none. */
+function stackOf(failure: SwitchboardError): string | undefined {
+  try {
+    const wrapsCause = failure.code === "HANDLER_FAILED" || failure.code === "ROUTE_FAILED";
+    const original = failure.cause instanceof Error && wrapsCause ? failure.cause : failure;
+    return typeof original.stack === "string" ? original.stack : undefined;
+  } catch {
+    return failure.stack;
+  }
+}
+
+const encoder = new TextEncoder();
+
+/** A JSON response with its `Content-Length`, so Node bridges can send it in one write. */
+export function jsonResponse(status: number, value: unknown, headers = new Headers()): Response {
+  const bytes = encoder.encode(JSON.stringify(value));
+  headers.set("Content-Type", "application/json");
+  headers.set("Content-Length", String(bytes.byteLength));
+  return new Response(bytes, { status, headers });
+}

@@ -1,0 +1,452 @@
+import { canonicalHeaderName } from "../api/message-options";
+import { newId } from "../store/ids";
+import type { DevEvent, DlqEntry, StoredMessage } from "../store/model";
+import { newStoredMessage } from "../store/new-stored-message";
+import type { StateStore } from "../store/state-store";
+import { callbackBody } from "../wire/callback-body";
+import { DEFAULT_RETRIES, MAX_WAIT_SECONDS } from "../wire/defaults";
+import { parseRetryAfter } from "../wire/duration";
+import { signDelivery } from "../wire/sign-delivery";
+import { describeFailure, describeUnreachable } from "./describe-failure";
+import { FlowControl } from "./flow-control";
+import { Gate } from "./gate";
+import type { Reporter } from "./reporter";
+import { compileRetryDelay } from "./retry-delay";
+
+/** What the engine needs from the server. */
+export interface DeliveryEngineOptions {
+  store: StateStore;
+  signingKey: string;
+  /** Every wait (delay, backoff, Retry-After) is divided by this. */
+  speed: number;
+  reporter: Reporter;
+  /** A protocol layered on QStash (Upstash Workflow) that shapes some deliveries. */
+  hooks?: DeliveryHooks | undefined;
+}
+
+/** How a message settled, as {@link DeliveryHooks.settled} hears it. */
+export type Settlement =
+  | { outcome: "delivered" | "cancelled" }
+  | { outcome: "retry"; status: number; error: string }
+  | { outcome: "failed"; status: number; error: string; responseBody: Buffer; dlqId?: string | undefined };
+
+/**
+ * What a protocol layered on QStash may change about deliveries: the body and headers of a
+ * delivery, what a callback carries, and whether a failed message still reports to its callback.
+ */
+export interface DeliveryHooks {
+  /** The body to deliver instead of the stored one, or `undefined` to deliver it unchanged. */
+  body(message: StoredMessage): Buffer<ArrayBuffer> | undefined;
+  /** Adds headers to a delivery (after the message's own, before the signature). */
+  headers(message: StoredMessage, headers: Headers): void;
+  /** Whether a message that failed for good reports to its success callback instead of the DLQ. */
+  failureToCallback(message: StoredMessage): boolean;
+  /** Extra headers, body fields and workflow record for a callback delivery of `source`. */
+  callback(
+    source: StoredMessage,
+    kind: "success" | "failure",
+  ):
+    | { header: Record<string, string[]>; fields: Record<string, unknown>; workflow: Record<string, string> }
+    | undefined;
+  /** Told after each attempt's outcome and on cancel. */
+  settled(message: StoredMessage, settlement: Settlement): void;
+}
+
+const MAX_EVENTS = 10_000;
+const DEFAULT_TIMEOUT_SECONDS = 15 * 60;
+const RESPONSE_LIMIT = 256 * 1024;
+
+/**
+ * Delivers messages the way QStash does: signed requests at their due time, through queue and
+ * flow-control gates, retried with QStash's backoff or the message's `Upstash-Retry-Delay`,
+ * honouring `Retry-After`, sending 489 + `Upstash-NonRetryable-Error` and exhausted messages to
+ * the DLQ, and firing callbacks and failure callbacks as signed deliveries of their own.
+ */
+export class DeliveryEngine {
+  readonly events: DevEvent[] = [];
+  /** Flow-control keys: limits, pause and pins (`/v2/flowControl/{key}`). */
+  readonly flowControl: FlowControl;
+  private readonly timers = new Map<string, NodeJS.Timeout>();
+  private readonly queueGates = new Map<string, Gate<StoredMessage>>();
+  /**
+   * Queue slots held by message id. As in QStash, a queued message keeps its slot through its
+   * retries and until its callback or failure callback has finished, so the next message waits.
+   */
+  private readonly queueSlots = new Map<string, () => void>();
+  private readonly inflight = new Map<string, AbortController>();
+  private eventSeq = 0;
+  private closed = false;
+
+  constructor(private readonly options: DeliveryEngineOptions) {
+    this.flowControl = new FlowControl(options.speed, (message) => this.attemptSafely(message));
+  }
+
+  /** Resumes every stored message after a restart. */
+  resume(): void {
+    const messages = [...this.options.store.state.messages.values()];
+    // Re-enter queues in publish order, so FIFO holds across a restart.
+    messages.sort((a, b) => a.createdAt - b.createdAt);
+    for (const message of messages) this.arm(message);
+  }
+
+  /** Stores a newly accepted message and arms its delivery. */
+  accept(message: StoredMessage): void {
+    this.options.store.put("messages", message.messageId, message);
+    this.event(message, "CREATED");
+    this.arm(message);
+  }
+
+  /** Cancels a message that has not been delivered yet. */
+  cancel(messageId: string): boolean {
+    const message = this.options.store.state.messages.get(messageId);
+    if (!message) return false;
+    clearTimeout(this.timers.get(messageId));
+    this.timers.delete(messageId);
+    this.inflight.get(messageId)?.abort();
+    for (const gate of this.queueGates.values()) gate.remove((m) => m.messageId === messageId);
+    this.flowControl.remove(messageId);
+    this.releaseSlot(messageId);
+    this.options.store.delete("messages", messageId);
+    this.event(message, "CANCELED");
+    this.options.hooks?.settled(message, { outcome: "cancelled" });
+    return true;
+  }
+
+  /** The gate of a queue, so queue settings (parallelism, pause) apply at once. */
+  queueGate(name: string): Gate<StoredMessage> {
+    let gate = this.queueGates.get(name);
+    if (!gate) {
+      const queue = this.options.store.state.queues.get(name);
+      const held = new Gate<StoredMessage>(
+        { parallelism: queue?.parallelism ?? 1, paused: queue?.paused },
+        (m) => {
+          let released = false;
+          this.queueSlots.set(m.messageId, () => {
+            if (released) return;
+            released = true;
+            held.leave();
+          });
+          this.deliver(m);
+        },
+      );
+      gate = held;
+      this.queueGates.set(name, gate);
+    }
+    return gate;
+  }
+
+  /** Deliveries in flight right now. */
+  get activeCount(): number {
+    return this.inflight.size;
+  }
+
+  close(): void {
+    this.closed = true;
+    for (const timer of this.timers.values()) clearTimeout(timer);
+    this.timers.clear();
+    for (const controller of this.inflight.values()) controller.abort();
+    for (const gate of this.queueGates.values()) gate.close();
+    this.flowControl.close();
+  }
+
+  private arm(message: StoredMessage): void {
+    if (this.closed) return;
+    const wait = Math.max(0, message.notBefore - Date.now());
+    // Node timers overflow past ~24.8 days; re-arm in steps for far-future messages.
+    const step = Math.min(wait, 2_000_000_000);
+    this.timers.set(
+      message.messageId,
+      setTimeout(() => {
+        this.timers.delete(message.messageId);
+        if (Date.now() < message.notBefore) return this.arm(message);
+        this.due(message);
+      }, step),
+    );
+  }
+
+  private due(message: StoredMessage): void {
+    // A retry, or a callback that inherited its source's slot, already holds its queue slot.
+    if (message.queueName && !this.queueSlots.has(message.messageId))
+      this.queueGate(message.queueName).enter(message);
+    else this.deliver(message);
+  }
+
+  /** Sends a due message on its way: through its flow-control key, or at once. */
+  private deliver(message: StoredMessage): void {
+    const { flowControlKey } = message;
+    if (flowControlKey) this.flowControl.enter({ ...message, flowControlKey });
+    else void this.attemptSafely(message);
+  }
+
+  /**
+   * Runs one delivery attempt and never rejects: a fault inside the server (a disk error, a stored record
+   * an older version accepted) dead-letters the message with the error and logs it, and frees its
+   * queue slot, instead of becoming an unhandled rejection that stops the process.
+   */
+  private attemptSafely(message: StoredMessage): Promise<void> {
+    return this.attempt(message).catch((cause: unknown) => {
+      const error = `dev server error: ${cause instanceof Error ? cause.message : String(cause)}`;
+      try {
+        const { store } = this.options;
+        if (this.closed || !store.state.messages.has(message.messageId)) return;
+        const dlqId = newId("dlq");
+        store.delete("messages", message.messageId);
+        store.put("dlq", dlqId, {
+          ...message,
+          dlqId,
+          responseStatus: 0,
+          responseHeader: {},
+          responseBody: "",
+          failedAt: Date.now(),
+        });
+        this.event(message, "FAILED", { error });
+        this.options.reporter.report({
+          type: "dead-letter",
+          messageId: message.messageId,
+          url: message.url,
+          status: 0,
+          attempt: message.retried + 1,
+          ms: 0,
+          callbackOf: message.callbackOf,
+          dlqId,
+          error,
+        });
+      } catch (secondary) {
+        // Even the failure could not be recorded (the disk is gone): say so, keep serving.
+        console.error(`switchboard dev: ${error}; then: ${String(secondary)}`);
+      } finally {
+        this.releaseSlot(message.messageId);
+      }
+    });
+  }
+
+  private releaseSlot(messageId: string): void {
+    const release = this.queueSlots.get(messageId);
+    this.queueSlots.delete(messageId);
+    release?.();
+  }
+
+  /** Hands a finished message's queue slot to its callback, or frees it. */
+  private finish(messageId: string, callbackId: string | undefined): void {
+    const release = this.queueSlots.get(messageId);
+    this.queueSlots.delete(messageId);
+    if (release && callbackId) this.queueSlots.set(callbackId, release);
+    else release?.();
+  }
+
+  /** One delivery attempt: the signed request, then delivered, retried or dead-lettered. */
+  private async attempt(message: StoredMessage): Promise<void> {
+    if (this.closed || !this.options.store.state.messages.has(message.messageId)) return;
+    const controller = new AbortController();
+    this.inflight.set(message.messageId, controller);
+    const timeout = setTimeout(
+      () => controller.abort(),
+      (message.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS) * 1000,
+    );
+    const body = this.options.hooks?.body(message) ?? Buffer.from(message.body, "base64");
+    const started = Date.now();
+    this.event(message, "ACTIVE");
+    let status = 0;
+    let responseHeader: Record<string, string[]> = {};
+    let responseBody: Buffer = Buffer.alloc(0);
+    let error: string | undefined;
+    let retryAfter: number | undefined;
+    let nonRetryable = false;
+    try {
+      const response = await fetch(message.url, {
+        method: message.method,
+        headers: this.deliveryHeaders(message, body),
+        body: message.method === "GET" || message.method === "HEAD" ? undefined : body,
+        signal: controller.signal,
+        redirect: "manual",
+      });
+      status = response.status;
+      responseHeader = toMultiHeader(response.headers);
+      responseBody = await readLimited(response);
+      nonRetryable = status === 489 && response.headers.get("upstash-nonretryable-error") === "true";
+      retryAfter =
+        parseRetryAfter(response.headers.get("retry-after")) ??
+        parseRetryAfter(response.headers.get("x-ratelimit-reset")) ??
+        parseRetryAfter(response.headers.get("x-ratelimit-reset-requests")) ??
+        parseRetryAfter(response.headers.get("x-ratelimit-reset-tokens"));
+      if (status < 200 || status >= 300)
+        error = describeFailure({ status, body: responseBody, url: message.url, method: message.method });
+    } catch (cause) {
+      error = controller.signal.aborted
+        ? `timed out after ${message.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS}s`
+        : describeUnreachable(cause, message.url);
+    } finally {
+      clearTimeout(timeout);
+      this.inflight.delete(message.messageId);
+    }
+    if (this.closed || !this.options.store.state.messages.has(message.messageId)) return;
+    const ms = Date.now() - started;
+    const attempt = message.retried + 1;
+    const result = { status, responseHeader, responseBody };
+
+    const reportsToCallback =
+      error !== undefined &&
+      (nonRetryable || message.retried >= message.retries) &&
+      this.options.hooks?.failureToCallback(message) === true;
+    if (error === undefined || reportsToCallback) {
+      this.options.store.delete("messages", message.messageId);
+      this.event(message, "DELIVERED", { responseStatus: status });
+      this.options.reporter.report({
+        type: "delivered",
+        messageId: message.messageId,
+        url: message.url,
+        status,
+        attempt,
+        ms,
+        callbackOf: message.callbackOf,
+      });
+      this.options.hooks?.settled(message, { outcome: "delivered" });
+      this.finish(
+        message.messageId,
+        message.callback ? this.spawnCallback(message, "success", result) : undefined,
+      );
+    } else if (!nonRetryable && message.retried < message.retries) {
+      const waitSeconds = Math.min(MAX_WAIT_SECONDS, retryAfter ?? this.backoffSeconds(message));
+      const nextInMs = (waitSeconds * 1000) / this.options.speed;
+      const next: StoredMessage = {
+        ...message,
+        retried: message.retried + 1,
+        notBefore: Date.now() + nextInMs,
+      };
+      this.options.store.put("messages", next.messageId, next);
+      this.event(message, "ERROR", { responseStatus: status, error });
+      this.event(message, "RETRY", { responseStatus: status, error, nextDeliveryTime: next.notBefore });
+      this.options.reporter.report({
+        type: "retry",
+        messageId: message.messageId,
+        url: message.url,
+        status,
+        attempt,
+        ms,
+        callbackOf: message.callbackOf,
+        nextInMs,
+        error,
+      });
+      this.options.hooks?.settled(message, { outcome: "retry", status, error });
+      this.arm(next);
+    } else {
+      const dlqId = newId("dlq");
+      const entry: DlqEntry = {
+        ...message,
+        dlqId,
+        responseStatus: status,
+        responseHeader,
+        responseBody: responseBody.toString("utf8"),
+        failedAt: Date.now(),
+      };
+      this.options.store.delete("messages", message.messageId);
+      // Callback deliveries that fail are not dead-lettered again with callbacks of their own.
+      this.options.store.put("dlq", dlqId, entry);
+      this.event(message, "FAILED", { responseStatus: status, error });
+      this.options.reporter.report({
+        type: "dead-letter",
+        messageId: message.messageId,
+        url: message.url,
+        status,
+        attempt,
+        ms,
+        callbackOf: message.callbackOf,
+        dlqId,
+        error,
+      });
+      this.options.hooks?.settled(message, { outcome: "failed", status, error, responseBody, dlqId });
+      this.finish(
+        message.messageId,
+        message.failureCallback ? this.spawnCallback(message, "failure", result, dlqId) : undefined,
+      );
+    }
+  }
+
+  private backoffSeconds(message: StoredMessage): number {
+    if (message.retryDelay) return compileRetryDelay(message.retryDelay)(message.retried) / 1000;
+    return Math.exp(2.5 * (message.retried + 1));
+  }
+
+  private deliveryHeaders(message: StoredMessage, body: Buffer): Headers {
+    const headers = new Headers();
+    for (const [name, values] of Object.entries(message.header))
+      for (const v of values) headers.append(name, v);
+    headers.set("User-Agent", "Upstash-QStash");
+    headers.set("Upstash-Signature", signDelivery(this.options.signingKey, message.url, body));
+    headers.set("Upstash-Message-Id", message.messageId);
+    headers.set("Upstash-Retried", String(message.retried));
+    headers.set("Upstash-Caller-Ip", message.callerIp);
+    if (message.scheduleId) headers.set("Upstash-Schedule-Id", message.scheduleId);
+    if (message.topicName) headers.set("Upstash-Topic-Name", message.topicName);
+    this.options.hooks?.headers(message, headers);
+    return headers;
+  }
+
+  private spawnCallback(
+    source: StoredMessage,
+    kind: "success" | "failure",
+    result: { status: number; responseHeader: Record<string, string[]>; responseBody: Buffer },
+    dlqId?: string,
+  ): string {
+    const url = kind === "success" ? source.callback! : source.failureCallback!;
+    const options = (kind === "success" ? source.callbackOptions : source.failureCallbackOptions) ?? {};
+    const extra = this.options.hooks?.callback(source, kind);
+    const payload = { ...callbackBody(source, result, dlqId), ...extra?.fields };
+    const message = newStoredMessage(
+      {
+        method: options.method ?? "POST",
+        header: { "Content-Type": ["application/json"], ...extra?.header },
+        retries: options.retries ?? DEFAULT_RETRIES,
+        timeoutSeconds: options.timeoutSeconds,
+      },
+      {
+        url,
+        body: Buffer.from(JSON.stringify(payload)).toString("base64"),
+        callerIp: source.callerIp,
+        notBefore: Date.now() + ((options.delaySeconds ?? 0) * 1000) / this.options.speed,
+        createdAt: Date.now(),
+        workflow: extra?.workflow,
+        callbackOf: { sourceMessageId: source.messageId, kind },
+      },
+    );
+    this.accept(message);
+    return message.messageId;
+  }
+
+  private event(message: StoredMessage, state: DevEvent["state"], extra: Partial<DevEvent> = {}): void {
+    this.events.push({
+      seq: ++this.eventSeq,
+      time: Date.now(),
+      messageId: message.messageId,
+      state,
+      url: message.url,
+      topicName: message.topicName,
+      queueName: message.queueName,
+      scheduleId: message.scheduleId,
+      endpointName: message.endpointName,
+      label: message.label,
+      flowControlKey: message.flowControlKey,
+      callerIp: message.callerIp,
+      header: message.header,
+      body: message.body,
+      redact: message.redact,
+      ...extra,
+    });
+    // Trim in bulk: splicing one entry off a full log on every event would be O(n) per event.
+    if (this.events.length > MAX_EVENTS * 1.5) this.events.splice(0, this.events.length - MAX_EVENTS);
+  }
+}
+
+function toMultiHeader(headers: Headers): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  headers.forEach((value, name) => {
+    const canonical = canonicalHeaderName(name);
+    out[canonical] = [...(out[canonical] ?? []), value];
+  });
+  return out;
+}
+
+async function readLimited(response: Response): Promise<Buffer> {
+  const bytes = Buffer.from(await response.arrayBuffer());
+  return bytes.length > RESPONSE_LIMIT ? bytes.subarray(0, RESPONSE_LIMIT) : bytes;
+}

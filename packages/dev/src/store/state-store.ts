@@ -1,0 +1,245 @@
+import {
+  closeSync,
+  existsSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  writeSync,
+} from "node:fs";
+import { join } from "node:path";
+import type { DevState } from "./model";
+import {
+  checkJournalRecord,
+  checkStateValue,
+  type JournalRecord,
+  STATE_KINDS,
+  type StateKind,
+} from "./state-record";
+
+type Kind = StateKind;
+type Record_ = JournalRecord;
+
+/**
+ * Why a data directory could not be loaded: which file, which line (of the journal), and what is
+ * wrong. The server does not start and has changed nothing on disk.
+ */
+export class StateFileError extends Error {
+  override readonly name = "StateFileError";
+
+  constructor(
+    readonly file: string,
+    readonly line: number | undefined,
+    problem: string,
+  ) {
+    super(
+      `${file}${line === undefined ? "" : ` line ${line}`}: ${problem}. switchboard dev did not start and changed nothing on disk: fix or remove that ${line === undefined ? "file" : "line"}, or start with another --data-dir.`,
+    );
+  }
+}
+
+/**
+ * Holds the server's state and, with a data directory, decides when it reaches the disk: changes
+ * are appended to `journal.jsonl` and fsynced at the end of the turn that made them, or earlier
+ * when {@link StateStore.flush} is called, as the API does before every answer so that nothing it
+ * acknowledges can be lost. On start the snapshot and journal are replayed, then compacted into a
+ * new snapshot (write, fsync, rename).
+ *
+ * Replay is strict, so an acknowledged message is never dropped silently: only a torn last line
+ * (a crash mid-write) is skipped. A corrupt or invalid record anywhere else, or an invalid last
+ * record that parsed, or a damaged snapshot, throws a {@link StateFileError} naming the file and
+ * line before anything is compacted.
+ */
+export class StateStore {
+  readonly state: DevState = {
+    messages: new Map(),
+    dlq: new Map(),
+    schedules: new Map(),
+    queues: new Map(),
+    topics: new Map(),
+    dedup: new Map(),
+  };
+  private journal: number | undefined;
+  private pending: string[] = [];
+  private flushQueued = false;
+  private journalBytes = 0;
+
+  /**
+   * @param dataDir where the snapshot and journal live; memory only without it.
+   * @param compactAfterBytes journal size that triggers a compaction while running.
+   */
+  constructor(
+    private readonly dataDir?: string,
+    private readonly compactAfterBytes = 16 * 1024 * 1024,
+  ) {
+    if (!dataDir) return;
+    mkdirSync(dataDir, { recursive: true });
+    this.replay();
+    this.compact();
+  }
+
+  /** `true` when changes survive a restart. */
+  get durable(): boolean {
+    return this.dataDir !== undefined;
+  }
+
+  put<K extends Kind>(
+    kind: K,
+    id: string,
+    value: DevState[K] extends Map<string, infer V> ? V : never,
+  ): void {
+    (this.state[kind] as Map<string, unknown>).set(id, value);
+    this.record({ op: "put", kind, id, value });
+  }
+
+  delete(kind: Kind, id: string): boolean {
+    const existed = (this.state[kind] as Map<string, unknown>).delete(id);
+    if (existed) this.record({ op: "del", kind, id });
+    return existed;
+  }
+
+  /**
+   * Writes every change recorded so far and fsyncs it, at once; a no-op when nothing changed. The
+   * API calls it before answering, since an answer acknowledges. A journal past
+   * {@link StateStore.compactAfterBytes} is folded into a new snapshot.
+   */
+  flush(): void {
+    if (this.journal === undefined || this.pending.length === 0) return;
+    const text = this.pending.join("");
+    writeSync(this.journal, text);
+    fsyncSync(this.journal);
+    this.pending = [];
+    this.journalBytes += Buffer.byteLength(text);
+    if (this.journalBytes > this.compactAfterBytes) {
+      this.compact();
+      this.journalBytes = 0;
+    }
+  }
+
+  close(): void {
+    this.flush();
+    if (this.journal !== undefined) closeSync(this.journal);
+    this.journal = undefined;
+  }
+
+  private record(record: Record_): void {
+    if (this.journal === undefined) return;
+    this.pending.push(`${JSON.stringify(record)}\n`);
+    this.flushAtEndOfTurn();
+  }
+
+  /**
+   * Changes nobody answers for (a delivery settling, a retry, a schedule firing, start-up
+   * clean-up) are written once at the end of the turn that made them, so one transition costs
+   * one fsync and a crash loses at most the turn in flight, which no one was told about.
+   */
+  private flushAtEndOfTurn(): void {
+    if (this.flushQueued) return;
+    this.flushQueued = true;
+    queueMicrotask(() => {
+      this.flushQueued = false;
+      try {
+        this.flush();
+      } catch (error) {
+        // Nobody is waiting on this write: say so and keep serving. The changes stay pending, so
+        // the next flush (at the latest, the next answer, which fails rather than lie) retries them.
+        console.error(
+          `switchboard dev: could not write ${join(this.dataDir!, "journal.jsonl")}: ${error instanceof Error ? error.message : String(error)}`,
+        );
+      }
+    });
+  }
+
+  private replay(): void {
+    const dir = this.dataDir!;
+    const snapshot = join(dir, "snapshot.json");
+    if (existsSync(snapshot)) this.loadSnapshot(snapshot);
+    const journal = join(dir, "journal.jsonl");
+    if (!existsSync(journal)) return;
+    const lines = readFileSync(journal, "utf8").split("\n");
+    let last = lines.length - 1;
+    while (last >= 0 && lines[last]!.trim() === "") last--;
+    const records: Record_[] = [];
+    for (let index = 0; index <= last; index++) {
+      const line = lines[index]!;
+      if (line.trim() === "") continue;
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(line);
+      } catch (error) {
+        if (index === last) break; // a torn last line from a crash mid-write: everything before it is intact
+        throw new StateFileError(
+          journal,
+          index + 1,
+          `not valid JSON (${(error as Error).message}); only a torn last line is skipped, and this one has ${last - index} line(s) after it`,
+        );
+      }
+      try {
+        records.push(checkJournalRecord(parsed));
+      } catch (error) {
+        throw new StateFileError(journal, index + 1, (error as Error).message);
+      }
+    }
+    // Apply only once every line checked out, so a refused journal leaves no half-loaded state.
+    for (const record of records) {
+      const map = this.state[record.kind] as Map<string, unknown>;
+      if (record.op === "put") map.set(record.id, record.value);
+      else map.delete(record.id);
+    }
+  }
+
+  private loadSnapshot(file: string): void {
+    let saved: unknown;
+    try {
+      saved = JSON.parse(readFileSync(file, "utf8"));
+    } catch (error) {
+      throw new StateFileError(file, undefined, `not valid JSON (${(error as Error).message})`);
+    }
+    if (typeof saved !== "object" || saved === null || Array.isArray(saved))
+      throw new StateFileError(file, undefined, "not a snapshot (an object of kinds)");
+    for (const kind of STATE_KINDS) {
+      const entries = (saved as Record<string, unknown>)[kind] ?? [];
+      if (!Array.isArray(entries)) throw new StateFileError(file, undefined, `"${kind}" must be an array`);
+      for (const entry of entries as unknown[]) {
+        if (!Array.isArray(entry) || typeof entry[0] !== "string")
+          throw new StateFileError(file, undefined, `"${kind}" must hold [id, value] pairs`);
+        const [id, value] = entry as [string, unknown];
+        try {
+          checkStateValue(kind, id, value);
+        } catch (error) {
+          throw new StateFileError(file, undefined, (error as Error).message);
+        }
+        (this.state[kind] as Map<string, unknown>).set(id, value);
+      }
+    }
+  }
+
+  /**
+   * Writes the whole state as a new snapshot (write, fsync, rename), then empties the journal. A
+   * crash between the two replays the old journal over the new snapshot, which changes nothing:
+   * every record is an idempotent put or delete.
+   */
+  private compact(): void {
+    const dir = this.dataDir!;
+    const snapshot = Object.fromEntries(
+      (Object.keys(this.state) as Kind[]).map((kind) => [
+        kind,
+        [...(this.state[kind] as Map<string, unknown>)],
+      ]),
+    );
+    const temp = join(dir, "snapshot.json.tmp");
+    const fd = openSync(temp, "w");
+    writeSync(fd, JSON.stringify(snapshot));
+    fsyncSync(fd);
+    closeSync(fd);
+    renameSync(temp, join(dir, "snapshot.json"));
+    // The rename itself is durable only once the directory entry is synced.
+    const dirFd = openSync(dir, "r");
+    fsyncSync(dirFd);
+    closeSync(dirFd);
+    if (this.journal !== undefined) closeSync(this.journal);
+    this.journal = openSync(join(dir, "journal.jsonl"), "w");
+    fsyncSync(this.journal);
+  }
+}

@@ -1,0 +1,46 @@
+import { describe, expect, it } from "vitest";
+import type { StoredMessage } from "../store/model";
+import { callbackBody } from "./callback-body";
+
+const source: StoredMessage = {
+  messageId: "msg_1",
+  url: "http://127.0.0.1:3000/api?job=x",
+  method: "POST",
+  header: { "Content-Type": ["application/json"] },
+  body: Buffer.from('{"a":1}').toString("base64"),
+  retries: 3,
+  retried: 2,
+  notBefore: 1000,
+  createdAt: 900,
+  callerIp: "127.0.0.1",
+  topicName: "team",
+  endpointName: "one",
+};
+const result = { status: 500, responseHeader: { "Retry-After": ["5"] }, responseBody: Buffer.from("boom") };
+
+describe("callbackBody", () => {
+  it("has exactly QStash's fields, bodies base64", () => {
+    expect(callbackBody(source, result)).toEqual({
+      status: 500,
+      header: { "Retry-After": ["5"] },
+      body: Buffer.from("boom").toString("base64"),
+      retried: 2,
+      maxRetries: 3,
+      sourceMessageId: "msg_1",
+      topicName: "team",
+      endpointName: "one",
+      url: "http://127.0.0.1:3000/api?job=x",
+      method: "POST",
+      sourceHeader: { "Content-Type": ["application/json"] },
+      sourceBody: Buffer.from('{"a":1}').toString("base64"),
+      notBefore: 1000,
+      createdAt: 900,
+      scheduleId: "",
+      callerIP: "127.0.0.1",
+    });
+  });
+
+  it("adds dlqId for a failure callback", () => {
+    expect(callbackBody(source, result, "dlq_1")).toMatchObject({ dlqId: "dlq_1", sourceMessageId: "msg_1" });
+  });
+});
