@@ -83,3 +83,25 @@ export const notify = sb.createChannel({
     });
   },
 });
+
+/**
+ * Escalation: if the user has not read their in-app notifications `after` an event (10 minutes
+ * by default), send the event again by SMS. A durable workflow: the wait holds no function open,
+ * and marking items read (`escalateUnread.notify("read", …)`) ends it early.
+ */
+export const escalateUnread = sb.createWorkflow({
+  name: "escalate-unread",
+  schema: notifyEvent.extend({ after: z.string().default("10m") }),
+  events: { read: z.object({ at: z.iso.datetime() }) },
+  handler: async ({ after, ...event }, step) => {
+    const read = await step.waitForEvent("wait-read", "read", { key: event.userId, timeout: after });
+    if (!read.timeout) return { escalated: false };
+    await step.publish(
+      "escalate-by-sms",
+      notify,
+      { ...event, title: `Unread: ${event.title}`.slice(0, 120) },
+      { only: ["sms"] },
+    );
+    return { escalated: true };
+  },
+});

@@ -6,6 +6,8 @@ import { type Channel, type ChannelConfig, createChannel, type SubscriberConfig 
 import { createJob, type Job, type JobConfig } from "./sending/job";
 import { callQStash } from "./sending/qstash-client";
 import type { SwitchboardConfig } from "./switchboard-config";
+import { createWorkflow } from "./workflow/create-workflow";
+import type { Workflow, WorkflowConfig, WorkflowEvents } from "./workflow/workflow-types";
 
 /** A switchboard: the factory for jobs and channels, and the one route that serves them. */
 export interface Switchboard<TContext extends object = object> {
@@ -44,6 +46,29 @@ export interface Switchboard<TContext extends object = object> {
   >(
     config: ChannelConfig<TSchema, TSubscribers, TContext>,
   ): Channel<TSchema, Extract<keyof TSubscribers, string>>;
+  /**
+   * Defines a typed durable workflow: a handler whose steps each run once, are recorded, and
+   * survive retries, sleeps and waits. Serve it from the same route (`workflows: [...]`). Needs
+   * `@upstash/workflow` installed (loaded on first use).
+   * @example
+   * ```ts
+   * export const onboarding = sb.createWorkflow({
+   *   name: "onboarding",
+   *   schema: z.object({ userId: z.string() }),
+   *   handler: async (input, step) => {
+   *     const user = await step.run("load-user", () => loadUser(input.userId));
+   *     await step.sleep("wait-a-day", "1d");
+   *     return { welcomed: user.email };
+   *   },
+   * });
+   * const { runId } = await onboarding.start({ userId: "u_1" });
+   * ```
+   */
+  createWorkflow<
+    TSchema extends AnySchema,
+    TResult,
+    TEvents extends WorkflowEvents = Record<never, AnySchema>,
+  >(config: WorkflowConfig<TSchema, TResult, TEvents>): Workflow<TSchema, Awaited<TResult>, TEvents>;
   /**
    * The one route, as a fetch-style `(Request) => Promise<Response>`. Mount it with an adapter
    * (`@switchboard/core/next`, `/hono`, `/express`) or call it directly on any fetch runtime.
@@ -85,6 +110,7 @@ export function createSwitchboard<TContext extends object = object>(
   const switchboard: Switchboard<TContext> = {
     createJob: (jobConfig) => createJob(runtime, jobConfig),
     createChannel: (channelConfig) => createChannel(runtime, channelConfig),
+    createWorkflow: (workflowConfig) => createWorkflow(runtime, workflowConfig),
     handler: (routes) => createRoute(runtime, routes),
     async cancel(messageIds) {
       const ids = typeof messageIds === "string" ? [messageIds] : [...messageIds];

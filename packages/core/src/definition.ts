@@ -2,6 +2,7 @@ import type { RouteTarget } from "@switchboard/wire";
 import type { DeliveryContext, DeliveryFailure } from "./context";
 import type { Runtime } from "./runtime";
 import type { AnySchema } from "./schema";
+import type { VerifiedDelivery } from "./workflow/workflow-delivery";
 
 /** One thing the route can run for a target: a job, or one subscriber of a channel. Internal. */
 export interface Endpoint {
@@ -23,7 +24,7 @@ export interface Endpoint {
 
 /** What the route needs to know about a job or channel. Internal. */
 export interface Definition {
-  kind: "job" | "channel";
+  kind: "job" | "channel" | "workflow";
   name: string;
   schema: AnySchema;
   runtime: Runtime;
@@ -31,6 +32,11 @@ export interface Definition {
   subscribers?: readonly string[];
   /** The endpoint for a target, or `undefined` when the target names something unknown. */
   endpoint(target: RouteTarget): Endpoint | undefined;
+  /**
+   * Takes over a verified delivery whole (workflows, whose body is the workflow protocol's, not a
+   * payload). When set, the route calls it instead of parsing and running an endpoint.
+   */
+  deliver?(delivered: VerifiedDelivery): Promise<Response>;
 }
 
 const definitions = new WeakMap<object, Definition>();

@@ -34,3 +34,16 @@ export type {
 export type { DispatchOptions, DispatchResult, FlowControlOptions } from "./sending/dispatch-options";
 export type { Job, JobConfig, JobDefaults, JobSchedule, ScheduleInput } from "./sending/job";
 export type { ContextInput, QStashOption, SwitchboardConfig, SwitchboardLogger } from "./switchboard-config";
+export type {
+  NotifyOptions,
+  StartOptions,
+  WaitForEventOptions,
+  WaitForEventResult,
+  Workflow,
+  WorkflowConfig,
+  WorkflowDeliveryOptions,
+  WorkflowDuration,
+  WorkflowEvents,
+  WorkflowFailure,
+  WorkflowStep,
+} from "./workflow/workflow-types";

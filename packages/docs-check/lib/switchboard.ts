@@ -36,3 +36,27 @@ export const notify = sb.createChannel({
     inApp: (event) => feed.push(event.userId, { title: event.title, body: event.body }),
   },
 });
+
+/** docs/workflows.md's onboarding workflow. */
+export const onboarding = sb.createWorkflow({
+  name: "onboarding",
+  schema: z.object({ userId: z.string() }),
+  events: { activated: z.object({ plan: z.enum(["free", "pro"]) }) },
+  handler: async (input, step) => {
+    const user = await step.run("load-user", async () => ({
+      email: `${input.userId}@example.com`,
+      name: "Ada",
+    }));
+    await step.dispatch("welcome", sendEmail, { to: user.email, subject: `Welcome, ${user.name}` });
+    await step.sleep("wait-a-day", "1d");
+    const activated = await step.waitForEvent("wait-activation", "activated", {
+      key: input.userId,
+      timeout: "7d",
+    });
+    if (activated.timeout) {
+      await step.dispatch("nudge", sendEmail, { to: user.email, subject: "Need a hand?" });
+      return { activated: false as const };
+    }
+    return { activated: true as const, plan: activated.data.plan };
+  },
+});

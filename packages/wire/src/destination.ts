@@ -1,7 +1,8 @@
 /** Which definition a delivery is for, as encoded in the destination URL's query. */
 export type RouteTarget =
   | { kind: "job"; job: string; hook?: Hook }
-  | { kind: "channel"; channel: string; subscriber: string; hook?: Hook };
+  | { kind: "channel"; channel: string; subscriber: string; hook?: Hook }
+  | { kind: "workflow"; workflow: string; hook?: undefined };
 
 /** `success` and `failure` mark QStash callback and failure-callback deliveries. */
 export type Hook = "success" | "failure";
@@ -15,6 +16,7 @@ export const QUERY = Object.freeze({
   channel: "channel",
   subscriber: "subscriber",
   hook: "hook",
+  workflow: "workflow",
 } as const);
 
 /** {@link QUERY}'s names, for checking a configured route URL. */
@@ -29,7 +31,7 @@ export const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/;
  */
 export function destinationUrl(base: string, target: RouteTarget): string {
   // Called for every delivery (the expected `sub`): memoise, since targets repeat.
-  const key = `${base}\n${target.kind}\n${target.kind === "job" ? target.job : `${target.channel}\n${target.subscriber}`}\n${target.hook ?? ""}`;
+  const key = `${base}\n${target.kind}\n${nameOf(target)}\n${target.kind === "channel" ? target.subscriber : ""}\n${target.hook ?? ""}`;
   const cached = destinations.get(key);
   if (cached !== undefined) return cached;
   const built = buildDestination(base, target);
@@ -44,6 +46,8 @@ function buildDestination(base: string, target: RouteTarget): string {
   const url = new URL(base);
   if (target.kind === "job") {
     url.searchParams.set(QUERY.job, target.job);
+  } else if (target.kind === "workflow") {
+    url.searchParams.set(QUERY.workflow, target.workflow);
   } else {
     url.searchParams.set(QUERY.channel, target.channel);
     url.searchParams.set(QUERY.subscriber, target.subscriber);
@@ -60,6 +64,13 @@ export function parseTarget(search: URLSearchParams): RouteTarget | undefined {
   const hookParam = search.get(QUERY.hook);
   if (hookParam !== null && hookParam !== "success" && hookParam !== "failure") return undefined;
   const hook = hookParam ?? undefined;
+  const workflow = search.get(QUERY.workflow);
+  if (workflow !== null) {
+    // Workflow callbacks come back to the workflow's own URL: it takes no other parameter.
+    return job === null && channel === null && subscriber === null && hook === undefined
+      ? { kind: "workflow", workflow }
+      : undefined;
+  }
   if (job !== null && channel === null && subscriber === null) {
     return hook ? { kind: "job", job, hook } : { kind: "job", job };
   }
@@ -80,8 +91,13 @@ export function withoutHook(target: RouteTarget): RouteTarget {
 /** Describes a target for messages: `job "send-email"` or `channel "notify" subscriber "sms"`. */
 export function describeTarget(target: RouteTarget): string {
   const what =
-    target.kind === "job"
-      ? `job "${target.job}"`
-      : `channel "${target.channel}" subscriber "${target.subscriber}"`;
+    target.kind === "channel"
+      ? `channel "${target.channel}" subscriber "${target.subscriber}"`
+      : `${target.kind} "${nameOf(target)}"`;
   return target.hook ? `${target.hook} hook of ${what}` : what;
+}
+
+/** The job, channel or workflow name a target names. */
+export function nameOf(target: RouteTarget): string {
+  return target.kind === "job" ? target.job : target.kind === "channel" ? target.channel : target.workflow;
 }

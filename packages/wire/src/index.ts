@@ -16,6 +16,7 @@ export {
   destinationUrl,
   type Hook,
   NAME_PATTERN,
+  nameOf,
   parseTarget,
   QUERY,
   RESERVED_QUERY_NAMES,

@@ -1,4 +1,4 @@
-import { describeTarget, type RouteTarget } from "@switchboard/wire";
+import { describeTarget, nameOf, type RouteTarget } from "@switchboard/wire";
 import type { Definition } from "../definition";
 import { SwitchboardError } from "../errors/switchboard-error";
 
@@ -11,18 +11,20 @@ export function notFound(
   definitions: ReadonlyMap<string, Definition>,
 ): SwitchboardError {
   const asked = describeTarget(target);
-  const name = target.kind === "job" ? target.job : target.channel;
+  const name = nameOf(target);
   const definition = definitions.get(`${target.kind}:${name}`);
   let message: string;
   if (!definition) {
-    const list = target.kind === "job" ? "jobs" : "channels";
+    const list = `${target.kind}s`;
     message = `This route serves no ${asked}: it serves ${servedBy(definitions)}. If "${name}" is yours, add it to serve(sb, { ${list}: [...] }) (or sb.handler({ ${list}: [...] })).`;
   } else if (target.kind === "channel" && !definition.subscribers?.includes(target.subscriber)) {
     message = `This route serves no ${asked}: channel "${name}" has subscribers ${(definition.subscribers ?? []).join(", ")}. Add "${target.subscriber}" to its subscribers in sb.createChannel (messages published before a subscriber was renamed or removed end here).`;
   } else {
     const hook = target.hook === "success" ? "onSuccess" : "onFailure";
     const owner =
-      target.kind === "job" ? `job "${name}"` : `channel "${name}" subscriber "${target.subscriber}"`;
+      target.kind === "channel"
+        ? `channel "${name}" subscriber "${target.subscriber}"`
+        : `${target.kind} "${name}"`;
     message = `This route serves no ${asked}: ${owner} has no ${hook}. Add ${hook} to it (messages dispatched while it had one still call it back).`;
   }
   return new SwitchboardError("NOT_FOUND", message);
@@ -32,11 +34,14 @@ export function notFound(
 export function servedBy(definitions: ReadonlyMap<string, Definition>): string {
   const jobs: string[] = [];
   const channels: string[] = [];
+  const workflows: string[] = [];
   for (const definition of definitions.values()) {
     if (definition.kind === "job") jobs.push(definition.name);
+    else if (definition.kind === "workflow") workflows.push(definition.name);
     else channels.push(`${definition.name} (${(definition.subscribers ?? []).join(", ")})`);
   }
-  return `${jobs.length ? `jobs: ${jobs.join(", ")}` : "no jobs"}; ${
+  const served = `${jobs.length ? `jobs: ${jobs.join(", ")}` : "no jobs"}; ${
     channels.length ? `channels: ${channels.join(", ")}` : "no channels"
   }`;
+  return workflows.length ? `${served}; workflows: ${workflows.join(", ")}` : served;
 }

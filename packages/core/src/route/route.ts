@@ -1,4 +1,4 @@
-import { describeTarget, HEADERS, parseTarget, type RouteTarget } from "@switchboard/wire";
+import { describeTarget, HEADERS, nameOf, parseTarget, type RouteTarget } from "@switchboard/wire";
 import type { Definition } from "../definition";
 import { definitionOf } from "../definition";
 import { type EnvRecord, isDevelopment } from "../env";
@@ -8,6 +8,7 @@ import type { Runtime } from "../runtime";
 import { parsePayload } from "../schema";
 import type { Channel } from "../sending/channel";
 import type { Job } from "../sending/job";
+import type { Workflow } from "../workflow/workflow-types";
 import { bodyAlreadyParsed, bodyParsedHelpOf } from "./body-already-parsed";
 import { readCallback } from "./callback";
 import { deliveryContext } from "./delivery-context";
@@ -25,7 +26,7 @@ import {
 } from "./verify-delivery";
 
 /**
- * The jobs and channels one route serves. List each explicitly: there is no global registry.
+ * The jobs, channels and workflows one route serves. List each explicitly: there is no global registry.
  *
  * @example
  * ```ts
@@ -38,6 +39,8 @@ import {
 export interface RouteDefinitions {
   jobs?: readonly Job[];
   channels?: readonly Channel[];
+  /** Workflows made with `sb.createWorkflow`; they need `@upstash/workflow` installed. */
+  workflows?: readonly Workflow[];
 }
 
 /**
@@ -92,11 +95,11 @@ export function createRoute(runtime: Runtime, served: RouteDefinitions): FetchHa
       if (!target) {
         throw new SwitchboardError(
           "NOT_FOUND",
-          `The query must name \`job=<name>\` or \`channel=<name>&subscriber=<name>\` (optionally \`hook=success|failure\`). This route serves ${servedBy(definitions)}.`,
+          `The query must name \`job=<name>\`, \`channel=<name>&subscriber=<name>\` (optionally \`hook=success|failure\`) or \`workflow=<name>\`. This route serves ${servedBy(definitions)}.`,
         );
       }
-      const name = target.kind === "job" ? target.job : target.channel;
-      const definition = definitions.get(`${target.kind}:${name}`);
+      const definition = definitions.get(`${target.kind}:${nameOf(target)}`);
+      if (definition?.deliver) return await definition.deliver({ request, body, env });
       const endpoint = definition?.endpoint(target);
       const hookFn =
         target.hook === "success"
@@ -215,7 +218,7 @@ function collectDefinitions(runtime: Runtime, routes: RouteDefinitions): Map<str
     throw new SwitchboardError("INVALID_OPTIONS", "handler: pass { jobs: [...], channels: [...] }.");
   }
   const map = new Map<string, Definition>();
-  const add = (list: readonly unknown[] | undefined, kind: "job" | "channel") => {
+  const add = (list: readonly unknown[] | undefined, kind: Definition["kind"]) => {
     if (list === undefined) return;
     if (!Array.isArray(list))
       throw new SwitchboardError("INVALID_OPTIONS", `handler: \`${kind}s\` must be an array.`);
@@ -224,7 +227,7 @@ function collectDefinitions(runtime: Runtime, routes: RouteDefinitions): Map<str
       if (!definition || definition.kind !== kind) {
         throw new SwitchboardError(
           "INVALID_OPTIONS",
-          `handler: ${kind}s[${index}] is not a ${kind} made with sb.create${kind === "job" ? "Job" : "Channel"}.`,
+          `handler: ${kind}s[${index}] is not a ${kind} made with sb.create${kind[0]!.toUpperCase()}${kind.slice(1)}.`,
         );
       }
       if (definition.runtime !== runtime) {
@@ -245,10 +248,11 @@ function collectDefinitions(runtime: Runtime, routes: RouteDefinitions): Map<str
   };
   add(routes.jobs, "job");
   add(routes.channels, "channel");
+  add(routes.workflows, "workflow");
   if (map.size === 0) {
     throw new SwitchboardError(
       "INVALID_OPTIONS",
-      "handler: list at least one job or channel: { jobs: [sendEmail] }.",
+      "handler: list at least one job or channel (or workflow): { jobs: [sendEmail] }.",
     );
   }
   return map;

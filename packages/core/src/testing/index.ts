@@ -10,3 +10,9 @@ export {
   type QStashMock,
   type RecordedMessage,
 } from "./mock-qstash";
+export {
+  type RunWorkflowOptions,
+  runWorkflow,
+  type WorkflowTestRun,
+  type WorkflowTestStep,
+} from "./run-workflow";

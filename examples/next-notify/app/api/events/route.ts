@@ -1,7 +1,7 @@
 import { SwitchboardError } from "@switchboard/core";
 import { type NextRequest, NextResponse } from "next/server";
 import { currentUser } from "@/lib/session";
-import { notify } from "@/lib/switchboard";
+import { escalateUnread, notify } from "@/lib/switchboard";
 
 const CHANNELS = ["email", "sms", "inApp"] as const;
 type ChannelName = (typeof CHANNELS)[number];
@@ -21,16 +21,16 @@ export async function POST(request: NextRequest) {
     : [...CHANNELS];
   if (only.length === 0) return NextResponse.json({ error: "Pick at least one channel." }, { status: 400 });
   try {
-    const sent = await notify.publish(
-      {
-        userId: currentUser(request),
-        title: String(input.title ?? ""),
-        message: String(input.message ?? ""),
-        ...(typeof input.groupKey === "string" && input.groupKey ? { groupKey: input.groupKey } : {}),
-      },
-      { only },
-    );
-    return NextResponse.json({ sent });
+    const event = {
+      userId: currentUser(request),
+      title: String(input.title ?? ""),
+      message: String(input.message ?? ""),
+      ...(typeof input.groupKey === "string" && input.groupKey ? { groupKey: input.groupKey } : {}),
+    };
+    const sent = await notify.publish(event, { only });
+    // An in-app notification still unread 10 minutes later is sent again by SMS.
+    const escalation = only.includes("inApp") ? await escalateUnread.start(event) : undefined;
+    return NextResponse.json({ sent, ...(escalation ? { escalationRunId: escalation.runId } : {}) });
   } catch (error) {
     if (error instanceof SwitchboardError && error.code === "INVALID_PAYLOAD") {
       return NextResponse.json({ error: error.message, issues: error.issues }, { status: 400 });

@@ -1,6 +1,6 @@
 import { type NextRequest, NextResponse } from "next/server";
 import { currentUser } from "@/lib/session";
-import { feed } from "@/lib/switchboard";
+import { escalateUnread, feed } from "@/lib/switchboard";
 import { parseBefore, parseMarkRead } from "./feed-params";
 
 export const dynamic = "force-dynamic";
@@ -20,6 +20,14 @@ export async function GET(request: NextRequest) {
 export async function POST(request: NextRequest) {
   const ids = parseMarkRead(await request.json().catch(() => undefined));
   if (!ids.ok) return NextResponse.json({ error: ids.error }, { status: 400 });
-  const unread = await feed.markRead(currentUser(request), ids.value);
+  const user = currentUser(request);
+  const unread = await feed.markRead(user, ids.value);
+  // Resumes this user's escalations that are still waiting: they end without an SMS. The read is
+  // recorded either way; if QStash cannot be told, an escalation may still send its SMS.
+  await escalateUnread
+    .notify("read", { at: new Date().toISOString() }, { key: user })
+    .catch((error: unknown) => {
+      console.error("[next-notify] could not end the escalations of", user, error);
+    });
   return NextResponse.json({ unread });
 }

@@ -4,7 +4,7 @@ import { toNodeHandler } from "@switchboard/core/express";
 import { type DevServer, startDevServer } from "@switchboard/dev";
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { demoState } from "@/lib/demo-state";
-import { feed, notify } from "@/lib/switchboard";
+import { escalateUnread, feed, notify } from "@/lib/switchboard";
 
 // The notify channel end to end over real loopback HTTP: `notify.publish` → an in-process
 // `switchboard dev` → this route (served by Node, as `next start` would) → the subscribers.
@@ -105,5 +105,30 @@ describe("the notify channel", () => {
     });
     expect(response.status).toBe(401);
     expect(log("forged")).toEqual([]);
+  });
+});
+
+describe("the escalate-unread workflow", () => {
+  it("sends an unread notification again by SMS once its wait times out", async () => {
+    // "2s" at the dev server's speed 50 is 40 ms.
+    await escalateUnread.start({
+      userId: "ada",
+      title: "Payment failed",
+      message: "Card declined.",
+      after: "2s",
+    });
+    await expect.poll(() => log("Unread: Payment failed"), { timeout: 10_000 }).toEqual(["sms delivered"]);
+  });
+
+  it("ends without an SMS when the user reads first", async () => {
+    await escalateUnread.start({ userId: "grace", title: "Read in time", message: "", after: "1h" });
+    // A notify resumes the waits under way: repeat it until the run is waiting.
+    await expect
+      .poll(() => escalateUnread.notify("read", { at: new Date().toISOString() }, { key: "grace" }), {
+        timeout: 10_000,
+      })
+      .toEqual({ resumed: 1 });
+    await new Promise((resolve) => setTimeout(resolve, 300)); // room for a stray SMS to show up
+    expect(log("Unread: Read in time")).toEqual([]);
   });
 });

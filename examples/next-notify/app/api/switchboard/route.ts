@@ -1,5 +1,5 @@
 import { serve } from "@switchboard/core/next";
-import { notify, sb } from "@/lib/switchboard";
+import { escalateUnread, notify, sb } from "@/lib/switchboard";
 
-// The one route QStash (or `switchboard dev`) calls for every job and channel.
-export const { POST } = serve(sb, { channels: [notify] });
+// The one route QStash (or `switchboard dev`) calls for every job, channel and workflow.
+export const { POST } = serve(sb, { channels: [notify], workflows: [escalateUnread] });
