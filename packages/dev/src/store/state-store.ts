@@ -41,10 +41,11 @@ export class StateFileError extends Error {
 
 /**
  * Holds the server's state and, with a data directory, decides when it reaches the disk: changes
- * are appended to `journal.jsonl` and fsynced at the end of the turn that made them, or earlier
- * when {@link StateStore.flush} is called, as the API does before every answer so that nothing it
- * acknowledges can be lost. On start the snapshot and journal are replayed, then compacted into a
- * new snapshot (write, fsync, rename).
+ * are appended to `journal.jsonl` and fsynced together once per event-loop turn (group commit),
+ * however many publishes, deliveries and retries made them. The API waits for that write with
+ * {@link StateStore.commit} before every answer, so nothing it acknowledges can be lost, and
+ * concurrent requests share one fsync. On start the snapshot and journal are replayed, then
+ * compacted into a new snapshot (write, fsync, rename).
  *
  * Replay is strict, so an acknowledged message is never dropped silently: only a torn last line
  * (a crash mid-write) is skipped. A corrupt or invalid record anywhere else, or an invalid last
@@ -63,6 +64,8 @@ export class StateStore {
   private journal: number | undefined;
   private pending: string[] = [];
   private flushQueued = false;
+  /** Settles when the next flush does; made only when someone waits ({@link StateStore.commit}). */
+  private group: { promise: Promise<void>; resolve(): void; reject(error: unknown): void } | undefined;
   private journalBytes = 0;
 
   /**
@@ -100,11 +103,44 @@ export class StateStore {
   }
 
   /**
-   * Writes every change recorded so far and fsyncs it, at once; a no-op when nothing changed. The
-   * API calls it before answering, since an answer acknowledges. A journal past
+   * Resolves once every change recorded so far is on disk: at the end of this event-loop turn,
+   * with one write and one fsync for every change and every caller of the turn. Resolves at once
+   * in memory or when nothing is pending; rejects when the write fails. The API awaits it before
+   * answering, since an answer acknowledges.
+   */
+  commit(): Promise<void> {
+    if (this.journal === undefined || this.pending.length === 0) return Promise.resolve();
+    if (!this.group) {
+      let resolve!: () => void;
+      let reject!: (error: unknown) => void;
+      const promise = new Promise<void>((res, rej) => {
+        resolve = res;
+        reject = rej;
+      });
+      this.group = { promise, resolve, reject };
+      this.flushAtEndOfTurn();
+    }
+    return this.group.promise;
+  }
+
+  /**
+   * Writes every change recorded so far and fsyncs it, now; a no-op when nothing changed. Settles
+   * what {@link StateStore.commit} promised. A journal past
    * {@link StateStore.compactAfterBytes} is folded into a new snapshot.
    */
   flush(): void {
+    const group = this.group;
+    this.group = undefined;
+    try {
+      this.write();
+    } catch (error) {
+      group?.reject(error);
+      throw error;
+    }
+    group?.resolve();
+  }
+
+  private write(): void {
     if (this.journal === undefined || this.pending.length === 0) return;
     const text = this.pending.join("");
     writeSync(this.journal, text);
@@ -130,20 +166,23 @@ export class StateStore {
   }
 
   /**
-   * Changes nobody answers for (a delivery settling, a retry, a schedule firing, start-up
-   * clean-up) are written once at the end of the turn that made them, so one transition costs
-   * one fsync and a crash loses at most the turn in flight, which no one was told about.
+   * Every change is written at the end of the event-loop turn that made it (`setImmediate`, after
+   * the I/O callbacks of the turn): the publishes answered in that turn, the deliveries that
+   * settled and the retries armed in it share one write and one fsync. A crash loses at most the
+   * turn in flight, which no answer has acknowledged yet.
    */
   private flushAtEndOfTurn(): void {
     if (this.flushQueued) return;
     this.flushQueued = true;
-    queueMicrotask(() => {
+    setImmediate(() => {
       this.flushQueued = false;
+      const waited = this.group !== undefined;
       try {
         this.flush();
       } catch (error) {
-        // Nobody is waiting on this write: say so and keep serving. The changes stay pending, so
-        // the next flush (at the latest, the next answer, which fails rather than lie) retries them.
+        // Waiting answers fail with the error. When nobody waits, say so and keep serving: the
+        // changes stay pending, so the next flush (at the latest, before the next answer) retries them.
+        if (waited) return;
         console.error(
           `switchboard dev: could not write ${join(this.dataDir!, "journal.jsonl")}: ${error instanceof Error ? error.message : String(error)}`,
         );
