@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { startDevServer } from "../start-dev-server";
-import { StateStore } from "./state-store";
+import { StateStore, SYNC_INTERVAL_MS } from "./state-store";
 
 // Every write and fsync the store makes goes through these spies, so a test can count them and
 // see what the journal held at each fsync.
@@ -63,18 +63,33 @@ describe("group commit", () => {
     store.close();
   });
 
-  it("gives each later turn its own fsync, and none to a turn without changes", async () => {
-    const store = new StateStore(dir);
-    fsyncSync.mockClear();
-    store.put("queues", "a", queue("a"));
-    await store.commit();
-    await turnEnd();
-    await store.commit(); // nothing pending: no write
-    store.put("queues", "b", queue("b"));
-    store.delete("queues", "a");
-    await turnEnd();
-    expect(fsyncSync).toHaveBeenCalledTimes(2);
-    store.close();
+  it("writes changes nobody waits for at the end of their turn, and fsyncs them with the next answer or within the interval", async () => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] }); // turns (setImmediate) stay real
+    try {
+      const store = new StateStore(dir);
+      fsyncSync.mockClear();
+      writeSync.mockClear();
+      store.put("queues", "a", queue("a")); // a delivery settling, say: nobody waits
+      await turnEnd();
+      expect(writeSync).toHaveBeenCalledTimes(1); // on its way to disk: a killed process keeps it
+      expect(fsyncSync).not.toHaveBeenCalled();
+      await store.commit(); // an answer: covers what was written before it
+      expect(fsyncSync).toHaveBeenCalledTimes(1);
+      await store.commit(); // nothing new: no write, no fsync
+      store.put("queues", "b", queue("b"));
+      store.delete("queues", "a");
+      await turnEnd();
+      expect(writeSync).toHaveBeenCalledTimes(2);
+      expect(fsyncSync).toHaveBeenCalledTimes(1);
+      vi.advanceTimersByTime(SYNC_INTERVAL_MS);
+      expect(fsyncSync).toHaveBeenCalledTimes(2);
+      vi.advanceTimersByTime(SYNC_INTERVAL_MS * 10);
+      expect(fsyncSync).toHaveBeenCalledTimes(2);
+      expect([...new StateStore(dir).state.queues.keys()]).toEqual(["b"]); // as after a SIGKILL
+      store.close();
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it("rejects every waiter of a failed write and keeps the changes for the next one", async () => {
