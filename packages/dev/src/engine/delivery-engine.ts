@@ -59,6 +59,15 @@ export interface DeliveryHooks {
   settled(message: StoredMessage, settlement: Settlement): void;
 }
 
+/**
+ * A due message waiting for the wire: a plain record, not a suspended async call, since thousands
+ * may wait. `settled` is told when its attempt has finished (flow control counts until then).
+ */
+interface WireTicket {
+  message: StoredMessage;
+  settled?: (() => void) | undefined;
+}
+
 const MAX_EVENTS = 10_000;
 const DEFAULT_TIMEOUT_SECONDS = 15 * 60;
 const RESPONSE_LIMIT = 256 * 1024;
@@ -80,7 +89,7 @@ export class DeliveryEngine {
    * Caps deliveries on the wire: thousands due at once open at most this many connections and
    * the rest wait their turn, in due order, instead of a socket each.
    */
-  private readonly wire: Gate<() => void>;
+  private readonly wire: Gate<WireTicket>;
   private readonly client: DestinationClient;
   private readonly queueGates = new Map<string, Gate<StoredMessage>>();
   /**
@@ -93,9 +102,17 @@ export class DeliveryEngine {
   private closed = false;
 
   constructor(private readonly options: DeliveryEngineOptions) {
-    this.flowControl = new FlowControl(options.speed, (message) => this.attemptSafely(message));
+    this.flowControl = new FlowControl(
+      options.speed,
+      (message) => new Promise<void>((settled) => this.wire.enter({ message, settled })),
+    );
     const maxInFlight = options.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT;
-    this.wire = new Gate<() => void>({ parallelism: maxInFlight }, (start) => start());
+    this.wire = new Gate<WireTicket>({ parallelism: maxInFlight }, ({ message, settled }) => {
+      void this.attemptSafely(message).finally(() => {
+        this.wire.leave();
+        settled?.();
+      });
+    });
     this.client = new DestinationClient(maxInFlight, RESPONSE_LIMIT);
   }
 
@@ -183,7 +200,7 @@ export class DeliveryEngine {
   private deliver(message: StoredMessage): void {
     const { flowControlKey } = message;
     if (flowControlKey) this.flowControl.enter({ ...message, flowControlKey });
-    else void this.attemptSafely(message);
+    else this.wire.enter({ message });
   }
 
   /**
@@ -242,19 +259,8 @@ export class DeliveryEngine {
     else release?.();
   }
 
-  /** One delivery attempt, once the wire has room for it (see {@link DeliveryEngine.wire}). */
-  private async attempt(message: StoredMessage): Promise<void> {
-    if (this.closed || !this.options.store.state.messages.has(message.messageId)) return;
-    await new Promise<void>((start) => this.wire.enter(start));
-    try {
-      await this.attemptOnWire(message);
-    } finally {
-      this.wire.leave();
-    }
-  }
-
   /** One delivery attempt: the signed request, then delivered, retried or dead-lettered. */
-  private async attemptOnWire(message: StoredMessage): Promise<void> {
+  private async attempt(message: StoredMessage): Promise<void> {
     // Cancelled or stopped while it waited for the wire.
     if (this.closed || !this.options.store.state.messages.has(message.messageId)) return;
     const controller = new AbortController();
