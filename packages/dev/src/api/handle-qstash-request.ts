@@ -24,10 +24,10 @@ export async function handleQStashRequest(
 ): Promise<void> {
   try {
     const answer = await route(ctx, req);
-    // The one place state is persisted early: an answer acknowledges, so every change it
-    // acknowledges is journaled and fsynced first (a SIGKILL after the answer loses none of it).
-    // Changes made outside a request reach the disk at the end of their turn (see StateStore).
-    ctx.store.flush();
+    // An answer acknowledges, so every change it acknowledges is journaled and fsynced first (a
+    // SIGKILL after the answer loses none of it). Requests answered in the same turn share one
+    // fsync with each other and with the deliveries of that turn (see StateStore.commit).
+    await ctx.store.commit();
     return answer.body === undefined
       ? sendEmpty(res, answer.status)
       : sendJson(res, answer.status, answer.body);

@@ -8,6 +8,8 @@ import { DEFAULT_RETRIES, MAX_WAIT_SECONDS } from "../wire/defaults";
 import { parseRetryAfter } from "../wire/duration";
 import { signDelivery } from "../wire/sign-delivery";
 import { describeFailure, describeUnreachable } from "./describe-failure";
+import { DestinationClient } from "./destination-client";
+import { DueTimeline } from "./due-timeline";
 import { FlowControl } from "./flow-control";
 import { Gate } from "./gate";
 import type { Reporter } from "./reporter";
@@ -22,6 +24,11 @@ export interface DeliveryEngineOptions {
   reporter: Reporter;
   /** A protocol layered on QStash (Upstash Workflow) that shapes some deliveries. */
   hooks?: DeliveryHooks | undefined;
+  /**
+   * Deliveries on the wire at once, across all destinations; the rest wait in due order. Queue
+   * and flow-control limits apply before this one. @default 64
+   */
+  maxInFlight?: number | undefined;
 }
 
 /** How a message settled, as {@link DeliveryHooks.settled} hears it. */
@@ -52,9 +59,19 @@ export interface DeliveryHooks {
   settled(message: StoredMessage, settlement: Settlement): void;
 }
 
+/**
+ * A due message waiting for the wire: a plain record, not a suspended async call, since thousands
+ * may wait. `settled` is told when its attempt has finished (flow control counts until then).
+ */
+interface WireTicket {
+  message: StoredMessage;
+  settled?: (() => void) | undefined;
+}
+
 const MAX_EVENTS = 10_000;
 const DEFAULT_TIMEOUT_SECONDS = 15 * 60;
 const RESPONSE_LIMIT = 256 * 1024;
+const DEFAULT_MAX_IN_FLIGHT = 64;
 
 /**
  * Delivers messages the way QStash does: signed requests at their due time, through queue and
@@ -66,7 +83,14 @@ export class DeliveryEngine {
   readonly events: DevEvent[] = [];
   /** Flow-control keys: limits, pause and pins (`/v2/flowControl/{key}`). */
   readonly flowControl: FlowControl;
-  private readonly timers = new Map<string, NodeJS.Timeout>();
+  /** Messages waiting for their due time (a delay, a backoff, a not-before). */
+  private readonly timeline = new DueTimeline<StoredMessage>((message) => this.due(message));
+  /**
+   * Caps deliveries on the wire: thousands due at once open at most this many connections and
+   * the rest wait their turn, in due order, instead of a socket each.
+   */
+  private readonly wire: Gate<WireTicket>;
+  private readonly client: DestinationClient;
   private readonly queueGates = new Map<string, Gate<StoredMessage>>();
   /**
    * Queue slots held by message id. As in QStash, a queued message keeps its slot through its
@@ -78,7 +102,18 @@ export class DeliveryEngine {
   private closed = false;
 
   constructor(private readonly options: DeliveryEngineOptions) {
-    this.flowControl = new FlowControl(options.speed, (message) => this.attemptSafely(message));
+    this.flowControl = new FlowControl(
+      options.speed,
+      (message) => new Promise<void>((settled) => this.wire.enter({ message, settled })),
+    );
+    const maxInFlight = options.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT;
+    this.wire = new Gate<WireTicket>({ parallelism: maxInFlight }, ({ message, settled }) => {
+      void this.attemptSafely(message).finally(() => {
+        this.wire.leave();
+        settled?.();
+      });
+    });
+    this.client = new DestinationClient(maxInFlight, RESPONSE_LIMIT);
   }
 
   /** Resumes every stored message after a restart. */
@@ -100,8 +135,7 @@ export class DeliveryEngine {
   cancel(messageId: string): boolean {
     const message = this.options.store.state.messages.get(messageId);
     if (!message) return false;
-    clearTimeout(this.timers.get(messageId));
-    this.timers.delete(messageId);
+    this.timeline.remove(messageId);
     this.inflight.get(messageId)?.abort();
     for (const gate of this.queueGates.values()) gate.remove((m) => m.messageId === messageId);
     this.flowControl.remove(messageId);
@@ -142,26 +176,17 @@ export class DeliveryEngine {
 
   close(): void {
     this.closed = true;
-    for (const timer of this.timers.values()) clearTimeout(timer);
-    this.timers.clear();
+    this.timeline.close();
     for (const controller of this.inflight.values()) controller.abort();
     for (const gate of this.queueGates.values()) gate.close();
     this.flowControl.close();
+    this.wire.close();
+    this.client.close();
   }
 
   private arm(message: StoredMessage): void {
     if (this.closed) return;
-    const wait = Math.max(0, message.notBefore - Date.now());
-    // Node timers overflow past ~24.8 days; re-arm in steps for far-future messages.
-    const step = Math.min(wait, 2_000_000_000);
-    this.timers.set(
-      message.messageId,
-      setTimeout(() => {
-        this.timers.delete(message.messageId);
-        if (Date.now() < message.notBefore) return this.arm(message);
-        this.due(message);
-      }, step),
-    );
+    this.timeline.add(message.messageId, message.notBefore, message);
   }
 
   private due(message: StoredMessage): void {
@@ -175,7 +200,7 @@ export class DeliveryEngine {
   private deliver(message: StoredMessage): void {
     const { flowControlKey } = message;
     if (flowControlKey) this.flowControl.enter({ ...message, flowControlKey });
-    else void this.attemptSafely(message);
+    else this.wire.enter({ message });
   }
 
   /**
@@ -236,6 +261,7 @@ export class DeliveryEngine {
 
   /** One delivery attempt: the signed request, then delivered, retried or dead-lettered. */
   private async attempt(message: StoredMessage): Promise<void> {
+    // Cancelled or stopped while it waited for the wire.
     if (this.closed || !this.options.store.state.messages.has(message.messageId)) return;
     const controller = new AbortController();
     this.inflight.set(message.messageId, controller);
@@ -253,16 +279,16 @@ export class DeliveryEngine {
     let retryAfter: number | undefined;
     let nonRetryable = false;
     try {
-      const response = await fetch(message.url, {
+      const response = await this.client.send({
+        url: message.url,
         method: message.method,
         headers: this.deliveryHeaders(message, body),
         body: message.method === "GET" || message.method === "HEAD" ? undefined : body,
         signal: controller.signal,
-        redirect: "manual",
       });
       status = response.status;
       responseHeader = toMultiHeader(response.headers);
-      responseBody = await readLimited(response);
+      responseBody = response.body;
       nonRetryable = status === 489 && response.headers.get("upstash-nonretryable-error") === "true";
       retryAfter =
         parseRetryAfter(response.headers.get("retry-after")) ??
@@ -444,9 +470,4 @@ function toMultiHeader(headers: Headers): Record<string, string[]> {
     out[canonical] = [...(out[canonical] ?? []), value];
   });
   return out;
-}
-
-async function readLimited(response: Response): Promise<Buffer> {
-  const bytes = Buffer.from(await response.arrayBuffer());
-  return bytes.length > RESPONSE_LIMIT ? bytes.subarray(0, RESPONSE_LIMIT) : bytes;
 }

@@ -84,7 +84,7 @@ export class FlowControl {
     const effective = this.effective(state);
     return {
       flowControlKey: key,
-      waitListSize: gate.waiting.length,
+      waitListSize: gate.waitingCount,
       parallelismMax: effective.parallelism ?? 0,
       parallelismCount: gate.inflight,
       rateMax: effective.rate ?? 0,

@@ -12,6 +12,18 @@ describe("Gate", () => {
     expect(gate.waiting).toEqual([4]);
   });
 
+  it("keeps FIFO order and removal through thousands waiting", () => {
+    const started: number[] = [];
+    const gate = new Gate<number>({ parallelism: 1 }, (n) => void started.push(n));
+    for (let n = 0; n < 5_000; n++) gate.enter(n);
+    for (let i = 0; i < 3_000; i++) gate.leave();
+    gate.remove((n) => n === 4_000);
+    expect(gate.waitingCount).toBe(1_998);
+    expect(gate.waiting[0]).toBe(3_001);
+    while (gate.waitingCount > 0) gate.leave();
+    expect(started).toEqual(Array.from({ length: 5_000 }, (_, n) => n).filter((n) => n !== 4_000));
+  });
+
   it("holds everything while paused", () => {
     const started: number[] = [];
     const gate = new Gate<number>({ paused: true }, (n) => void started.push(n));

@@ -37,8 +37,9 @@ describe("StateStore", () => {
     const store = new StateStore(dir);
     store.put("queues", "a", queue("a"));
     store.put("queues", "b", queue("b"));
-    expect(readFileSync(join(dir, "journal.jsonl"), "utf8")).toBe(""); // not yet: still this turn
     await Promise.resolve();
+    expect(readFileSync(join(dir, "journal.jsonl"), "utf8")).toBe(""); // not yet: still this turn
+    await new Promise((turnEnded) => setImmediate(turnEnded));
     // No close(): as after a SIGKILL, only what reached the journal counts.
     const journal = readFileSync(join(dir, "journal.jsonl"), "utf8");
     expect(journal.trim().split("\n")).toHaveLength(2);

@@ -19,6 +19,9 @@ import {
 } from "./state-record";
 
 type Kind = StateKind;
+
+/** How long a change nobody answered for may stay written but not fsynced. */
+export const SYNC_INTERVAL_MS = 100;
 type Record_ = JournalRecord;
 
 /**
@@ -41,10 +44,13 @@ export class StateFileError extends Error {
 
 /**
  * Holds the server's state and, with a data directory, decides when it reaches the disk: changes
- * are appended to `journal.jsonl` and fsynced at the end of the turn that made them, or earlier
- * when {@link StateStore.flush} is called, as the API does before every answer so that nothing it
- * acknowledges can be lost. On start the snapshot and journal are replayed, then compacted into a
- * new snapshot (write, fsync, rename).
+ * are appended to `journal.jsonl` once per event-loop turn, however many publishes, deliveries
+ * and retries made them, so a killed process loses at most the turn in flight. The API waits with
+ * {@link StateStore.commit} before every answer: then the turn's write is fsynced too, once for
+ * every request answered in it (group commit), so nothing acknowledged is lost even to a machine
+ * crash. Changes nobody answers for (deliveries settling, retries, schedules firing) are fsynced
+ * within {@link SYNC_INTERVAL_MS}, or sooner with the next answer. On start the snapshot and
+ * journal are replayed, then compacted into a new snapshot (write, fsync, rename).
  *
  * Replay is strict, so an acknowledged message is never dropped silently: only a torn last line
  * (a crash mid-write) is skipped. A corrupt or invalid record anywhere else, or an invalid last
@@ -63,6 +69,11 @@ export class StateStore {
   private journal: number | undefined;
   private pending: string[] = [];
   private flushQueued = false;
+  /** Written to the journal but not fsynced yet (changes nobody answered for). */
+  private unsynced = false;
+  private syncTimer: NodeJS.Timeout | undefined;
+  /** Settles when the next flush does; made only when someone waits ({@link StateStore.commit}). */
+  private group: { promise: Promise<void>; resolve(): void; reject(error: unknown): void } | undefined;
   private journalBytes = 0;
 
   /**
@@ -100,24 +111,63 @@ export class StateStore {
   }
 
   /**
-   * Writes every change recorded so far and fsyncs it, at once; a no-op when nothing changed. The
-   * API calls it before answering, since an answer acknowledges. A journal past
+   * Resolves once every change recorded so far is on disk: at the end of this event-loop turn,
+   * with one write and one fsync for every change and every caller of the turn. Resolves at once
+   * in memory or when everything is already fsynced; rejects when the write fails. The API awaits
+   * it before answering, since an answer acknowledges.
+   */
+  commit(): Promise<void> {
+    if (this.journal === undefined || (this.pending.length === 0 && !this.unsynced)) return Promise.resolve();
+    if (!this.group) {
+      let resolve!: () => void;
+      let reject!: (error: unknown) => void;
+      const promise = new Promise<void>((res, rej) => {
+        resolve = res;
+        reject = rej;
+      });
+      this.group = { promise, resolve, reject };
+      this.flushAtEndOfTurn();
+    }
+    return this.group.promise;
+  }
+
+  /**
+   * Writes every change recorded so far and fsyncs it, now; a no-op when nothing changed. Settles
+   * what {@link StateStore.commit} promised. A journal past
    * {@link StateStore.compactAfterBytes} is folded into a new snapshot.
    */
   flush(): void {
+    const group = this.group;
+    this.group = undefined;
+    try {
+      this.write();
+      if (this.journal !== undefined && this.unsynced) fsyncSync(this.journal);
+      this.unsynced = false;
+    } catch (error) {
+      group?.reject(error);
+      throw error;
+    }
+    group?.resolve();
+  }
+
+  /** Appends the pending changes to the journal, without an fsync. */
+  private write(): void {
     if (this.journal === undefined || this.pending.length === 0) return;
     const text = this.pending.join("");
     writeSync(this.journal, text);
-    fsyncSync(this.journal);
     this.pending = [];
+    this.unsynced = true;
     this.journalBytes += Buffer.byteLength(text);
     if (this.journalBytes > this.compactAfterBytes) {
-      this.compact();
+      this.compact(); // the snapshot is fsynced: nothing is left unsynced
+      this.unsynced = false;
       this.journalBytes = 0;
     }
   }
 
   close(): void {
+    clearTimeout(this.syncTimer);
+    this.syncTimer = undefined;
     this.flush();
     if (this.journal !== undefined) closeSync(this.journal);
     this.journal = undefined;
@@ -130,25 +180,53 @@ export class StateStore {
   }
 
   /**
-   * Changes nobody answers for (a delivery settling, a retry, a schedule firing, start-up
-   * clean-up) are written once at the end of the turn that made them, so one transition costs
-   * one fsync and a crash loses at most the turn in flight, which no one was told about.
+   * Every change is written at the end of the event-loop turn that made it (`setImmediate`, after
+   * the I/O callbacks of the turn): the publishes answered in that turn, the deliveries that
+   * settled and the retries armed in it share one write, and one fsync when an answer waits for
+   * it. A killed process loses at most the turn in flight, which no answer has acknowledged yet.
    */
   private flushAtEndOfTurn(): void {
     if (this.flushQueued) return;
     this.flushQueued = true;
-    queueMicrotask(() => {
+    setImmediate(() => {
       this.flushQueued = false;
-      try {
-        this.flush();
-      } catch (error) {
-        // Nobody is waiting on this write: say so and keep serving. The changes stay pending, so
-        // the next flush (at the latest, the next answer, which fails rather than lie) retries them.
-        console.error(
-          `switchboard dev: could not write ${join(this.dataDir!, "journal.jsonl")}: ${error instanceof Error ? error.message : String(error)}`,
-        );
-      }
+      if (this.group) return this.flushForWaiters();
+      this.inBackground(() => this.write());
+      this.syncSoon();
     });
+  }
+
+  /** Flushes for the answers waiting on {@link StateStore.commit}: a failure reaches them. */
+  private flushForWaiters(): void {
+    try {
+      this.flush();
+    } catch {
+      // Every waiter was rejected with the error, and the changes stay pending for the next flush.
+    }
+  }
+
+  /**
+   * Fsyncs what was written for nobody in particular within {@link SYNC_INTERVAL_MS}: a machine
+   * crash then loses at most that much of deliveries settling, which are delivered again.
+   */
+  private syncSoon(): void {
+    if (this.syncTimer || !this.unsynced) return;
+    this.syncTimer = setTimeout(() => {
+      this.syncTimer = undefined;
+      this.inBackground(() => this.flush());
+    }, SYNC_INTERVAL_MS);
+    this.syncTimer.unref();
+  }
+
+  /** Runs a write nobody waits for: a failure is said, and the changes wait for the next flush. */
+  private inBackground(write: () => void): void {
+    try {
+      write();
+    } catch (error) {
+      console.error(
+        `switchboard dev: could not write ${join(this.dataDir!, "journal.jsonl")}: ${error instanceof Error ? error.message : String(error)}`,
+      );
+    }
   }
 
   private replay(): void {

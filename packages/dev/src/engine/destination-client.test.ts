@@ -1,0 +1,140 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo, Socket } from "node:net";
+import { gzipSync } from "node:zlib";
+import { afterEach, describe, expect, it } from "vitest";
+import { DestinationClient } from "./destination-client";
+
+const servers: Server[] = [];
+const clients: DestinationClient[] = [];
+afterEach(async () => {
+  for (const client of clients.splice(0)) client.close();
+  for (const server of servers.splice(0)) {
+    server.closeAllConnections();
+    await new Promise((done) => server.close(done));
+  }
+});
+
+async function serve(
+  handle: (req: IncomingMessage, res: ServerResponse, body: Buffer) => void,
+): Promise<string> {
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (chunk: Buffer) => chunks.push(chunk));
+    req.on("end", () => handle(req, res, Buffer.concat(chunks)));
+  });
+  servers.push(server);
+  await new Promise<void>((done) => server.listen(0, "127.0.0.1", () => done()));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+function client(limit = 1024): DestinationClient {
+  const made = new DestinationClient(4, limit);
+  clients.push(made);
+  return made;
+}
+
+const post = (url: string, headers = new Headers(), body = Buffer.from("hi")) => ({
+  url,
+  method: "POST",
+  headers,
+  body,
+  signal: new AbortController().signal,
+});
+
+describe("DestinationClient", () => {
+  it("sends method, headers and body, and reads status, headers and body back", async () => {
+    let seen: { method?: string; headers?: IncomingMessage["headers"]; body?: string } = {};
+    const url = await serve((req, res, body) => {
+      seen = { method: req.method, headers: req.headers, body: body.toString() };
+      res.setHeader("Set-Cookie", ["a=1", "b=2"]);
+      res.writeHead(503, { "Retry-After": "7" });
+      res.end("busy");
+    });
+    const headers = new Headers({ "Content-Type": "text/plain", "X-Tenant": "acme" });
+    headers.append("X-Tenant", "other");
+    headers.set("Connection", "upgrade"); // a forwarded hop-by-hop header must not break the framing
+    const answer = await client().send({ ...post(`${url}/job?x=1`, headers), method: "PUT" });
+    expect(seen).toMatchObject({
+      method: "PUT",
+      body: "hi",
+      headers: { "content-type": "text/plain", "x-tenant": "acme, other", "content-length": "2" },
+    });
+    expect(seen.headers?.connection).toBe("keep-alive");
+    expect(answer.status).toBe(503);
+    expect(answer.headers.get("retry-after")).toBe("7");
+    expect(answer.headers.getSetCookie()).toEqual(["a=1", "b=2"]);
+    expect(answer.body.toString()).toBe("busy");
+  });
+
+  it("does not follow redirects", async () => {
+    const url = await serve((_req, res) => {
+      res.writeHead(302, { Location: "/elsewhere" });
+      res.end();
+    });
+    const answer = await client().send(post(url));
+    expect(answer.status).toBe(302);
+    expect(answer.headers.get("location")).toBe("/elsewhere");
+  });
+
+  it("reads a long body to its end and keeps only the limit", async () => {
+    const url = await serve((_req, res) => res.end("x".repeat(10_000)));
+    const answer = await client(100).send(post(url));
+    expect(answer.body.toString()).toBe("x".repeat(100));
+  });
+
+  it("decodes a gzip answer, as fetch would", async () => {
+    const url = await serve((_req, res) => {
+      res.writeHead(500, { "Content-Encoding": "gzip" });
+      res.end(gzipSync('{"error":"boom"}'));
+    });
+    expect((await client().send(post(url))).body.toString()).toBe('{"error":"boom"}');
+  });
+
+  it("rejects with the socket error's code when nothing listens", async () => {
+    const url = await serve(() => {});
+    const port = new URL(url).port;
+    const server = servers.pop()!;
+    await new Promise((done) => server.close(done));
+    await expect(client().send(post(`http://127.0.0.1:${port}/`))).rejects.toMatchObject({
+      code: "ECONNREFUSED",
+    });
+  });
+
+  it("rejects with the signal's reason when aborted mid-answer", async () => {
+    const url = await serve((_req, res) => res.write("partial")); // never ends
+    const controller = new AbortController();
+    const sent = client().send({ ...post(url), signal: controller.signal });
+    setImmediate(() => controller.abort(new Error("timed out")));
+    await expect(sent).rejects.toThrow("timed out");
+  });
+
+  it("keeps connections open between requests", async () => {
+    const sockets = new Set<Socket>();
+    const url = await serve((req, res) => {
+      sockets.add(req.socket);
+      res.end("ok");
+    });
+    const one = client();
+    for (let i = 0; i < 10; i++) expect((await one.send(post(url))).status).toBe(200);
+    expect(sockets.size).toBe(1);
+  });
+
+  it("resends on a fresh connection when a reused one is closed before any answer, and only then", async () => {
+    const served = new Set<Socket>();
+    let connections = 0;
+    const url = await serve((req, res) => {
+      // The second request on a connection finds it closed, as when the server drops idle keep-alives.
+      if (served.has(req.socket)) return void req.socket.destroy();
+      served.add(req.socket);
+      res.end("ok");
+    });
+    servers[0]!.on("connection", () => connections++);
+    const one = client();
+    expect((await one.send(post(url))).status).toBe(200);
+    expect((await one.send(post(url))).status).toBe(200);
+    expect(connections).toBe(2);
+
+    const refusing = await serve((req) => void req.socket.destroy()); // a fresh connection reset: no resend
+    await expect(client().send(post(refusing))).rejects.toMatchObject({ code: "ECONNRESET" });
+  });
+});

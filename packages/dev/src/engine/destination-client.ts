@@ -1,0 +1,203 @@
+import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from "node:http";
+import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
+import { brotliDecompressSync, constants, gunzipSync, inflateSync } from "node:zlib";
+
+/** One request to a destination, as {@link DestinationClient.send} sends it. */
+export interface DestinationRequest {
+  url: string;
+  method: string;
+  headers: Headers;
+  /** Sent with `Content-Length`; none for GET and HEAD. */
+  body: Buffer | undefined;
+  /** Aborting it ends the request (a timeout, a cancel), and `send` rejects. */
+  signal: AbortSignal;
+}
+
+/** A destination's answer: status, headers as sent, and the body up to the read limit. */
+export interface DestinationAnswer {
+  status: number;
+  headers: Headers;
+  /** Decoded (gzip, deflate, br) when the answer says so, cut to the read limit. */
+  body: Buffer;
+}
+
+/** Connection-level headers the client manages itself; a forwarded one would break the framing. */
+const HOP_BY_HOP = new Set(["connection", "keep-alive", "transfer-encoding", "upgrade", "content-length"]);
+
+/**
+ * Sends deliveries over keep-alive connections (`node:http`/`node:https` agents), at most
+ * `maxSockets` per destination, instead of a `fetch` per delivery: a busy dev server then reuses
+ * a few sockets instead of opening one per message. Redirects are not followed (QStash does not
+ * either); a body past `bodyLimit` is read to its end and cut. A request that fails on a reused
+ * connection before any answer (the destination closed it while idle) is sent again on a fresh
+ * one, as Node's documentation advises, so a keep-alive race is never reported as a failed attempt.
+ *
+ * @example
+ * ```ts
+ * const client = new DestinationClient(64, 256 * 1024);
+ * const answer = await client.send({ url, method: "POST", headers, body, signal });
+ * client.close();
+ * ```
+ */
+export class DestinationClient {
+  private readonly http: HttpAgent;
+  private readonly https: HttpsAgent;
+
+  constructor(
+    maxSockets: number,
+    private readonly bodyLimit: number,
+  ) {
+    const options = { keepAlive: true, maxSockets, maxFreeSockets: maxSockets };
+    this.http = new HttpAgent(options);
+    this.https = new HttpsAgent(options);
+  }
+
+  /** Sends one request; rejects with the network error (its `code` kept) or when `signal` aborts. */
+  async send(request: DestinationRequest): Promise<DestinationAnswer> {
+    const target = new URL(request.url);
+    if (target.protocol !== "http:" && target.protocol !== "https:")
+      throw new TypeError(`cannot deliver to a ${target.protocol} URL`);
+    const headers = nodeHeaders(request.headers, request.body);
+    for (;;) {
+      const outcome = await this.once(target, request, headers);
+      if (outcome.kind === "answer") return outcome.answer;
+      if (!outcome.retry) throw outcome.error;
+    }
+  }
+
+  /** Closes idle connections and ends those under way. */
+  close(): void {
+    this.http.destroy();
+    this.https.destroy();
+  }
+
+  private once(
+    target: URL,
+    { method, body, signal }: DestinationRequest,
+    headers: Record<string, string | string[]>,
+  ): Promise<
+    { kind: "answer"; answer: DestinationAnswer } | { kind: "error"; error: unknown; retry: boolean }
+  > {
+    return new Promise((settle) => {
+      let settled = false;
+      let answered = false;
+      const finish = (
+        outcome:
+          | { kind: "answer"; answer: DestinationAnswer }
+          | { kind: "error"; error: unknown; retry: boolean },
+      ) => {
+        if (settled) return;
+        settled = true;
+        signal.removeEventListener("abort", onAbort);
+        settle(outcome);
+      };
+      const secure = target.protocol === "https:";
+      const req = (secure ? httpsRequest : httpRequest)(target, {
+        method,
+        headers,
+        agent: secure ? this.https : this.http,
+      });
+      const onAbort = () => {
+        req.destroy();
+        finish({ kind: "error", error: signal.reason, retry: false });
+      };
+      if (signal.aborted) return onAbort();
+      signal.addEventListener("abort", onAbort, { once: true });
+      req.on("error", (error: NodeJS.ErrnoException) => {
+        const stale =
+          req.reusedSocket &&
+          !answered &&
+          !signal.aborted &&
+          (error.code === "ECONNRESET" || error.code === "EPIPE");
+        finish({ kind: "error", error, retry: stale });
+      });
+      req.on("response", (res: IncomingMessage) => {
+        answered = true;
+        const chunks: Buffer[] = [];
+        let kept = 0;
+        res.on("data", (chunk: Buffer) => {
+          if (kept >= this.bodyLimit) return; // read to the end, keep only the limit
+          chunks.push(chunk);
+          kept += chunk.length;
+        });
+        res.on("error", (error) => finish({ kind: "error", error, retry: false }));
+        res.on("aborted", () =>
+          finish({
+            kind: "error",
+            error: new Error("the destination closed the connection mid-answer"),
+            retry: false,
+          }),
+        );
+        res.on("end", () => {
+          const status = res.statusCode ?? 0;
+          const raw = Buffer.concat(chunks);
+          const decoded = decode(raw, res.headers["content-encoding"], method, status, this.bodyLimit);
+          finish({
+            kind: "answer",
+            answer: {
+              status,
+              headers: webHeaders(res.rawHeaders),
+              body: decoded.length > this.bodyLimit ? decoded.subarray(0, this.bodyLimit) : decoded,
+            },
+          });
+        });
+      });
+      req.end(body);
+    });
+  }
+}
+
+/** The delivery's headers for `node:http`: one value per name, as `fetch` would send them. */
+function nodeHeaders(headers: Headers, body: Buffer | undefined): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {};
+  headers.forEach((value, name) => {
+    if (HOP_BY_HOP.has(name)) return;
+    const previous = out[name];
+    out[name] =
+      previous === undefined ? value : [...(Array.isArray(previous) ? previous : [previous]), value];
+  });
+  if (body) out["content-length"] = String(body.length);
+  return out;
+}
+
+function webHeaders(raw: string[]): Headers {
+  const headers = new Headers();
+  for (let index = 0; index + 1 < raw.length; index += 2) {
+    try {
+      headers.append(raw[index]!, raw[index + 1]!);
+    } catch {
+      // A header `Headers` refuses (an obsolete folded value) is left out, as fetch would refuse the answer.
+    }
+  }
+  return headers;
+}
+
+/**
+ * The body as the destination meant it, as `fetch` would decode it. A body that does not decode
+ * (cut at the read limit mid-stream, or not what it claims) is kept as received.
+ */
+function decode(
+  raw: Buffer,
+  encoding: string | undefined,
+  method: string,
+  status: number,
+  limit: number,
+): Buffer {
+  if (!encoding || raw.length === 0 || method === "HEAD" || status === 204 || status === 304) return raw;
+  const options = { finishFlush: constants.Z_SYNC_FLUSH, maxOutputLength: limit };
+  try {
+    switch (encoding.trim().toLowerCase()) {
+      case "gzip":
+      case "x-gzip":
+        return gunzipSync(raw, options);
+      case "deflate":
+        return inflateSync(raw, options);
+      case "br":
+        return brotliDecompressSync(raw, { maxOutputLength: limit });
+      default:
+        return raw;
+    }
+  } catch {
+    return raw;
+  }
+}
