@@ -266,7 +266,7 @@ describe("dispatchMany's own batch requests", () => {
     expect(qstash.requests).toHaveLength(2); // one at a time: nothing after the failure
   });
 
-  it.each([{ "X-Evil": "a\r\nUpstash-Delay: 0s" }, { "Bad Name": "v" }])(
+  it.each<Record<string, string>>([{ "X-Evil": "a\r\nUpstash-Delay: 0s" }, { "Bad Name": "v" }])(
     "refuses a header the SDK refuses (%o), as PUBLISH_FAILED, sending nothing",
     async (headers) => {
       const qstash = await captureQStash();
