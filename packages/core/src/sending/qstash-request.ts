@@ -18,24 +18,6 @@ export interface QStashEndpoint {
 const RETRY_ATTEMPTS = 5;
 const retryBackoffMs = (attempt: number) => Math.exp(attempt) * 50;
 
-/** QStash's publish headers, as `@upstash/qstash` 2.12 names them. */
-const PUBLISH = {
-  method: "Upstash-Method",
-  delay: "Upstash-Delay",
-  notBefore: "Upstash-Not-Before",
-  deduplicationId: "Upstash-Deduplication-Id",
-  contentBasedDeduplication: "Upstash-Content-Based-Deduplication",
-  retries: "Upstash-Retries",
-  retryDelay: "Upstash-Retry-Delay",
-  callback: "Upstash-Callback",
-  failureCallback: "Upstash-Failure-Callback",
-  timeout: "Upstash-Timeout",
-  flowControlKey: "Upstash-Flow-Control-Key",
-  flowControlValue: "Upstash-Flow-Control-Value",
-  label: "Upstash-Label",
-  forwardPrefix: "Upstash-Forward-",
-} as const;
-
 /**
  * The headers `publishJSON` / `batchJSON` of `@upstash/qstash` 2.12 send for `message`, minus the
  * SDK's own telemetry headers (`Upstash-Telemetry-*`, which name the SDK, not the caller). Built
@@ -47,19 +29,19 @@ export function publishHeaders(message: OutgoingMessage): Headers {
   const headers = new Headers();
   for (const [name, value] of new Headers(fields.headers)) {
     // The SDK forwards every user header except `content-type*` and `upstash-*` (refused earlier).
-    headers.set(name.startsWith("content-type") ? name : `${PUBLISH.forwardPrefix}${name}`, value);
+    headers.set(name.startsWith("content-type") ? name : `Upstash-Forward-${name}`, value);
   }
   headers.set("Content-Type", "application/json");
-  headers.set(PUBLISH.method, "POST");
-  if (fields.delay !== undefined) headers.set(PUBLISH.delay, `${fields.delay.toFixed(0)}s`);
-  if (fields.notBefore !== undefined) headers.set(PUBLISH.notBefore, fields.notBefore.toFixed(0));
-  if (fields.deduplicationId !== undefined) headers.set(PUBLISH.deduplicationId, fields.deduplicationId);
-  if (fields.contentBasedDeduplication) headers.set(PUBLISH.contentBasedDeduplication, "true");
-  headers.set(PUBLISH.retries, fields.retries.toFixed(0));
-  if (fields.retryDelay !== undefined) headers.set(PUBLISH.retryDelay, fields.retryDelay);
-  if (message.callback) headers.set(PUBLISH.callback, message.callback);
-  if (message.failureCallback) headers.set(PUBLISH.failureCallback, message.failureCallback);
-  if (fields.timeout !== undefined) headers.set(PUBLISH.timeout, `${fields.timeout}s`);
+  headers.set("Upstash-Method", "POST");
+  if (fields.delay !== undefined) headers.set("Upstash-Delay", `${fields.delay.toFixed(0)}s`);
+  if (fields.notBefore !== undefined) headers.set("Upstash-Not-Before", fields.notBefore.toFixed(0));
+  if (fields.deduplicationId !== undefined) headers.set("Upstash-Deduplication-Id", fields.deduplicationId);
+  if (fields.contentBasedDeduplication) headers.set("Upstash-Content-Based-Deduplication", "true");
+  headers.set("Upstash-Retries", fields.retries.toFixed(0));
+  if (fields.retryDelay !== undefined) headers.set("Upstash-Retry-Delay", fields.retryDelay);
+  if (message.callback) headers.set("Upstash-Callback", message.callback);
+  if (message.failureCallback) headers.set("Upstash-Failure-Callback", message.failureCallback);
+  if (fields.timeout !== undefined) headers.set("Upstash-Timeout", `${fields.timeout}s`);
   const flow = fields.flowControl;
   if (flow) {
     // The SDK's checks, kept as they are: `0` would pass them (as "0"), though we never send it.
@@ -69,10 +51,10 @@ export function publishHeaders(message: OutgoingMessage): Headers {
       flow.rate !== undefined ? `rate=${flow.rate}` : undefined,
       period ? `period=${period}` : undefined,
     ].filter((part) => part !== undefined);
-    headers.set(PUBLISH.flowControlKey, flow.key);
-    headers.set(PUBLISH.flowControlValue, value.join(", "));
+    headers.set("Upstash-Flow-Control-Key", flow.key);
+    headers.set("Upstash-Flow-Control-Value", value.join(", "));
   }
-  if (fields.label !== undefined) headers.set(PUBLISH.label, fields.label);
+  if (fields.label !== undefined) headers.set("Upstash-Label", fields.label);
   return headers;
 }
 
