@@ -4,7 +4,7 @@ import { Client, QstashError } from "@upstash/qstash";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { z } from "zod";
 import { createSwitchboard } from "../create-switchboard";
-import type { DispatchManyOptions } from "./dispatch-options";
+import type { DispatchOptions } from "./dispatch-options";
 
 // Real sockets on 127.0.0.1, no msw: the point is the exact bytes each path puts on the wire.
 interface Captured {
@@ -88,74 +88,117 @@ function itemsOf(request: Captured | undefined): unknown {
   }));
 }
 
-describe("dispatchMany's own batch requests", () => {
-  it.each<[string, DispatchManyOptions]>([
-    ["no options", {}],
-    ["delay in seconds", { delay: 30 }],
-    ["compound delay", { delay: "1h30m" }],
-    ["notBefore as a Date", { notBefore: new Date(1_900_000_000_000) }],
-    ["no retries", { retries: 0 }],
-    ["retry delay", { retryDelay: "1000 * pow(2, retried)" }],
-    ["deduplication id", { deduplicationId: "welcome-42" }],
-    ["content-based deduplication", { contentBasedDeduplication: true }],
-    ["content-based deduplication off", { contentBasedDeduplication: false }],
-    ["timeout", { timeout: "30s" }],
-    [
-      "flow control, all settings",
-      { flowControl: { key: "tenant-1", parallelism: 2, rate: 10, period: "1m" } },
-    ],
-    ["flow control, rate only", { flowControl: { key: "k", rate: 5 } }],
-    ["label", { label: "onboarding" }],
-    ["queue", { queue: "emails" }],
-    // Headers fold case and join like the SDK's web Headers; content-type* is not forwarded.
-    [
-      "headers",
-      {
-        headers: {
-          "X-Tenant": "acme",
-          "x-tenant": "beta",
-          "Content-Type-Hint": "keep",
-          Spaced: " padded value ",
-        },
+const everyOption: [string, DispatchOptions][] = [
+  ["no options", {}],
+  ["delay in seconds", { delay: 30 }],
+  ["compound delay", { delay: "1h30m" }],
+  ["notBefore as a Date", { notBefore: new Date(1_900_000_000_000) }],
+  ["no retries", { retries: 0 }],
+  ["retry delay", { retryDelay: "1000 * pow(2, retried)" }],
+  ["deduplication id", { deduplicationId: "welcome-42" }],
+  ["content-based deduplication", { contentBasedDeduplication: true }],
+  ["content-based deduplication off", { contentBasedDeduplication: false }],
+  ["timeout", { timeout: "30s" }],
+  [
+    "flow control, all settings",
+    { flowControl: { key: "tenant-1", parallelism: 2, rate: 10, period: "1m" } },
+  ],
+  ["flow control, rate only", { flowControl: { key: "k", rate: 5 } }],
+  ["label", { label: "onboarding" }],
+  ["queue", { queue: "emails" }],
+  // Headers fold case and join like the SDK's web Headers; content-type* is not forwarded.
+  [
+    "headers",
+    {
+      headers: {
+        "X-Tenant": "acme",
+        "x-tenant": "beta",
+        "Content-Type-Hint": "keep",
+        Spaced: " padded value ",
       },
-    ],
-    [
-      "everything at once",
-      {
-        delay: "5m",
-        retries: 7,
-        retryDelay: "min(86400000, 1000 * pow(2, retried))",
-        deduplicationId: "all",
-        timeout: 10,
-        flowControl: { key: "k", parallelism: 1 },
-        label: "l",
-        queue: "q",
-        headers: { Authorization: "Bearer user-value" },
-      },
-    ],
-  ])("sends what the official batchJSON sends: %s", async (_, options) => {
-    const qstash = await captureQStash();
+    },
+  ],
+  [
+    "everything at once",
+    {
+      delay: "5m",
+      retries: 7,
+      retryDelay: "min(86400000, 1000 * pow(2, retried))",
+      deduplicationId: "all",
+      timeout: 10,
+      flowControl: { key: "k", parallelism: 1 },
+      label: "l",
+      queue: "q",
+      headers: { Authorization: "Bearer user-value" },
+    },
+  ],
+];
+
+/** A single publish's request headers with the SDK's telemetry headers left out. */
+function headersOf(request: Captured | undefined): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(request?.headers ?? {}).filter(([name]) => !name.startsWith("upstash-telemetry-")),
+  );
+}
+
+describe("dispatch's own publish requests", () => {
+  it.each(everyOption)("sends what the official publishJSON / enqueueJSON sends: %s", async (_, options) => {
+    const qstash = await captureQStash(() => ({
+      status: 201,
+      body: JSON.stringify({ messageId: "msg_1", url: "x" }),
+    }));
     const ours = jobWith({ token: "tok", baseUrl: qstash.baseUrl });
     const official = jobWith(new Client({ token: "tok", baseUrl: qstash.baseUrl, retry: false }));
-    await ours.dispatchMany(payloads, options);
-    const sentByUs = qstash.requests.splice(0);
-    await official.dispatchMany(payloads, options);
-    const sentBySdk = qstash.requests.splice(0);
-
-    expect(sentByUs).toHaveLength(2); // batchSize 2, three payloads
-    expect(sentBySdk).toHaveLength(2);
-    for (const [index, request] of sentByUs.entries()) {
-      const sdk = sentBySdk[index];
-      expect(request.method).toBe("POST");
-      expect(request.path).toBe("/v2/batch");
-      expect(sdk?.path).toBe("/v2/batch");
-      expect(request.headers.authorization).toBe("Bearer tok");
-      expect(request.headers["content-type"]).toBe("application/json");
-      expect(itemsOf(request)).toEqual(itemsOf(sdk));
-    }
-    const [first] = itemsOf(sentByUs[0]) as { body: string; headers: Record<string, string> }[];
-    expect(JSON.parse(first?.body ?? "")).toEqual(payloads[0]);
+    const payload = payloads[1]!;
+    expect(await ours.dispatch(payload, options)).toEqual({ messageId: "msg_1", deduplicated: false });
+    await official.dispatch(payload, options);
+    const [sentByUs, sentBySdk] = qstash.requests;
+    expect(sentByUs?.method).toBe("POST");
+    expect(sentByUs?.path).toBe(sentBySdk?.path);
+    const destination = "https://app.example.com/api/switchboard?job=fan-out";
+    expect(sentByUs?.path).toBe(
+      options.queue ? `/v2/enqueue/${options.queue}/${destination}` : `/v2/publish/${destination}`,
+    );
+    expect(headersOf(sentByUs)).toEqual(headersOf(sentBySdk));
+    expect(sentByUs?.body).toBe(sentBySdk?.body);
+    expect(JSON.parse(sentByUs?.body ?? "")).toEqual(payload);
   });
+
+  it("turns QStash's error answer into PUBLISH_FAILED with its message", async () => {
+    const qstash = await captureQStash(() => ({ status: 400, body: JSON.stringify({ error: "bad delay" }) }));
+    await expect(jobWith({ token: "tok", baseUrl: qstash.baseUrl }).dispatch(payloads[0]!)).rejects.toThrow(
+      'dispatch of job "fan-out" failed: QStash answered 400: bad delay',
+    );
+  });
+});
+
+describe("dispatchMany's own batch requests", () => {
+  it.each<[string, DispatchOptions]>(everyOption)(
+    "sends what the official batchJSON sends: %s",
+    async (_, options) => {
+      const qstash = await captureQStash();
+      const ours = jobWith({ token: "tok", baseUrl: qstash.baseUrl });
+      const official = jobWith(new Client({ token: "tok", baseUrl: qstash.baseUrl, retry: false }));
+      await ours.dispatchMany(payloads, options);
+      const sentByUs = qstash.requests.splice(0);
+      await official.dispatchMany(payloads, options);
+      const sentBySdk = qstash.requests.splice(0);
+
+      expect(sentByUs).toHaveLength(2); // batchSize 2, three payloads
+      expect(sentBySdk).toHaveLength(2);
+      for (const [index, request] of sentByUs.entries()) {
+        const sdk = sentBySdk[index];
+        expect(request.method).toBe("POST");
+        expect(request.path).toBe("/v2/batch");
+        expect(sdk?.path).toBe("/v2/batch");
+        expect(request.headers.authorization).toBe("Bearer tok");
+        expect(request.headers["content-type"]).toBe("application/json");
+        expect(itemsOf(request)).toEqual(itemsOf(sdk));
+      }
+      const [first] = itemsOf(sentByUs[0]) as { body: string; headers: Record<string, string> }[];
+      expect(JSON.parse(first?.body ?? "")).toEqual(payloads[0]);
+    },
+  );
 
   it("keeps the payload's bytes exactly, hostile text included", async () => {
     const qstash = await captureQStash();

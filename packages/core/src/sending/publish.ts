@@ -25,18 +25,29 @@ function toRequest(message: OutgoingMessage) {
   };
 }
 
-/** Publishes one message, through the named queue when there is one. */
+/**
+ * Publishes one message, through the named queue when there is one; like batches, directly when
+ * Switchboard built the `Client`, through the user's own `Client` otherwise.
+ */
 export async function publishOne(
   client: QStashClient,
   message: OutgoingMessage,
   what: string,
 ): Promise<DispatchResult> {
-  const request = toRequest(message);
-  const response = await callQStash(what, client, () =>
-    message.queue
+  const endpoint = directEndpoint(client);
+  const response = await callQStash(what, client, () => {
+    if (endpoint) {
+      // What publishJSON / enqueueJSON send: the destination appended raw, the options as headers.
+      const path = message.queue
+        ? ["v2", "enqueue", message.queue, message.url]
+        : ["v2", "publish", message.url];
+      return postToQStash(endpoint, path, JSON.stringify(message.body), publishHeaders(message));
+    }
+    const request = toRequest(message);
+    return message.queue
       ? client.queue({ queueName: message.queue }).enqueueJSON(request)
-      : client.publishJSON(request),
-  );
+      : client.publishJSON(request);
+  });
   return toResult(response);
 }
 
