@@ -31,7 +31,12 @@ export type {
   SubscriberHandler,
   SubscriberResult,
 } from "./sending/channel";
-export type { DispatchOptions, DispatchResult, FlowControlOptions } from "./sending/dispatch-options";
+export type {
+  DispatchManyOptions,
+  DispatchOptions,
+  DispatchResult,
+  FlowControlOptions,
+} from "./sending/dispatch-options";
 export type { Job, JobConfig, JobDefaults, JobSchedule, ScheduleInput } from "./sending/job";
 export type { ContextInput, QStashOption, SwitchboardConfig, SwitchboardLogger } from "./switchboard-config";
 export type {

@@ -177,7 +177,7 @@ export function createChannel<
       const results = await publishBatch(
         runtime.qstash(),
         messages,
-        runtime.batchSize,
+        { batchSize: runtime.batchSize },
         `publish to ${owner}`,
       );
       const byName: PublishResult<Name> = {};

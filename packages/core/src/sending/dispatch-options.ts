@@ -48,6 +48,18 @@ export interface DispatchOptions {
   headers?: Record<string, string>;
 }
 
+/** Options for `dispatchMany`: the dispatch options every message gets, plus how to send them. */
+export interface DispatchManyOptions extends DispatchOptions {
+  /**
+   * Batch requests in flight at once. With 1, batches go one after the other and QStash accepts
+   * the messages in the order given. Above 1, whole batches may be accepted out of order (the
+   * messages inside one batch keep theirs); the returned results stay in the order of the payloads
+   * either way. Use it for large fan-outs where order does not matter.
+   * @default 1
+   */
+  concurrency?: number;
+}
+
 /** What `dispatch` resolves to. */
 export interface DispatchResult {
   /** QStash's id for the message; pass it to `sb.cancel`. */
@@ -130,6 +142,15 @@ export function toPublishFields(options: DispatchOptions, owner: string): QStash
   if (options.label !== undefined) fields.label = nonEmpty(options.label, "label", owner);
   if (options.queue !== undefined) nonEmpty(options.queue, "queue", owner);
   return fields;
+}
+
+/** Validates `dispatchMany`'s `concurrency`: a whole number >= 1, 1 when unset. */
+export function toConcurrency(value: unknown, owner: string): number {
+  if (value === undefined) return 1;
+  if (typeof value !== "number" || !Number.isInteger(value) || value < 1) {
+    throw invalid(owner, `concurrency must be a whole number >= 1, got ${String(value)}`);
+  }
+  return value;
 }
 
 function toFlowControl(

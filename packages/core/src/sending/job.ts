@@ -6,7 +6,13 @@ import { checkDispatchPayload } from "../json-safe";
 import type { Runtime } from "../runtime";
 import { type AnySchema, assertSchema, type SchemaInput, type SchemaOutput } from "../schema";
 import { checkCron } from "./cron";
-import { type DispatchOptions, type DispatchResult, toPublishFields } from "./dispatch-options";
+import {
+  type DispatchManyOptions,
+  type DispatchOptions,
+  type DispatchResult,
+  toConcurrency,
+  toPublishFields,
+} from "./dispatch-options";
 import { type OutgoingMessage, publishBatch, publishOne } from "./publish";
 import { callQStash } from "./qstash-client";
 
@@ -71,7 +77,8 @@ export interface Job<TSchema extends AnySchema = AnySchema, TResult = unknown> {
   dispatch(payload: SchemaInput<TSchema>, options?: DispatchOptions): Promise<DispatchResult>;
   /**
    * Validates every payload first, then publishes them with QStash's batch API: one HTTP request
-   * per `batchSize` messages. Nothing is sent if any payload is invalid.
+   * per `batchSize` messages, `concurrency` of them in flight (default 1: in order). Nothing is
+   * sent if any payload is invalid. Results are in the order of `payloads`.
    * @example
    * ```ts
    * await sendEmail.dispatchMany(users.map((u) => ({ to: u.email, subject: "News" })));
@@ -79,7 +86,7 @@ export interface Job<TSchema extends AnySchema = AnySchema, TResult = unknown> {
    */
   dispatchMany(
     payloads: readonly SchemaInput<TSchema>[],
-    options?: DispatchOptions,
+    options?: DispatchManyOptions,
   ): Promise<DispatchResult[]>;
   /**
    * Creates or updates (by `id`) a cron schedule that dispatches this job.
@@ -124,10 +131,13 @@ export function createJob<TSchema extends AnySchema, TResult, TContext extends o
   const target: RouteTarget = { kind: "job", job: name };
   const toMessage = async (payload: unknown, options: DispatchOptions): Promise<OutgoingMessage> => {
     const body = await parsePayloadForDispatch(payload);
+    return { ...messageTemplate(options), body };
+  };
+  const messageTemplate = (options: DispatchOptions): OutgoingMessage => {
     const { queue, ...rest } = { ...defaults, ...options };
     return {
       url: runtime.destination(target),
-      body,
+      body: undefined,
       fields: toPublishFields(rest, owner),
       queue,
       callback: onSuccess ? runtime.destination({ ...target, hook: "success" }) : undefined,
@@ -152,13 +162,15 @@ export function createJob<TSchema extends AnySchema, TResult, TContext extends o
       if (!Array.isArray(payloads)) {
         throw new SwitchboardError("INVALID_OPTIONS", `${owner}: dispatchMany takes an array of payloads.`);
       }
+      const { concurrency, ...dispatchOptions } = options ?? {};
+      const inFlight = toConcurrency(concurrency, owner);
       // Options are shared: validate and build them once, then only the body varies.
-      const template = payloads.length > 0 ? await toMessage(payloads[0], options) : undefined;
+      const template = messageTemplate(dispatchOptions);
       const messages: OutgoingMessage[] = [];
       for (const [index, payload] of payloads.entries()) {
         try {
           await checkDispatchPayload(schema, payload, owner);
-          messages.push({ ...template!, body: payload });
+          messages.push({ ...template, body: payload });
         } catch (error) {
           if (error instanceof SwitchboardError && error.code === "INVALID_PAYLOAD") {
             throw new SwitchboardError(
@@ -174,7 +186,12 @@ export function createJob<TSchema extends AnySchema, TResult, TContext extends o
         }
       }
       if (messages.length === 0) return [];
-      return publishBatch(runtime.qstash(), messages, runtime.batchSize, `dispatchMany of ${owner}`);
+      return publishBatch(
+        runtime.qstash(),
+        messages,
+        { batchSize: runtime.batchSize, concurrency: inFlight },
+        `dispatchMany of ${owner}`,
+      );
     },
     async schedule(input) {
       if (input === null || typeof input !== "object") {

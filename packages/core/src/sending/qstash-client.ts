@@ -3,6 +3,7 @@ import { DEV_DEFAULTS } from "../dev-defaults";
 import { type EnvRecord, readEnv } from "../env";
 import { SwitchboardError } from "../errors/switchboard-error";
 import type { QStashOption } from "../switchboard-config";
+import type { QStashEndpoint } from "./qstash-request";
 import { isLoopback, unreachableMessage } from "./qstash-unreachable";
 
 /** The QStash calls Switchboard makes; an `@upstash/qstash` `Client` has all of them. */
@@ -17,6 +18,7 @@ interface ClientOrigin {
 
 const clients = new Map<string, Client>();
 const origins = new WeakMap<object, ClientOrigin>();
+const endpoints = new WeakMap<object, QStashEndpoint>();
 
 /**
  * Resolves the QStash client for a call: the `Client` passed in config, or one built from
@@ -48,6 +50,8 @@ export function resolveQStash(option: QStashOption | undefined, env?: EnvRecord,
     });
     clients.set(key, client);
     origins.set(client, origin ?? { baseUrl: DEFAULT_QSTASH_URL, source: "the default QStash URL" });
+    const endpoint = sdkEndpoint(client, !(origin && isLoopback(origin.baseUrl)));
+    if (endpoint) endpoints.set(client, endpoint);
   }
   return client;
 }
@@ -61,6 +65,26 @@ function baseUrlOf(option: QStashOption | undefined, env: EnvRecord | undefined,
   if (fromEnv) return { baseUrl: fromEnv, source: `QSTASH_URL=${fromEnv}` };
   if (dev) return { baseUrl: DEV_DEFAULTS.qstashUrl, source: "SWITCHBOARD_DEV's default" };
   return undefined;
+}
+
+/**
+ * Where to send QStash requests directly, bypassing the SDK: only for a `Client` Switchboard built
+ * itself (a user's `Client` may carry headers, retries or a fetch of its own, so it is always used).
+ */
+export function directEndpoint(client: QStashClient): QStashEndpoint | undefined {
+  return endpoints.get(client);
+}
+
+/**
+ * The base URL and authorization the SDK resolved (env, regions, trailing slash), read from the
+ * pinned SDK's internals; if they are not where 2.12 keeps them, the SDK is used for everything.
+ */
+function sdkEndpoint(client: Client, retry: boolean): QStashEndpoint | undefined {
+  const http = (client as unknown as { http?: { baseUrl?: unknown; authorization?: unknown } }).http;
+  const baseUrl = http?.baseUrl;
+  const authorization = http?.authorization;
+  if (typeof baseUrl !== "string" || typeof authorization !== "string") return undefined;
+  return { baseUrl, authorization, retry };
 }
 
 function isClient(option: QStashOption): option is Client {
