@@ -154,7 +154,10 @@ lines.on("line", (line) => {
   const answer = (run: () => Promise<ChildReply>) =>
     run().then(reply, (error: unknown) => reply({ error: String(error) }));
   if (command.cmd === "open")
-    answer(async () => (await open(command.port, command.n, command.round, command.marker), { ok: true }));
+    answer(async () => {
+      await open(command.port, command.n, command.round, command.marker);
+      return { ok: true };
+    });
   else if (command.cmd === "push") answer(async () => ({ latencies: await push(command) }));
   else {
     for (const s of sockets) s.destroy();

@@ -117,7 +117,7 @@ async function measureRound(
   const open: ChildCommand = { cmd: "open", port, n: o.streams, round: o.round, marker: side.marker };
   await expectOk(client.request<ChildReply>(open));
   try {
-    await side.listening();
+    await withTimeout(side.listening(), 30_000, "the side's Redis subscription was never confirmed");
     side.commands = 0;
     // Generous: a missing event is a failure to report, not a slow one to wait out.
     const timeoutMs = o.windowMs + 3 * Math.max(o.pollMs, o.seedPollMs) + 30_000;
@@ -141,6 +141,14 @@ async function measureRound(
     await side.drained();
     side.endRound();
   }
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`feed latency: ${what} within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
 }
 
 /** p50, p99 and stream-side commands per push for one mode; the warm-up round of each side dropped. */
