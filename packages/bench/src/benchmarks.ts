@@ -46,7 +46,7 @@ export const benchmarks: { name: string; run(size: Size): Promise<BenchResult[]>
               streams: 20,
               windowMs: 400,
               rounds: ROUNDS,
-              latency: { streams: 3, pushes: 3, pollMs: 50, seedPollMs: 150, windowMs: 100 },
+              latency: { streams: 3, pushes: 3, pollMs: 25, seedPollMs: 100, windowMs: 50 },
             }
           : {
               streams: 1_000,

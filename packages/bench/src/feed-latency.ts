@@ -50,9 +50,11 @@ interface RoundFigures {
  * });
  * ```
  */
-export async function benchFeedLatency(options: FeedLatencyOptions): Promise<BenchResult[]> {
-  const rest = tsxProcess(new URL("./redis-rest-child.ts", import.meta.url));
-  const client = tsxProcess(new URL("./feed-latency-child.ts", import.meta.url));
+export async function benchFeedLatency(
+  options: FeedLatencyOptions,
+  processes: FeedLatencyProcesses = startFeedLatencyProcesses(),
+): Promise<BenchResult[]> {
+  const { rest, client } = processes;
   const sides: LatencySide[] = [];
   let redis: Redis | undefined;
   const prefix = `sb:bench:latency:${Date.now()}`;
@@ -100,6 +102,19 @@ export async function benchFeedLatency(options: FeedLatencyOptions): Promise<Ben
     await rest.end();
   }
 }
+
+/**
+ * Starts the Redis REST endpoint's process and the pushing one. Seconds on a busy machine (tsx
+ * compiles the sources): start them early, e.g. before other measurements, and hand them to
+ * {@link benchFeedLatency}, which ends them.
+ */
+export function startFeedLatencyProcesses() {
+  return {
+    rest: tsxProcess(new URL("./redis-rest-child.ts", import.meta.url)),
+    client: tsxProcess(new URL("./feed-latency-child.ts", import.meta.url)),
+  };
+}
+export type FeedLatencyProcesses = ReturnType<typeof startFeedLatencyProcesses>;
 
 async function expectOk(reply: Promise<ChildReply>): Promise<ChildReply> {
   const r = await reply;

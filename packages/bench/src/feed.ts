@@ -4,7 +4,12 @@ import { startDevServer } from "@switchboard/dev";
 import { createFeed, redisFeedStore } from "@switchboard/sse";
 import { Redis } from "@upstash/redis";
 import { z } from "zod";
-import { benchFeedLatency, type FeedLatencyOptions } from "./feed-latency";
+import {
+  benchFeedLatency,
+  type FeedLatencyOptions,
+  type FeedLatencyProcesses,
+  startFeedLatencyProcesses,
+} from "./feed-latency";
 import { interleave } from "./interleave";
 import { listen } from "./listen";
 import { type BenchResult, figure } from "./result";
@@ -37,6 +42,8 @@ export interface FeedOptions {
  *   (`feed-latency.ts`).
  */
 export async function benchFeed(options: FeedOptions): Promise<BenchResult[]> {
+  // Their start-up (tsx compiling the sources) overlaps the heap and idle rows.
+  const latencyProcesses = startFeedLatencyProcesses();
   const dev = await startDevServer({
     port: 0,
     quiet: true,
@@ -148,8 +155,10 @@ export async function benchFeed(options: FeedOptions): Promise<BenchResult[]> {
       }),
     );
 
-    results.push(...(await latencyRows(options.latency, options.rounds)));
+    results.push(...(await latencyRows(options.latency, options.rounds, latencyProcesses)));
   } finally {
+    await latencyProcesses.client.end();
+    await latencyProcesses.rest.end();
     clients.end();
     await servers.subject.close();
     await servers.baseline.close();
@@ -162,6 +171,10 @@ export async function benchFeed(options: FeedOptions): Promise<BenchResult[]> {
 }
 
 /** Push → event latency rows: see `benchFeedLatency`. */
-function latencyRows(options: FeedOptions["latency"], rounds: number): Promise<BenchResult[]> {
-  return benchFeedLatency({ ...options, rounds });
+function latencyRows(
+  options: FeedOptions["latency"],
+  rounds: number,
+  processes: FeedLatencyProcesses,
+): Promise<BenchResult[]> {
+  return benchFeedLatency({ ...options, rounds }, processes);
 }
