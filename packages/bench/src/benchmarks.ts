@@ -42,8 +42,19 @@ export const benchmarks: { name: string; run(size: Size): Promise<BenchResult[]>
     run: (size) =>
       benchFeed(
         size === "tiny"
-          ? { streams: 20, windowMs: 400, rounds: ROUNDS, latency: { streams: 5, pushes: 5 } }
-          : { streams: 1_000, windowMs: 3000, rounds: ROUNDS, latency: { streams: 1_000, pushes: 100 } },
+          ? {
+              streams: 20,
+              windowMs: 400,
+              rounds: ROUNDS,
+              latency: { streams: 3, pushes: 3, pollMs: 25, seedPollMs: 100, windowMs: 50 },
+            }
+          : {
+              streams: 1_000,
+              windowMs: 3000,
+              rounds: ROUNDS,
+              // seed-004: 5,000 streams; the feed's 1 s poll, the seed's 3 s one.
+              latency: { streams: 5_000, pushes: 150, pollMs: 1000, seedPollMs: 3000, windowMs: 3000 },
+            },
       ),
   },
 ];

@@ -1,159 +1,237 @@
-import { startDevServer } from "@switchboard/dev";
-import { createFeed, redisFeedStore } from "@switchboard/sse";
 import { Redis } from "@upstash/redis";
-import { z } from "zod";
+import type { ChildCommand, ChildConfig, ChildReply } from "./feed-latency-child";
+import { type LatencySide, limitSide, seedSide, subjectSide } from "./feed-latency-sides";
+import { interleave } from "./interleave";
+import { type BenchResult, figure, percentile, type Spread, spread, type Target } from "./result";
+import { tsxProcess } from "./tsx-process";
 
-const schema = z.object({ title: z.string() });
-const POLL_INTERVAL_MS = 1000;
-
-/** Options for {@link measureFeedLatency}. */
+/** Options for {@link benchFeedLatency}. */
 export interface FeedLatencyOptions {
-  /** Open streams, one recipient each, on one process. */
+  /** Open streams per round, one recipient each, on the streams' process. */
   streams: number;
-  /** Pushes from another instance, one at a time, to recipients spread over the streams. */
+  /** Pushes per round, from another process, at random moments within `windowMs`. */
   pushes: number;
-  /** `pubsub`: the default (change messages carry the item); `polling`: `pubsub: false`, 1 s interval. */
-  mode: "pubsub" | "polling";
+  /** Measured rounds per side (after one warm-up round each). */
+  rounds: number;
+  /** The feed's poll interval (`pollIntervalMs`): the safety net with pub/sub, the path without. */
+  pollMs: number;
+  /** The seed design's per-stream poll interval (3 s in the seed). */
+  seedPollMs: number;
+  /** The pushes' spread in time: a few poll intervals, so every phase of the poll gets its share. */
+  windowMs: number;
 }
 
-/** What {@link measureFeedLatency} measured. */
-export interface FeedLatency {
-  /** Push on another instance → `notification` on the stream, median, ms. */
+type Mode = "pubsub" | "polling";
+type SideName = "subject" | "baseline" | "limit";
+interface RoundFigures {
   p50: number;
-  /** The same, 99th percentile, ms. */
   p99: number;
-  /** Redis commands the streams' process sent per push, besides its once-per-interval poll. */
-  redisCommandsPerPush: number;
-  /** Redis commands the writer sent per push (its script, with the PUBLISH inside in `pubsub`). */
-  writerCommandsPerPush: number;
-  /** The streams' process's idle commands per second (the poll), measured with no pushes. */
-  idleCommandsPerSec: number;
+  commandsPerPush: number;
 }
 
 /**
- * Feed push latency with N open streams on one process, against real Redis (the dev server's
- * Upstash REST endpoint in front of 127.0.0.1:6379). The pushes come from "another instance": a
- * second store and client in this process, so the streams learn of them only through pub/sub or
- * the poll, never through the in-process wake-up.
+ * Push → `notification` latency with N open streams, for the feed with pub/sub and with
+ * `pubsub: false` (polling), each interleaved with its baseline (the seed's design: a poll per
+ * stream every 3 s) and its limit (raw SSE fed by one Redis `SUBSCRIBE`). Four processes:
+ *
+ * - this one: the streams' servers (subject, baseline, limit), the "app instance";
+ * - the dev server's Redis REST endpoint in front of 127.0.0.1:6379 (redis-rest-child.ts);
+ * - "another instance" that pushes through its own feed, store and client, and "the browsers":
+ *   N raw SSE sockets (feed-latency-child.ts). It stamps each push when it sends it and each
+ *   event when it arrives, on one clock.
+ *
+ * Every round opens N streams to fresh recipients, waits until each is watching (and the side's
+ * subscription, if any, is confirmed), pushes, waits for every event, then closes them all.
  *
  * @example
  * ```ts
- * const { p50, p99 } = await measureFeedLatency({ streams: 5000, pushes: 200, mode: "pubsub" });
+ * const rows = await benchFeedLatency({
+ *   streams: 5000, pushes: 150, rounds: 3, pollMs: 1000, seedPollMs: 3000, windowMs: 3000,
+ * });
  * ```
  */
-export async function measureFeedLatency(options: FeedLatencyOptions): Promise<FeedLatency> {
-  const { streams: n, pushes, mode } = options;
-  const dev = await startDevServer({
-    port: 0,
-    quiet: true,
-    redisUrl: "redis://127.0.0.1:6379",
-    redisPort: 0,
-  });
-  const redis = new Redis({ url: dev.redisRestUrl!, token: dev.token, enableTelemetry: false });
+export async function benchFeedLatency(
+  options: FeedLatencyOptions,
+  processes: FeedLatencyProcesses = startFeedLatencyProcesses(),
+): Promise<BenchResult[]> {
+  const { rest, client } = processes;
+  const sides: LatencySide[] = [];
+  let redis: Redis | undefined;
   const prefix = `sb:bench:latency:${Date.now()}`;
-  const pubsub = mode === "pubsub";
-  let readerCommands = 0;
-  let polls = 0;
-  let writerCommands = 0;
-  const store = redisFeedStore({
-    redis,
-    prefix,
-    pubsub,
-    onCommand: (name, count) => {
-      if (name === "MGET") polls += count;
-      else readerCommands += count;
-    },
-  });
-  const feed = createFeed({ schema, store, pollIntervalMs: POLL_INTERVAL_MS, maxItems: 50 });
-  const writer = createFeed({
-    schema,
-    store: redisFeedStore({ redis, prefix, pubsub, onCommand: (_name, count) => (writerCommands += count) }),
-    maxItems: 50,
-  });
-  const controllers: AbortController[] = [];
-  const readers: ReadableStreamDefaultReader<Uint8Array>[] = [];
-  const waiters = new Map<string, (at: number) => void>();
   try {
-    let ready = 0;
-    let allOpen = () => {};
-    const allReady = new Promise<void>((resolve) => {
-      allOpen = resolve;
-    });
-    for (let i = 0; i < n; i++) {
-      const controller = new AbortController();
-      controllers.push(controller);
-      const recipient = `user-${i}`;
-      const reader = feed
-        .stream(new Request("http://bench.test/s", { signal: controller.signal }), { recipient })
-        .body!.getReader();
-      readers.push(reader);
-      void (async () => {
-        const decoder = new TextDecoder();
-        let opened = false;
-        for (;;) {
-          const { done, value } = await reader.read().catch(() => ({ done: true, value: undefined }));
-          if (done) return;
-          const text = decoder.decode(value);
-          if (!opened && text.includes("event: unread")) {
-            opened = true;
-            if (++ready === n) allOpen();
-          }
-          if (text.includes("event: notification")) waiters.get(recipient)?.(performance.now());
-        }
-      })();
+    const { redisUrl, token } = await rest.read<{ redisUrl: string; token: string }>();
+    redis = new Redis({ url: redisUrl, token, enableTelemetry: false });
+    const config: ChildConfig = { redisUrl, token, prefix };
+    await expectOk(client.request<ChildReply>(config));
+    const baseline = await seedSide({ redis, prefix, intervalMs: options.seedPollMs });
+    const limit = await limitSide({ redis, prefix });
+    sides.push(baseline, limit);
+    let round = 0;
+    const rows: BenchResult[] = [];
+    for (const mode of ["pubsub", "polling"] as const) {
+      const subject = await subjectSide({ redis, prefix, pubsub: mode === "pubsub", pollMs: options.pollMs });
+      sides.push(subject);
+      const figures: Record<SideName, RoundFigures[]> = { subject: [], baseline: [], limit: [] };
+      const run = (name: SideName, side: LatencySide) => async () => {
+        const measured = await measureRound(client, side, {
+          ...options,
+          round: round++,
+          // The limit hears pushes only through PUBLISH; the others write as the mode says.
+          pubsub: name === "limit" || mode === "pubsub",
+        });
+        figures[name].push(measured);
+        return measured.p99;
+      };
+      await interleave(options.rounds, {
+        subject: run("subject", subject),
+        baseline: run("baseline", baseline),
+        limit: run("limit", limit),
+      });
+      rows.push(...latencyRows(mode, options, figures));
+      await subject.close();
+      sides.pop();
     }
-    await allReady;
-    // Let the subscription open and the first polls pass.
-    await new Promise((r) => setTimeout(r, 2 * POLL_INTERVAL_MS));
-    polls = 0;
-    readerCommands = 0;
-    const idleMs = 3 * POLL_INTERVAL_MS;
-    await new Promise((r) => setTimeout(r, idleMs));
-    const idleCommandsPerSec = (polls + readerCommands) / (idleMs / 1000);
-
-    readerCommands = 0;
-    writerCommands = 0;
-    const latencies: number[] = [];
-    for (let s = 0; s < pushes; s++) {
-      const recipient = `user-${(s * 7919) % n}`;
-      const received = new Promise<number>((resolve) => waiters.set(recipient, resolve));
-      const started = performance.now();
-      await writer.push(recipient, { title: `#${s}` });
-      latencies.push((await received) - started);
-      waiters.delete(recipient);
-      // A random pause up to one interval, so pushes land at every phase of the poll (a short
-      // one would push just after each poll and measure nearly a whole interval every time).
-      await new Promise((r) => setTimeout(r, Math.random() * POLL_INTERVAL_MS));
-    }
-    return {
-      p50: percentile(latencies, 50),
-      p99: percentile(latencies, 99),
-      redisCommandsPerPush: readerCommands / pushes,
-      writerCommandsPerPush: writerCommands / pushes,
-      idleCommandsPerSec,
-    };
+    return rows;
   } finally {
-    for (const c of controllers) c.abort();
-    await Promise.all(readers.map((r) => r.cancel().catch(() => {})));
-    const keys = await redis.keys(`${prefix}*`).catch(() => [] as string[]);
-    for (let i = 0; i < keys.length; i += 500) await redis.del(...keys.slice(i, i + 500));
-    await dev.close();
+    await client.end();
+    for (const side of sides) await side.close();
+    if (redis) {
+      const keys = await redis.keys(`${prefix}*`).catch(() => [] as string[]);
+      for (let i = 0; i < keys.length; i += 500) await redis.del(...keys.slice(i, i + 500));
+    }
+    await rest.end();
   }
 }
 
-/** Nearest-rank percentile (kept here so this file does not depend on the harness). */
-function percentile(values: number[], p: number): number {
-  if (values.length === 0) return 0;
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
+/**
+ * Starts the Redis REST endpoint's process and the pushing one. Seconds on a busy machine (tsx
+ * compiles the sources): start them early, e.g. before other measurements, and hand them to
+ * {@link benchFeedLatency}, which ends them.
+ */
+export function startFeedLatencyProcesses() {
+  return {
+    rest: tsxProcess(new URL("./redis-rest-child.ts", import.meta.url)),
+    client: tsxProcess(new URL("./feed-latency-child.ts", import.meta.url)),
+  };
+}
+export type FeedLatencyProcesses = ReturnType<typeof startFeedLatencyProcesses>;
+
+async function expectOk(reply: Promise<ChildReply>): Promise<ChildReply> {
+  const r = await reply;
+  if (r.error) throw new Error(`feed latency child: ${r.error}`);
+  return r;
+}
+
+/** One round on one side: open N streams, push, collect every push's latency, close. */
+async function measureRound(
+  client: ReturnType<typeof tsxProcess>,
+  side: LatencySide,
+  o: FeedLatencyOptions & { round: number; pubsub: boolean },
+): Promise<RoundFigures> {
+  const port = Number(new URL(side.url).port);
+  const open: ChildCommand = { cmd: "open", port, n: o.streams, round: o.round, marker: side.marker };
+  await expectOk(client.request<ChildReply>(open));
+  try {
+    await withTimeout(side.listening(), 30_000, "the side's Redis subscription was never confirmed");
+    side.commands = 0;
+    // Generous: a missing event is a failure to report, not a slow one to wait out.
+    const timeoutMs = o.windowMs + 3 * Math.max(o.pollMs, o.seedPollMs) + 30_000;
+    const push: ChildCommand = {
+      cmd: "push",
+      round: o.round,
+      n: o.streams,
+      pushes: o.pushes,
+      windowMs: o.windowMs,
+      pubsub: o.pubsub,
+      timeoutMs,
+    };
+    const { latencies = [] } = await expectOk(client.request<ChildReply>(push));
+    return {
+      p50: percentile(latencies, 50),
+      p99: percentile(latencies, 99),
+      commandsPerPush: side.commands / o.pushes,
+    };
+  } finally {
+    await expectOk(client.request<ChildReply>({ cmd: "close" } satisfies ChildCommand));
+    await side.drained();
+    side.endRound();
+  }
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`feed latency: ${what} within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
+}
+
+/** p50, p99 and stream-side commands per push for one mode; the warm-up round of each side dropped. */
+function latencyRows(
+  mode: Mode,
+  o: FeedLatencyOptions,
+  figures: Record<SideName, RoundFigures[]>,
+): BenchResult[] {
+  const of = (name: SideName, key: keyof RoundFigures): Spread | null => {
+    const measured = figures[name].slice(1).map((f) => f[key]);
+    return measured.length > 0 ? spread(measured) : null;
+  };
+  const sides = (key: keyof RoundFigures) => ({
+    value: of("subject", key),
+    baseline: of("baseline", key),
+    limit: of("limit", key),
+  });
+  const absolute = (text: string, bound: number): Target => ({
+    text,
+    checks: [{ of: "absolute", op: "<=", factor: bound }],
+  });
+  const who =
+    mode === "pubsub"
+      ? "Ours: feed.stream behind @hono/node-server, pub/sub on (the change message carries the item)"
+      : `Ours: feed.stream behind @hono/node-server, pubsub: false (one shared poll every ${o.pollMs} ms)`;
+  const setup = `${o.streams} streams per round, ${o.pushes} pushes per round at random moments within ${o.windowMs} ms from another process (its own feed, store and Redis client; it also holds the SSE sockets and stamps push and arrival on one clock), real Redis through the dev server's REST endpoint in a third process, ${o.rounds} rounds after a warm-up, interleaved. ${who}. Baseline: the seed design, a raw SSE response per stream polling its recipient every ${o.seedPollMs} ms (ZRANGE, then HMGET on news). Limit: raw SSE responses fed by ONE Redis SUBSCRIBE over REST, relaying each message's item.`;
+  const p99Target =
+    mode === "pubsub"
+      ? absolute("≤ 25 ms", 25)
+      : absolute(`≤ interval + 100 ms (${o.pollMs + 100} ms)`, o.pollMs + 100);
+  return [
+    figure({
+      name: `feed.latency.${mode}.p50`,
+      unit: "ms",
+      better: "lower",
+      ...sides("p50"),
+      note: `push → \`notification\` event, median of each round's pushes. ${setup}`,
+    }),
+    figure({
+      name: `feed.latency.${mode}.p99`,
+      unit: "ms",
+      better: "lower",
+      ...sides("p99"),
+      target: p99Target,
+      note: `as feed.latency.${mode}.p50, 99th percentile of each round's pushes.`,
+    }),
+    figure({
+      name: `feed.latency.${mode}.redisCommandsPerPush`,
+      unit: "cmd",
+      better: "lower",
+      ...sides("commandsPerPush"),
+      target: mode === "pubsub" ? absolute("0", 0) : null,
+      note: `Redis commands the streams' process sent because of the pushes, ÷ pushes; the idle poll (ours: one MGET per interval; seed: its ZRANGE per stream) is not counted here (see feed.idleCommandsPerSec). Seed: the HMGET after a poll found news. Limit: none after its SUBSCRIBE.`,
+    }),
+  ];
 }
 
 // `node --conditions=@switchboard/source --import tsx src/feed-latency.ts [streams] [pushes]`
 if (import.meta.url === `file://${process.argv[1]}`) {
   const streams = Number(process.argv[2] ?? 5000);
-  const pushes = Number(process.argv[3] ?? 100);
-  for (const mode of ["pubsub", "polling"] as const) {
-    const result = await measureFeedLatency({ streams, pushes, mode });
-    console.log(JSON.stringify({ mode, streams, pushes, ...result }));
-  }
+  const pushes = Number(process.argv[3] ?? 150);
+  const rows = await benchFeedLatency({
+    streams,
+    pushes,
+    rounds: 3,
+    pollMs: 1000,
+    seedPollMs: 3000,
+    windowMs: 3000,
+  });
+  for (const row of rows) console.log(JSON.stringify(row));
 }

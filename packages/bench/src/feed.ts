@@ -1,14 +1,18 @@
-import { existsSync } from "node:fs";
 import type { ServerResponse } from "node:http";
-import { fileURLToPath } from "node:url";
 import { getRequestListener } from "@hono/node-server";
 import { startDevServer } from "@switchboard/dev";
 import { createFeed, redisFeedStore } from "@switchboard/sse";
 import { Redis } from "@upstash/redis";
 import { z } from "zod";
+import {
+  benchFeedLatency,
+  type FeedLatencyOptions,
+  type FeedLatencyProcesses,
+  startFeedLatencyProcesses,
+} from "./feed-latency";
 import { interleave } from "./interleave";
 import { listen } from "./listen";
-import { type BenchResult, figure, notMeasured } from "./result";
+import { type BenchResult, figure } from "./result";
 import { sseClients } from "./sse-clients";
 
 const schema = z.object({ title: z.string() });
@@ -22,8 +26,8 @@ export interface FeedOptions {
   /** Length of one idle-counting window. */
   windowMs: number;
   rounds: number;
-  /** Streams and pushes for the latency rows (feed-latency.ts). */
-  latency: { streams: number; pushes: number };
+  /** Sizes of the latency rows (feed-latency.ts); rounds are `rounds`. */
+  latency: Omit<FeedLatencyOptions, "rounds">;
 }
 
 /**
@@ -33,9 +37,13 @@ export interface FeedOptions {
  *   sorted set every 3 s, phases spread as connections arrive);
  * - heap per open stream served over node:http (clients live in a child process), vs the seed
  *   design (raw SSE + a 3 s poll timer per stream) and a raw node:http SSE stream (the limit);
- * - push → event latency, from `feed-latency.ts` when present (see `latencyRows`).
+ * - push → event latency (p50, p99, stream-side commands per push) with pub/sub and polling,
+ *   pushes from another process, vs the seed design and raw SSE fed by one SUBSCRIBE
+ *   (`feed-latency.ts`).
  */
 export async function benchFeed(options: FeedOptions): Promise<BenchResult[]> {
+  // Their start-up (tsx compiling the sources) overlaps the heap and idle rows.
+  const latencyProcesses = startFeedLatencyProcesses();
   const dev = await startDevServer({
     port: 0,
     quiet: true,
@@ -147,8 +155,10 @@ export async function benchFeed(options: FeedOptions): Promise<BenchResult[]> {
       }),
     );
 
-    results.push(...(await latencyRows(options.latency)));
+    results.push(...(await latencyRows(options.latency, options.rounds, latencyProcesses)));
   } finally {
+    await latencyProcesses.client.end();
+    await latencyProcesses.rest.end();
     clients.end();
     await servers.subject.close();
     await servers.baseline.close();
@@ -160,51 +170,11 @@ export async function benchFeed(options: FeedOptions): Promise<BenchResult[]> {
   return results;
 }
 
-interface FeedLatencyModule {
-  measureFeedLatency(options: {
-    streams: number;
-    pushes: number;
-    mode: "pubsub" | "polling";
-  }): Promise<{ p50: number; p99: number; redisCommandsPerPush: number }>;
-}
-
-/**
- * Push → event p99, from `./feed-latency.ts` (another branch adds it). Imported only if the file
- * exists, so this harness runs before and after that merge; missing, the rows say so.
- *
- * TODO(lead, on merging sseperf): measure the baseline (seed design: each stream polls every 3 s)
- * and the limit (raw SSE relaying a Redis SUBSCRIBE over the REST endpoint) here, interleaved with
- * measureFeedLatency; today the rows carry the subject alone.
- */
-async function latencyRows(options: { streams: number; pushes: number }): Promise<BenchResult[]> {
-  const targets = {
-    pubsub: { text: "≤ 25 ms", checks: [{ of: "absolute" as const, op: "<=" as const, factor: 25 }] },
-    polling: {
-      text: `≤ interval + 100 ms (${POLL_MS + 100} ms)`,
-      checks: [{ of: "absolute" as const, op: "<=" as const, factor: POLL_MS + 100 }],
-    },
-  };
-  const file = new URL("./feed-latency.ts", import.meta.url);
-  if (!existsSync(fileURLToPath(file))) {
-    return (["pubsub", "polling"] as const).map((mode) =>
-      notMeasured(`feed.latency.${mode}.p99`, "ms", targets[mode], "not measured (feed-latency.ts missing)"),
-    );
-  }
-  const { measureFeedLatency } = (await import(/* @vite-ignore */ file.href)) as FeedLatencyModule;
-  const rows: BenchResult[] = [];
-  for (const mode of ["pubsub", "polling"] as const) {
-    const run = async () => (await measureFeedLatency({ ...options, mode })).p99;
-    const spreads = await interleave(3, { subject: run });
-    rows.push(
-      figure({
-        name: `feed.latency.${mode}.p99`,
-        unit: "ms",
-        better: "lower",
-        value: spreads.subject,
-        target: targets[mode],
-        note: `measureFeedLatency({ streams: ${options.streams}, pushes: ${options.pushes}, mode: "${mode}" }), 3 rounds. Baseline (seed: a poll per stream every 3 s) and limit (raw SSE + Redis SUBSCRIBE over REST) not yet measured.`,
-      }),
-    );
-  }
-  return rows;
+/** Push → event latency rows: see `benchFeedLatency`. */
+function latencyRows(
+  options: FeedOptions["latency"],
+  rounds: number,
+  processes: FeedLatencyProcesses,
+): Promise<BenchResult[]> {
+  return benchFeedLatency({ ...options, rounds }, processes);
 }
