@@ -37,13 +37,16 @@ export function toNodeHandler(handler: WebHandler, options: ToWebRequestOptions 
   const route = routeCoreOf(handler);
   if (route) return serveRoute(route, options);
   return async (req, res) => {
-    let response: Response;
+    let response: Response | undefined;
     try {
       response = await handler(await toWebRequest(req, res, options));
     } catch (error) {
       response = errorResponse(error);
     }
-    await sendWebResponse(res, response);
+    const sent = sendWebResponse(res, response);
+    // While a stream runs (an SSE feed, for hours), only its reader needs to stay alive.
+    response = undefined;
+    await sent;
     // After the answer, so a response that streams the request body back is never cut short.
     discardUnreadBody(req);
   };
