@@ -16,6 +16,8 @@ export interface NodeCrypto {
   createHash(algorithm: string): { update(data: Uint8Array): { digest(): Uint8Array } };
   createHmac(algorithm: string, key: string): { update(data: Uint8Array): { digest(): Uint8Array } };
   timingSafeEqual(a: Uint8Array, b: Uint8Array): boolean;
+  /** One-shot hashing (Node >= 20.12): no Hash object to allocate and collect per call. */
+  hash?(algorithm: string, data: Uint8Array, outputEncoding: "buffer"): Uint8Array;
 }
 
 /** What {@link selectCryptoPrimitives} looks at: `globalThis`, or a stand-in in tests. */
@@ -83,7 +85,10 @@ function probeNodeCrypto(host: CryptoHost): NodeCrypto | undefined {
 export function nodeCryptoPrimitives(nodeCrypto: NodeCrypto): CryptoPrimitives {
   return {
     kind: "node:crypto",
-    sha256: (data) => nodeCrypto.createHash("sha256").update(data).digest(),
+    sha256:
+      typeof nodeCrypto.hash === "function"
+        ? (data) => nodeCrypto.hash!("sha256", data, "buffer")
+        : (data) => nodeCrypto.createHash("sha256").update(data).digest(),
     hmacSha256: (key, data) => nodeCrypto.createHmac("sha256", key).update(data).digest(),
     equal: (a, b) => a.length === b.length && nodeCrypto.timingSafeEqual(a, b),
   };

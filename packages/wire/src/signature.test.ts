@@ -36,6 +36,21 @@ describe("signPayload and verifySignature", () => {
     expect(result).toMatchObject({ ok: false, reason: expect.stringMatching(/Body hash/) });
   });
 
+  it("reads claims that are not ASCII (a job name in UTF-8) exactly", async () => {
+    const unicodeUrl = "https://app.test/api/sb?job=café-✓";
+    const signature = await signPayload({ key: keys.current, url: unicodeUrl, body: "{}", issuedAt: now });
+    expect(unverifiedClaims(signature)?.sub).toBe(unicodeUrl);
+    const result = await verifySignature({
+      signature,
+      body: new TextEncoder().encode("{}"),
+      keys,
+      expectedUrl: unicodeUrl,
+      clockTolerance: 0,
+      now,
+    });
+    expect(result.ok).toBe(true);
+  });
+
   it("exposes unverified claims only for routing, and nothing for junk", async () => {
     const signature = await signPayload({ key: "other", url, body: "{}", issuedAt: now });
     expect(unverifiedClaims(signature)?.sub).toBe(url);

@@ -1,4 +1,4 @@
-import { fromBase64Url, toBase64Url } from "./base64";
+import { binaryFromBase64Url, bytesOfBinary, fromBase64Url, toBase64Url } from "./base64";
 import { cryptoPrimitives } from "./crypto-primitives";
 
 /** QStash's two signing keys. `next` takes over when QStash rotates keys. */
@@ -65,10 +65,13 @@ export async function verifySignature(input: VerifySignatureInput): Promise<Sign
   }
 
   const signed = encoder.encode(`${headerPart}.${claimsPart}`);
-  const keys = [input.keys.current, input.keys.next].filter((k): k is string => Boolean(k));
+  const primitives = cryptoPrimitives();
   let valid = false;
-  for (const key of keys) {
-    if (await hmacVerify(key, mac, signed)) {
+  for (const key of [input.keys.current, input.keys.next]) {
+    if (!key) continue;
+    // node:crypto answers synchronously: no microtask turn (and promise) for it.
+    const computed = primitives.hmacSha256(key, signed);
+    if (primitives.equal(computed instanceof Promise ? await computed : computed, mac)) {
       valid = true;
       break;
     }
@@ -101,7 +104,8 @@ export async function verifySignature(input: VerifySignatureInput): Promise<Sign
       `Signature was issued for "${claims.sub}", but this route expects "${input.expectedUrl}". Check that SWITCHBOARD_URL (or the \`url\` option) is the public URL QStash calls.`,
     );
   }
-  const bodyHash = toBase64Url(await cryptoPrimitives().sha256(input.body));
+  const digest = primitives.sha256(input.body);
+  const bodyHash = toBase64Url(digest instanceof Promise ? await digest : digest);
   if (typeof claims.body !== "string" || claims.body.replace(/=+$/, "") !== bodyHash) {
     return fail(
       "Body hash does not match the signature: the body was changed after QStash signed it (a body parser or proxy rewrote it?).",
@@ -169,15 +173,6 @@ export async function signPayload(input: SignInput): Promise<string> {
   return `${header}.${claims}.${toBase64Url(mac)}`;
 }
 
-async function hmacVerify(
-  key: string,
-  mac: Uint8Array<ArrayBuffer>,
-  data: Uint8Array<ArrayBuffer>,
-): Promise<boolean> {
-  const primitives = cryptoPrimitives();
-  return primitives.equal(await primitives.hmacSha256(key, data), mac);
-}
-
 /**
  * The claims of a signature, NOT verified: only for finding the target when a proxy dropped the
  * query, before {@link verifySignature} checks everything. `undefined` for anything malformed.
@@ -196,9 +191,14 @@ function encodeJson(value: unknown): string {
   return toBase64Url(encoder.encode(JSON.stringify(value)));
 }
 
+const NON_ASCII = /[\u0080-\uffff]/;
+
 function decodeJson(part: string): Record<string, unknown> | undefined {
   try {
-    const value: unknown = JSON.parse(decoder.decode(fromBase64Url(part)));
+    const binary = binaryFromBase64Url(part);
+    // JWT parts are ASCII JSON in practice: then the decoded bytes already are the text.
+    const text = NON_ASCII.test(binary) ? decoder.decode(bytesOfBinary(binary)) : binary;
+    const value: unknown = JSON.parse(text);
     return value !== null && typeof value === "object" ? (value as Record<string, unknown>) : undefined;
   } catch {
     return undefined;

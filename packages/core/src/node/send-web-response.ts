@@ -42,7 +42,13 @@ export async function sendWebResponse(res: ServerResponse, response: Response): 
     return;
   }
   res.flushHeaders();
-  const reader = response.body.getReader();
+  // Not awaited here: while a stream runs (an SSE feed, for hours) nothing keeps the `Response`
+  // and its headers alive, only the reader.
+  return pipeBody(res, response.body.getReader());
+}
+
+/** Streams the body chunk by chunk: backpressure, cancel on disconnect, destroy on error. */
+async function pipeBody(res: ServerResponse, reader: ReadableStreamDefaultReader<Uint8Array>): Promise<void> {
   const onClose = () => {
     if (!res.writableFinished) reader.cancel().catch(() => {});
   };

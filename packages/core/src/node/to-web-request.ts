@@ -56,9 +56,9 @@ export async function toWebRequest(
     });
   }
   const hasBody = method !== "GET" && method !== "HEAD";
-  if (hasBody && (req.body !== undefined || req._body === true || req.readableEnded || req.readableDidRead)) {
+  if (hasBody && bodyConsumed(req)) {
     if (!options.forwardParsedBody) throw bodyAlreadyParsed(options.bodyParsedHelp);
-    const consumed = buildRequest(requestUrl(req), {
+    const consumed = buildRequest(requestUrl(req).href, {
       method,
       headers: toHeaders(req),
       body: new Uint8Array(0),
@@ -67,13 +67,18 @@ export async function toWebRequest(
     await consumed.arrayBuffer();
     return markBodyParsed(consumed, options.bodyParsedHelp);
   }
-  return buildRequest(requestUrl(req), {
+  return buildRequest(requestUrl(req).href, {
     method,
     headers: toHeaders(req),
     body: hasBody ? bodyStream(req) : null,
     signal: controller.signal,
     duplex: "half",
   } as RequestInit);
+}
+
+/** Something (a body parser) read the body before the bridge: `req.body` set, or the stream read. */
+export function bodyConsumed(req: NodeRequest): boolean {
+  return req.body !== undefined || req._body === true || req.readableEnded || req.readableDidRead;
 }
 
 /** `new Request`, where a URL it refuses (credentials in `Host`) is the client's fault: 400. */
@@ -89,7 +94,8 @@ function badRequest(what: string, cause: unknown): SwitchboardError {
   return new SwitchboardError("BAD_REQUEST", `Malformed request: ${what}.`, { cause });
 }
 
-function requestUrl(req: NodeRequest): string {
+/** The request's URL, from the request line, `Host` and `X-Forwarded-Proto`; `BAD_REQUEST` when they make none. */
+export function requestUrl(req: NodeRequest): URL {
   const forwarded = firstValue(req.headers["x-forwarded-proto"])?.split(",")[0]?.trim();
   const encrypted = (req.socket as { encrypted?: boolean } | undefined)?.encrypted === true;
   const protocol = forwarded === "https" || forwarded === "http" ? forwarded : encrypted ? "https" : "http";
@@ -98,13 +104,14 @@ function requestUrl(req: NodeRequest): string {
   // `new URL(path, base)` would treat a path starting with `//` as a host; prefix instead.
   const href = `${protocol}://${host}${path.startsWith("/") ? path : `/${path}`}`;
   try {
-    return new URL(href).href;
+    return new URL(href);
   } catch (error) {
     throw badRequest(`the Host header ${JSON.stringify(host)} and path do not make a URL`, error);
   }
 }
 
-function toHeaders(req: IncomingMessage): Headers {
+/** The request's headers as `Headers` (HTTP/2 pseudo-headers left out). */
+export function toHeaders(req: IncomingMessage): Headers {
   const headers = new Headers();
   for (const [name, value] of Object.entries(req.headers)) {
     // HTTP/2 pseudo-headers (`:path`, …) are not valid header names for `Headers`.

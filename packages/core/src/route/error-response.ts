@@ -1,4 +1,5 @@
 import { SwitchboardError } from "../errors/switchboard-error";
+import { type RouteAnswer, toFetchResponse } from "./route-request";
 
 /** Options for {@link errorResponse}. */
 export interface ErrorResponseOptions {
@@ -12,14 +13,19 @@ export interface ErrorResponseOptions {
  * The only place an error becomes a `Response`. Never throws, whatever `error` is.
  */
 export function errorResponse(error: unknown, options: ErrorResponseOptions = {}): Response {
+  return toFetchResponse(errorAnswer(error, options));
+}
+
+/** {@link errorResponse} as a {@link RouteAnswer}, for the Node path that writes it without a `Response`. */
+export function errorAnswer(error: unknown, options: ErrorResponseOptions = {}): RouteAnswer {
   const failure = SwitchboardError.from(error);
-  const headers = new Headers();
-  if (failure.status === 489) headers.set("Upstash-NonRetryable-Error", "true");
+  const headers: Record<string, string> = {};
+  if (failure.status === 489) headers["Upstash-NonRetryable-Error"] = "true";
   if (failure.code === "RETRY_LATER") {
     const seconds = (failure as { retryAfterSeconds?: number }).retryAfterSeconds ?? 1;
-    headers.set("Retry-After", String(seconds));
+    headers["Retry-After"] = String(seconds);
   }
-  if (failure.code === "METHOD_NOT_ALLOWED") headers.set("Allow", "POST");
+  if (failure.code === "METHOD_NOT_ALLOWED") headers.Allow = "POST";
   const body: Record<string, unknown> = { code: failure.code, message: failure.message };
   if (failure.issues) body.issues = failure.issues;
   if (options.exposeStack && failure.fix) body.fix = failure.fix;
@@ -27,7 +33,7 @@ export function errorResponse(error: unknown, options: ErrorResponseOptions = {}
     const stack = stackOf(failure);
     if (stack) body.stack = stack;
   }
-  return jsonResponse(failure.status, { error: body }, headers);
+  return jsonAnswer(failure.status, { error: body }, headers);
 }
 
 /** The stack of the error a handler threw (or of the failure itself); a getter that throws gives none. */
@@ -43,10 +49,14 @@ function stackOf(failure: SwitchboardError): string | undefined {
 
 const encoder = new TextEncoder();
 
-/** A JSON response with its `Content-Length`, so Node bridges can send it in one write. */
-export function jsonResponse(status: number, value: unknown, headers = new Headers()): Response {
+/** A JSON answer with its `Content-Length`, so Node bridges can send it in one write. */
+export function jsonAnswer(
+  status: number,
+  value: unknown,
+  headers: Record<string, string> = {},
+): RouteAnswer {
   const bytes = encoder.encode(JSON.stringify(value));
-  headers.set("Content-Type", "application/json");
-  headers.set("Content-Length", String(bytes.byteLength));
-  return new Response(bytes, { status, headers });
+  headers["Content-Type"] = "application/json";
+  headers["Content-Length"] = String(bytes.byteLength);
+  return { status, headers, body: bytes };
 }

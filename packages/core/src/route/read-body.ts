@@ -19,10 +19,7 @@ export const DEFAULT_MAX_BODY_BYTES = 100 * 1024 * 1024;
  */
 export async function readBoundedBody(request: Request, maxBytes: number): Promise<Uint8Array<ArrayBuffer>> {
   if (request.bodyUsed) throw bodyAlreadyParsed(bodyParsedHelpOf(request));
-  const declared = request.headers.get("content-length");
-  if (declared !== null && /^\d+$/.test(declared.trim()) && Number(declared) > maxBytes) {
-    throw tooLarge(`Content-Length is ${declared}`, maxBytes);
-  }
+  refuseDeclaredLength(request.headers.get("content-length"), maxBytes);
   if (!request.body) return new Uint8Array(0);
   let reader: ReadableStreamDefaultReader<Uint8Array>;
   try {
@@ -58,7 +55,15 @@ export async function readBoundedBody(request: Request, maxBytes: number): Promi
   return body;
 }
 
-function tooLarge(what: string, maxBytes: number): SwitchboardError {
+/** `PAYLOAD_TOO_LARGE` before a byte is read, when the `Content-Length` header is above `maxBytes`. */
+export function refuseDeclaredLength(declared: string | null | undefined, maxBytes: number): void {
+  if (typeof declared === "string" && /^\d+$/.test(declared.trim()) && Number(declared) > maxBytes) {
+    throw tooLarge(`Content-Length is ${declared}`, maxBytes);
+  }
+}
+
+/** `PAYLOAD_TOO_LARGE` (413): the body is longer than `maxBodyBytes`; `what` says how it was found out. */
+export function tooLarge(what: string, maxBytes: number): SwitchboardError {
   return new SwitchboardError(
     "PAYLOAD_TOO_LARGE",
     `The request body is larger than maxBodyBytes (${maxBytes} bytes): ${what}.`,
@@ -68,7 +73,8 @@ function tooLarge(what: string, maxBytes: number): SwitchboardError {
   );
 }
 
-function unreadable(error: unknown): SwitchboardError {
+/** `ROUTE_FAILED`: the body stream failed (the client disconnected mid-body, …). */
+export function unreadable(error: unknown): SwitchboardError {
   return new SwitchboardError("ROUTE_FAILED", `Could not read the request body: ${describeThrown(error)}`, {
     cause: error,
   });

@@ -2,6 +2,7 @@ import { describeThrown } from "../errors/describe-thrown";
 import { findJsonHazard } from "../json-safe";
 import { logSafely } from "../log-safely";
 import type { SwitchboardLogger } from "../switchboard-config";
+import { type RouteAnswer, toFetchResponse } from "./route-request";
 
 const encoder = new TextEncoder();
 
@@ -14,7 +15,17 @@ const encoder = new TextEncoder();
  * through the switchboard's logger what to change.
  */
 export function resultResponse(result: unknown, owner: string, logger: SwitchboardLogger): Response {
-  if (result === undefined) return new Response(null, { status: 200 });
+  return toFetchResponse(resultAnswer(result, owner, logger));
+}
+
+/** The empty 200: a handler or hook that returned nothing. */
+export function emptyAnswer(): RouteAnswer {
+  return { status: 200, headers: {}, body: null };
+}
+
+/** {@link resultResponse} as a {@link RouteAnswer}, for the Node path that writes it without a `Response`. */
+export function resultAnswer(result: unknown, owner: string, logger: SwitchboardLogger): RouteAnswer {
+  if (result === undefined) return emptyAnswer();
   let text: string | undefined;
   let why: string;
   try {
@@ -29,13 +40,14 @@ export function resultResponse(result: unknown, owner: string, logger: Switchboa
       "error",
       `[switchboard] ${owner} returned a value JSON cannot encode: ${why}. The handler ran and succeeded, so it is not run again: the route answered 200 with an empty body (an onSuccess hook gets result undefined). Return JSON-safe values: a BigInt as String(n) or Number(n), no cycles, plain objects.`,
     );
-    return new Response(null, { status: 200 });
+    return emptyAnswer();
   }
   const bytes = encoder.encode(text);
-  return new Response(bytes, {
+  return {
     status: 200,
     headers: { "Content-Type": "application/json", "Content-Length": String(bytes.byteLength) },
-  });
+    body: bytes,
+  };
 }
 
 /** The error JSON.stringify threw, with the field to change when it is a BigInt or a cycle. */

@@ -9,14 +9,20 @@ import { parsePayload } from "../schema";
 import type { Channel } from "../sending/channel";
 import type { Job } from "../sending/job";
 import type { Workflow } from "../workflow/workflow-types";
-import { bodyAlreadyParsed, bodyParsedHelpOf } from "./body-already-parsed";
 import { readCallback } from "./callback";
 import { deliveryContext } from "./delivery-context";
-import { errorResponse } from "./error-response";
+import { errorAnswer } from "./error-response";
 import { notFound, servedBy } from "./not-found";
-import { readBoundedBody } from "./read-body";
 import { type FailedDelivery, logFailure } from "./refusal-log";
-import { resultResponse } from "./result-response";
+import { emptyAnswer, resultAnswer } from "./result-response";
+import {
+  fromFetchRequest,
+  fromFetchResponse,
+  type RouteAnswer,
+  type RouteCore,
+  toFetchResponse,
+  withRouteCore,
+} from "./route-request";
 import {
   checkKeysAtStartup,
   missingKeys,
@@ -56,6 +62,7 @@ export type Routes = RouteDefinitions;
 export type FetchHandler = (request: Request, env?: EnvRecord) => Promise<Response>;
 
 const decoder = new TextDecoder();
+const encoder = new TextEncoder();
 
 /** Builds the one route for a runtime. Internal: users call `sb.handler` or an adapter's `serve`. */
 export function createRoute(runtime: Runtime, served: RouteDefinitions): FetchHandler {
@@ -64,7 +71,9 @@ export function createRoute(runtime: Runtime, served: RouteDefinitions): FetchHa
   if (verify) checkKeysAtStartup(runtime);
   const tolerance = runtime.config.clockTolerance ?? 5;
 
-  return async function switchboardRoute(request, env) {
+  // The route works on a `RouteRequest`: the fetch handler below maps a `Request` to it, and the
+  // Node bridge maps a Node request to it directly (see `withRouteCore`).
+  const answer: RouteCore = async function answerDelivery(request, env) {
     const development = isDevelopment(env);
     let target: RouteTarget | undefined;
     try {
@@ -74,16 +83,17 @@ export function createRoute(runtime: Runtime, served: RouteDefinitions): FetchHa
           `Method ${request.method} is not allowed: QStash delivers with POST.`,
         );
       }
-      if (request.bodyUsed) throw bodyAlreadyParsed(bodyParsedHelpOf(request));
-      const signature = request.headers.get(HEADERS.signature);
+      const parsed = request.bodyParsed();
+      if (parsed) throw parsed;
+      const signature = request.header(HEADERS.signature);
       const keys = verify ? runtime.signingKeys(env) : undefined;
       if (verify) {
         if (!keys) throw missingKeys();
         refuseUnsignable(signature);
       }
       // The raw bytes, read once and at most `maxBodyBytes` of them: the signature covers them exactly.
-      const body = await readBoundedBody(request, runtime.maxBodyBytes);
-      target = parseTarget(new URL(request.url).searchParams);
+      const body = await request.readBody(runtime.maxBodyBytes);
+      target = parseTarget(request.searchParams());
 
       if (keys) {
         // A proxy may drop the query; the signed `sub` claim still names the target.
@@ -99,7 +109,9 @@ export function createRoute(runtime: Runtime, served: RouteDefinitions): FetchHa
         );
       }
       const definition = definitions.get(`${target.kind}:${nameOf(target)}`);
-      if (definition?.deliver) return await definition.deliver({ request, body, env });
+      if (definition?.deliver) {
+        return await fromFetchResponse(await definition.deliver({ request: request.toRequest(), body, env }));
+      }
       const endpoint = definition?.endpoint(target);
       const hookFn =
         target.hook === "success"
@@ -120,22 +132,26 @@ export function createRoute(runtime: Runtime, served: RouteDefinitions): FetchHa
             ? endpoint.onSuccess!({ payload, result: callback.result, messageId: callback.messageId, ctx })
             : endpoint.onFailure!({ payload, error: callback.failure, messageId: callback.messageId, ctx }),
         );
-        return new Response(null, { status: 200 });
+        return emptyAnswer();
       }
 
       const payload = await parseDelivered(definition, json, owner);
       const ctx = await deliveryContext(runtime, request, env, endpoint);
       const result = await runHandler(() => endpoint.run(payload, ctx));
       // Serialised outside runHandler: a result JSON cannot encode must never become a retry.
-      return resultResponse(result, owner, runtime.logger);
+      return resultAnswer(result, owner, runtime.logger);
     } catch (error) {
-      return failureResponse(runtime, error, {
+      return failureAnswer(runtime, error, {
         target,
-        messageId: request.headers.get(HEADERS.messageId),
+        messageId: request.header(HEADERS.messageId),
         development,
       });
     }
   };
+
+  const switchboardRoute: FetchHandler = async (request, env) =>
+    toFetchResponse(await answer(fromFetchRequest(request), env));
+  return withRouteCore(switchboardRoute, answer);
 }
 
 /**
@@ -143,16 +159,17 @@ export function createRoute(runtime: Runtime, served: RouteDefinitions): FetchHa
  * anything else failed before a handler ran (`ROUTE_FAILED`). Never throws: whatever was thrown
  * and whatever the logger does, the route answers its JSON error shape.
  */
-function failureResponse(runtime: Runtime, error: unknown, delivery: FailedDelivery): Response {
+function failureAnswer(runtime: Runtime, error: unknown, delivery: FailedDelivery): RouteAnswer {
   try {
     const failure = SwitchboardError.from(error, "ROUTE_FAILED");
     logFailure(runtime.logger, failure, delivery);
-    return errorResponse(failure, { exposeStack: delivery.development });
+    return errorAnswer(failure, { exposeStack: delivery.development });
   } catch {
-    return new Response('{"error":{"code":"ROUTE_FAILED","message":"The route failed."}}', {
+    return {
       status: 500,
       headers: { "Content-Type": "application/json" },
-    });
+      body: encoder.encode('{"error":{"code":"ROUTE_FAILED","message":"The route failed."}}'),
+    };
   }
 }
 
