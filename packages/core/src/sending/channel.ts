@@ -7,6 +7,7 @@ import { SwitchboardError } from "../errors/switchboard-error";
 import { checkDispatchPayload } from "../json-safe";
 import type { Runtime } from "../runtime";
 import { type AnySchema, assertSchema, type SchemaInput, type SchemaOutput } from "../schema";
+import { traceSend } from "../tracing/trace-send";
 import type { DispatchOptions, DispatchResult } from "./dispatch-options";
 import { toPublishFields } from "./dispatch-options";
 import type { JobDefaults } from "./job";
@@ -194,11 +195,8 @@ export function createChannel<
             sub.onFailure || onFailure ? runtime.destination({ ...target, hook: "failure" }) : undefined,
         };
       });
-      const results = await publishBatch(
-        runtime.qstash(),
-        messages,
-        runtime.batchSize,
-        `publish to ${owner}`,
+      const results = await traceSend({ operation: "publish", channel: name }, messages, (traced) =>
+        publishBatch(runtime.qstash(), traced, runtime.batchSize, `publish to ${owner}`),
       );
       const byName: PublishResult<Name> = {};
       selected.forEach((subscriber, index) => {

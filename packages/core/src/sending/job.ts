@@ -7,6 +7,7 @@ import { SwitchboardError } from "../errors/switchboard-error";
 import { checkDispatchPayload } from "../json-safe";
 import type { Runtime } from "../runtime";
 import { type AnySchema, assertSchema, type SchemaInput, type SchemaOutput } from "../schema";
+import { traceSend } from "../tracing/trace-send";
 import { checkCron } from "./cron";
 import { type DispatchOptions, type DispatchResult, toPublishFields } from "./dispatch-options";
 import { type OutgoingMessage, publishBatch, publishOne } from "./publish";
@@ -159,7 +160,9 @@ export function createJob<TSchema extends AnySchema, TResult, TContext extends o
     deadLetters: createDeadLetters(runtime, { owner, schema, urls: () => [runtime.destination(target)] }),
     async dispatch(payload, options = {}) {
       const message = await toMessage(payload, options);
-      return publishOne(runtime.qstash(), message, `dispatch of ${owner}`);
+      return traceSend({ operation: "dispatch", job: name }, [message], ([traced]) =>
+        publishOne(runtime.qstash(), traced!, `dispatch of ${owner}`),
+      );
     },
     async dispatchMany(payloads, options = {}) {
       if (!Array.isArray(payloads)) {
@@ -187,7 +190,9 @@ export function createJob<TSchema extends AnySchema, TResult, TContext extends o
         }
       }
       if (messages.length === 0) return [];
-      return publishBatch(runtime.qstash(), messages, runtime.batchSize, `dispatchMany of ${owner}`);
+      return traceSend({ operation: "dispatchMany", job: name }, messages, (traced) =>
+        publishBatch(runtime.qstash(), traced, runtime.batchSize, `dispatchMany of ${owner}`),
+      );
     },
     async schedule(input) {
       if (input === null || typeof input !== "object") {
