@@ -6,6 +6,12 @@ import { parseTarget, type RouteTarget } from "./destination";
  * its JSON error (`{ error: { code, message, fix?, issues? } }`) is decoded; when something else
  * answered (a proxy's or platform's HTML error page, another app's 404) `fromRoute` is `false` and
  * `message` is that raw text, so the reader knows Switchboard never saw the delivery.
+ *
+ * @example
+ * ```ts
+ * const { failure } = entry;
+ * console.log(failure.fromRoute ? `${failure.code}: ${failure.message}` : `not from the route: ${failure.message}`);
+ * ```
  */
 export interface DeadLetterFailure {
   /** HTTP status of the last attempt; `undefined` when no answer came (timeout, connection refused). */

@@ -2,7 +2,16 @@ import type { DeadLetterFailure } from "@switchboard/wire";
 
 export type { DeadLetterFailure } from "@switchboard/wire";
 
-/** What every dead letter has, whatever its payload. */
+/**
+ * What every dead letter has, whatever its payload.
+ *
+ * @example
+ * ```ts
+ * import type { DeadLetterFields } from "@switchboard/core";
+ *
+ * const where = (e: DeadLetterFields) => e.job ?? `${e.channel}/${e.subscriber}`;
+ * ```
+ */
 export interface DeadLetterFields {
   /** The DLQ entry's id: what `retry` and `delete` take. */
   dlqId: string;
@@ -47,13 +56,32 @@ export interface DeadLetterFields {
 export type DeadLetter<TPayload = unknown> = DeadLetterFields &
   ({ payload: TPayload; payloadError?: undefined } | { payload: undefined; payloadError: string });
 
-/** One page of dead letters; pass `cursor` back to `list` for the next, until it is `undefined`. */
+/**
+ * One page of dead letters; pass `cursor` back to `list` for the next, until it is `undefined`.
+ *
+ * @example
+ * ```ts
+ * let cursor: string | undefined;
+ * do {
+ *   const page = await sendEmail.deadLetters.list(cursor ? { cursor } : {});
+ *   console.log(page.entries.length);
+ *   cursor = page.cursor;
+ * } while (cursor);
+ * ```
+ */
 export interface DeadLetterPage<TPayload = unknown> {
   entries: DeadLetter<TPayload>[];
   cursor: string | undefined;
 }
 
-/** Options of `deadLetters.list`. */
+/**
+ * Options of `deadLetters.list`.
+ *
+ * @example
+ * ```ts
+ * await sendEmail.deadLetters.list({ count: 20, from: new Date(Date.now() - 86_400_000) });
+ * ```
+ */
 export interface DeadLetterListOptions {
   /** The `cursor` of the previous page. */
   cursor?: string;
@@ -65,7 +93,14 @@ export interface DeadLetterListOptions {
   to?: Date | number;
 }
 
-/** A dead letter to act on: its `dlqId`, or the entry `list` returned. */
+/**
+ * A dead letter to act on: its `dlqId`, or the entry `list` returned.
+ *
+ * @example
+ * ```ts
+ * await sb.deadLetters.delete(["dlq_1", entry]);
+ * ```
+ */
 export type DeadLetterRef = string | { readonly dlqId: string };
 
 /**
@@ -92,7 +127,14 @@ export interface DeadLetters<TPayload = unknown, TListOptions = DeadLetterListOp
   delete(entries: DeadLetterRef | readonly DeadLetterRef[]): Promise<{ deleted: number }>;
 }
 
-/** Options of a channel's `deadLetters.list`: those of a job, plus a subscriber to narrow to. */
+/**
+ * Options of a channel's `deadLetters.list`: those of a job, plus a subscriber to narrow to.
+ *
+ * @example
+ * ```ts
+ * await notify.deadLetters.list({ subscriber: "sms", count: 50 });
+ * ```
+ */
 export interface ChannelDeadLetterListOptions<TSubscriber extends string = string>
   extends DeadLetterListOptions {
   /** Only this subscriber's dead letters. @default every subscriber */
