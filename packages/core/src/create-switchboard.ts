@@ -1,3 +1,7 @@
+import {
+  createSwitchboardDeadLetters,
+  type SwitchboardDeadLetters,
+} from "./dead-letters/switchboard-dead-letters";
 import { SwitchboardError } from "./errors/switchboard-error";
 import { createRoute, type FetchHandler, type RouteDefinitions } from "./route/route";
 import { createRuntime, type Runtime } from "./runtime";
@@ -88,6 +92,17 @@ export interface Switchboard<TContext extends object = object> {
    * ```
    */
   cancel(messageIds: string | readonly string[]): Promise<void>;
+  /**
+   * QStash's dead-letter queue: a job's or channel's entries typed by its schema, or every entry;
+   * retry or delete them by id.
+   * @example
+   * ```ts
+   * const { entries } = await sb.deadLetters.list({ job: sendEmail });
+   * for (const entry of entries) console.log(entry.failure.code, entry.failure.message);
+   * await sb.deadLetters.delete(entries);
+   * ```
+   */
+  readonly deadLetters: SwitchboardDeadLetters;
 }
 
 /**
@@ -112,6 +127,7 @@ export function createSwitchboard<TContext extends object = object>(
     createChannel: (channelConfig) => createChannel(runtime, channelConfig),
     createWorkflow: (workflowConfig) => createWorkflow(runtime, workflowConfig),
     handler: (routes) => createRoute(runtime, routes),
+    deadLetters: createSwitchboardDeadLetters(runtime),
     async cancel(messageIds) {
       const ids = typeof messageIds === "string" ? [messageIds] : [...messageIds];
       if (ids.length === 0 || !ids.every((id) => typeof id === "string" && id !== "")) {

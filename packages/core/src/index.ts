@@ -8,6 +8,17 @@ export type {
   SuccessHookArgs,
 } from "./context";
 export { createSwitchboard, type Switchboard } from "./create-switchboard";
+export type {
+  ChannelDeadLetterListOptions,
+  DeadLetter,
+  DeadLetterFailure,
+  DeadLetterFields,
+  DeadLetterListOptions,
+  DeadLetterPage,
+  DeadLetterRef,
+  DeadLetters,
+} from "./dead-letters/dead-letter";
+export type { SwitchboardDeadLetters } from "./dead-letters/switchboard-dead-letters";
 export { DEV_DEFAULTS } from "./dev-defaults";
 export type { EnvRecord } from "./env";
 export { NonRetriableError } from "./errors/non-retriable-error";

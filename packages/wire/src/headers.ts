@@ -18,6 +18,13 @@ export const HEADERS = Object.freeze({
   retryDelay: "Upstash-Retry-Delay",
   /** What a handler answers when it wants the next attempt later. */
   retryAfter: "Retry-After",
+  /**
+   * W3C trace context of the span that sent the message, set at dispatch and forwarded by QStash
+   * (`Upstash-Forward-traceparent`), so the delivery's span joins the sender's trace.
+   */
+  traceparent: "traceparent",
+  /** W3C vendor trace state, forwarded with `traceparent`. */
+  tracestate: "tracestate",
 } as const);
 
 /** QStash's default number of retries when none is given: deliveries = 1 + retries. */

@@ -12,6 +12,14 @@ export {
 } from "./callback-body";
 export { type CryptoPrimitives, cryptoPrimitives } from "./crypto-primitives";
 export {
+  type ApiDeadLetter,
+  type DeadLetterFailure,
+  type DecodedDeadLetter,
+  decodeDeadLetter,
+  decodeFailure,
+  FAILURE_TEXT_LIMIT,
+} from "./dead-letter";
+export {
   describeTarget,
   destinationUrl,
   type Hook,

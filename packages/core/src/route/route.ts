@@ -8,6 +8,7 @@ import type { Runtime } from "../runtime";
 import { parsePayload } from "../schema";
 import type { Channel } from "../sending/channel";
 import type { Job } from "../sending/job";
+import { traceDelivery } from "../tracing/trace-delivery";
 import type { Workflow } from "../workflow/workflow-types";
 import { readCallback } from "./callback";
 import { deliveryContext } from "./delivery-context";
@@ -137,7 +138,7 @@ export function createRoute(runtime: Runtime, served: RouteDefinitions): FetchHa
 
       const payload = await parseDelivered(definition, json, owner);
       const ctx = await deliveryContext(runtime, request, env, endpoint);
-      const result = await runHandler(() => endpoint.run(payload, ctx));
+      const result = await traceDelivery(request, target, () => runHandler(() => endpoint.run(payload, ctx)));
       // Serialised outside runHandler: a result JSON cannot encode must never become a retry.
       return resultAnswer(result, owner, runtime.logger);
     } catch (error) {

@@ -1,10 +1,13 @@
 import { NAME_PATTERN } from "@switchboard/wire";
 import type { FailureHookArgs, SubscriberContext, SuccessHookArgs } from "../context";
+import type { ChannelDeadLetterListOptions, DeadLetters } from "../dead-letters/dead-letter";
+import { createDeadLetters } from "../dead-letters/dead-letters";
 import { type Definition, type Endpoint, register } from "../definition";
 import { SwitchboardError } from "../errors/switchboard-error";
 import { checkDispatchPayload } from "../json-safe";
 import type { Runtime } from "../runtime";
 import { type AnySchema, assertSchema, type SchemaInput, type SchemaOutput } from "../schema";
+import { traceSend } from "../tracing/trace-send";
 import type { DispatchOptions, DispatchResult } from "./dispatch-options";
 import { toPublishFields } from "./dispatch-options";
 import type { JobDefaults } from "./job";
@@ -101,6 +104,16 @@ export interface Channel<TSchema extends AnySchema = AnySchema, TSubscriber exte
     payload: SchemaInput<TSchema>,
     options?: PublishOptions<TSubscriber>,
   ): Promise<PublishResult<TSubscriber>>;
+  /**
+   * This channel's messages in QStash's dead-letter queue (every subscriber's, or one's), payloads
+   * typed by its schema and failures decoded; retry or delete them.
+   * @example
+   * ```ts
+   * const { entries } = await notify.deadLetters.list({ subscriber: "sms" });
+   * await notify.deadLetters.retry(entries);
+   * ```
+   */
+  readonly deadLetters: DeadLetters<SchemaOutput<TSchema>, ChannelDeadLetterListOptions<TSubscriber>>;
 }
 
 interface NormalizedSubscriber {
@@ -152,6 +165,14 @@ export function createChannel<
     name,
     schema,
     subscribers: names,
+    deadLetters: createDeadLetters(runtime, {
+      owner,
+      schema,
+      urls: (only?: string) =>
+        (only === undefined ? names : selectSubscribers(owner, names, [only as Name])).map((subscriber) =>
+          runtime.destination({ kind: "channel", channel: name, subscriber }),
+        ),
+    }),
     async publish(payload, options = {}) {
       const { only, ...dispatchOptions } = options ?? {};
       const selected = selectSubscribers(owner, names, only);
@@ -174,11 +195,8 @@ export function createChannel<
             sub.onFailure || onFailure ? runtime.destination({ ...target, hook: "failure" }) : undefined,
         };
       });
-      const results = await publishBatch(
-        runtime.qstash(),
-        messages,
-        { batchSize: runtime.batchSize },
-        `publish to ${owner}`,
+      const results = await traceSend({ operation: "publish", channel: name }, messages, (traced) =>
+        publishBatch(runtime.qstash(), traced, { batchSize: runtime.batchSize }, `publish to ${owner}`),
       );
       const byName: PublishResult<Name> = {};
       selected.forEach((subscriber, index) => {

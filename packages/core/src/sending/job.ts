@@ -1,10 +1,13 @@
 import { NAME_PATTERN, type RouteTarget } from "@switchboard/wire";
 import type { FailureHookArgs, JobContext, SuccessHookArgs } from "../context";
+import type { DeadLetters } from "../dead-letters/dead-letter";
+import { createDeadLetters } from "../dead-letters/dead-letters";
 import { type Definition, register } from "../definition";
 import { SwitchboardError } from "../errors/switchboard-error";
 import { checkDispatchPayload } from "../json-safe";
 import type { Runtime } from "../runtime";
 import { type AnySchema, assertSchema, type SchemaInput, type SchemaOutput } from "../schema";
+import { traceSend } from "../tracing/trace-send";
 import { checkCron } from "./cron";
 import {
   type DispatchManyOptions,
@@ -100,6 +103,16 @@ export interface Job<TSchema extends AnySchema = AnySchema, TResult = unknown> {
   unschedule(id: string): Promise<void>;
   /** Lists this job's schedules. */
   schedules(): Promise<JobSchedule[]>;
+  /**
+   * This job's messages in QStash's dead-letter queue, payloads typed by its schema and failures
+   * decoded; retry or delete them.
+   * @example
+   * ```ts
+   * const { entries } = await sendEmail.deadLetters.list();
+   * await sendEmail.deadLetters.retry(entries.filter((e) => e.failure.status === 503));
+   * ```
+   */
+  readonly deadLetters: DeadLetters<SchemaOutput<TSchema>>;
 }
 
 /** Creates a job bound to a runtime. Internal: users call `sb.createJob`. */
@@ -154,9 +167,12 @@ export function createJob<TSchema extends AnySchema, TResult, TContext extends o
   const job: Job<TSchema, Awaited<TResult>> = {
     name,
     schema,
+    deadLetters: createDeadLetters(runtime, { owner, schema, urls: () => [runtime.destination(target)] }),
     async dispatch(payload, options = {}) {
       const message = await toMessage(payload, options);
-      return publishOne(runtime.qstash(), message, `dispatch of ${owner}`);
+      return traceSend({ operation: "dispatch", job: name }, [message], ([traced]) =>
+        publishOne(runtime.qstash(), traced!, `dispatch of ${owner}`),
+      );
     },
     async dispatchMany(payloads, options = {}) {
       if (!Array.isArray(payloads)) {
@@ -186,11 +202,13 @@ export function createJob<TSchema extends AnySchema, TResult, TContext extends o
         }
       }
       if (messages.length === 0) return [];
-      return publishBatch(
-        runtime.qstash(),
-        messages,
-        { batchSize: runtime.batchSize, concurrency: inFlight },
-        `dispatchMany of ${owner}`,
+      return traceSend({ operation: "dispatchMany", job: name }, messages, (traced) =>
+        publishBatch(
+          runtime.qstash(),
+          traced,
+          { batchSize: runtime.batchSize, concurrency: inFlight },
+          `dispatchMany of ${owner}`,
+        ),
       );
     },
     async schedule(input) {

@@ -7,7 +7,10 @@ import type { QStashEndpoint } from "./qstash-request";
 import { isLoopback, unreachableMessage } from "./qstash-unreachable";
 
 /** The QStash calls Switchboard makes; an `@upstash/qstash` `Client` has all of them. */
-export type QStashClient = Pick<Client, "publishJSON" | "batchJSON" | "queue" | "schedules" | "messages">;
+export type QStashClient = Pick<
+  Client,
+  "publishJSON" | "batchJSON" | "queue" | "schedules" | "messages" | "dlq"
+>;
 
 /** Where a client sends its requests, and which setting said so, for error messages. */
 interface ClientOrigin {

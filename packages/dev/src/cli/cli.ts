@@ -2,11 +2,13 @@
 import { parseArgs } from "node:util";
 import { createRequestGuard } from "../api/request-guard";
 import { type DevServerOptions, startDevServer } from "../start-dev-server";
+import { DLQ_HELP, DlqCommandError, runDlqCommand } from "./dlq-command";
 import { credentialsBanner, devEnv, envBanner, ROUTE_URL_EXAMPLE, switchboardDevCovers } from "./env-banner";
 
 const HELP = `switchboard dev — a local QStash (and Upstash Redis REST endpoint) for development and tests
 
 Usage: switchboard dev [options]
+       switchboard dlq list|retry|delete …   (see switchboard dlq --help)
 
 Options:
   --port <n>         QStash API port (default 8080; 0 picks a free port)
@@ -38,6 +40,7 @@ Who may call it (default: only loopback, same-origin requests with the token in 
 `;
 
 async function main(argv: string[]): Promise<void> {
+  if (argv[0] === "dlq") return dlq(argv.slice(1));
   let parsed: ReturnType<typeof parse>;
   try {
     parsed = parse(argv);
@@ -130,6 +133,19 @@ async function main(argv: string[]): Promise<void> {
   };
   process.on("SIGINT", stop);
   process.on("SIGTERM", stop);
+}
+
+async function dlq(args: string[]): Promise<void> {
+  try {
+    await runDlqCommand(args, {
+      env: process.env,
+      fetch,
+      out: (text) => void process.stdout.write(text),
+    });
+  } catch (error) {
+    if (error instanceof DlqCommandError) fail(error.message);
+    fail(`dlq: ${(error as Error).message}\n\n${DLQ_HELP}`);
+  }
 }
 
 function parse(argv: string[]) {

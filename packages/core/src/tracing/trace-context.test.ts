@@ -1,0 +1,140 @@
+import * as otel from "@opentelemetry/api";
+import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks";
+import {
+  BasicTracerProvider,
+  InMemorySpanExporter,
+  SimpleSpanProcessor,
+} from "@opentelemetry/sdk-trace-base";
+import { HttpResponse, http } from "msw";
+import { setupServer } from "msw/node";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { z } from "zod";
+import { createSwitchboard } from "../create-switchboard";
+import { mockQStash } from "../testing/mock-qstash";
+import { importOpenTelemetry } from "./load-open-telemetry";
+import { contextFromHeaders, traceHeaders } from "./trace-context";
+
+const VALID = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+
+describe("importOpenTelemetry", () => {
+  it("is undefined, never a throw, when the API is missing or is not the API", async () => {
+    const missing = Object.assign(new Error("Cannot find package '@opentelemetry/api'"), {
+      code: "ERR_MODULE_NOT_FOUND",
+    });
+    await expect(importOpenTelemetry(() => Promise.reject(missing))).resolves.toBeUndefined();
+    await expect(importOpenTelemetry(() => Promise.resolve({ trace: {} }))).resolves.toBeUndefined();
+    await expect(importOpenTelemetry(() => Promise.resolve(null))).resolves.toBeUndefined();
+  });
+
+  it("finds the API directly or under `default` (CommonJS interop)", async () => {
+    await expect(importOpenTelemetry(() => Promise.resolve(otel))).resolves.toBe(otel);
+    await expect(importOpenTelemetry(() => Promise.resolve({ default: otel }))).resolves.toBe(otel);
+  });
+});
+
+describe("contextFromHeaders", () => {
+  const base = otel.ROOT_CONTEXT;
+  const read = (value: string) => {
+    const ctx = contextFromHeaders(otel, new Headers({ traceparent: value }), base);
+    return ctx && otel.trace.getSpanContext(ctx);
+  };
+
+  it("reads a W3C traceparent as the remote parent", () => {
+    expect(read(VALID)).toEqual({
+      traceId: "0af7651916cd43dd8448eb211c80319c",
+      spanId: "b7ad6b7169203331",
+      traceFlags: 1,
+      isRemote: true,
+    });
+  });
+
+  it("ignores forged or malformed trace context instead of failing the delivery", () => {
+    for (const junk of [
+      "",
+      "garbage",
+      "00-00000000000000000000000000000000-b7ad6b7169203331-01",
+      "00-0af7651916cd43dd8448eb211c80319c-0000000000000000-01",
+      "ff-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
+      `${VALID}-extra`,
+      "x".repeat(100_000),
+    ]) {
+      expect(read(junk)).toBeUndefined();
+    }
+    expect(contextFromHeaders(otel, new Headers(), base)).toBeUndefined();
+  });
+});
+
+describe("traceHeaders", () => {
+  it("writes nothing without a valid span, and a traceparent for one", () => {
+    expect(traceHeaders(otel, otel.ROOT_CONTEXT)).toBeUndefined();
+    const spanContext = {
+      traceId: "0af7651916cd43dd8448eb211c80319c",
+      spanId: "b7ad6b7169203331",
+      traceFlags: 1,
+    };
+    expect(traceHeaders(otel, otel.trace.setSpanContext(otel.ROOT_CONTEXT, spanContext))).toEqual({
+      traceparent: VALID,
+    });
+  });
+});
+
+describe("dispatch with OpenTelemetry set up", () => {
+  const qstash = mockQStash({ baseUrl: "https://qstash.test" });
+  const server = setupServer(...qstash.handlers);
+  const exporter = new InMemorySpanExporter();
+  const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
+  const contextManager = new AsyncLocalStorageContextManager();
+  beforeAll(() => {
+    server.listen({ onUnhandledRequest: "error" });
+    otel.trace.setGlobalTracerProvider(provider);
+    otel.context.setGlobalContextManager(contextManager.enable());
+  });
+  afterEach(() => {
+    qstash.reset();
+    exporter.reset();
+  });
+  afterAll(async () => {
+    server.close();
+    await provider.shutdown();
+    otel.trace.disable();
+    otel.context.disable();
+  });
+  const sb = createSwitchboard({
+    url: "https://app.example.com/api/switchboard",
+    qstash: { token: "t", baseUrl: "https://qstash.test" },
+    signingKeys: { current: "sig_current", next: "sig_next" },
+  });
+  const job = sb.createJob({ name: "send-email", schema: z.object({ to: z.string() }), handler: () => {} });
+
+  it("forwards the producer span's context with every message of a batch", async () => {
+    await job.dispatchMany([{ to: "a" }, { to: "b" }]);
+    const [producer] = exporter.getFinishedSpans();
+    expect(producer?.name).toBe("dispatchMany send-email");
+    const expected = `00-${producer?.spanContext().traceId}-${producer?.spanContext().spanId}-01`;
+    expect(qstash.messages.map((m) => m.headers["upstash-forward-traceparent"])).toEqual([
+      expected,
+      expected,
+    ]);
+  });
+
+  it("keeps a traceparent the caller set explicitly", async () => {
+    await job.dispatch({ to: "a" }, { headers: { traceparent: VALID } });
+    expect(qstash.messages[0]?.headers["upstash-forward-traceparent"]).toBe(VALID);
+  });
+
+  it("records a failed publish on the producer span and still throws the same error", async () => {
+    server.use(
+      http.post("https://qstash.test/v2/publish/*", () =>
+        HttpResponse.json({ error: "quota exceeded" }, { status: 400 }),
+      ),
+    );
+    await expect(job.dispatch({ to: "a" })).rejects.toMatchObject({ code: "PUBLISH_FAILED" });
+    server.resetHandlers();
+    const [producer] = exporter.getFinishedSpans();
+    expect(producer?.status).toEqual({
+      code: otel.SpanStatusCode.ERROR,
+      message: expect.stringContaining("quota"),
+    });
+    expect(producer?.events.map((e) => e.name)).toEqual(["exception"]);
+  });
+});
