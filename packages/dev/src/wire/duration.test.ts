@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { DevServerError } from "../dev-server-error";
 import { parseDuration, parseRetryAfter } from "./duration";
 
 describe("parseDuration", () => {
@@ -9,7 +10,9 @@ describe("parseDuration", () => {
     expect(parseDuration("45", "Upstash-Delay")).toBe(45);
   });
 
-  it("names the header in its error", () => {
+  it("names the header in its error, a 400", () => {
+    expect(() => parseDuration("soon", "Upstash-Delay")).toThrow(DevServerError);
+    expect(() => parseDuration("soon", "Upstash-Delay")).toThrow(expect.objectContaining({ status: 400 }));
     expect(() => parseDuration("soon", "Upstash-Delay")).toThrow(/Upstash-Delay: "soon" is not a duration/);
     expect(() => parseDuration("5w", "Upstash-Timeout")).toThrow(/Upstash-Timeout/);
   });
@@ -17,7 +20,7 @@ describe("parseDuration", () => {
   it("refuses a duration past its bound, and digits too many to be a finite number", () => {
     expect(parseDuration("365d", "Upstash-Delay", 365 * 86_400)).toBe(365 * 86_400);
     expect(() => parseDuration("366d", "Upstash-Delay", 365 * 86_400)).toThrow(
-      /Upstash-Delay: "366d" is longer than the most this server accepts \(365d\)/,
+      /Upstash-Delay: "366d" is longer than the most allowed \(365d\)/,
     );
     expect(() => parseDuration("99999999999d", "Upstash-Delay", 365 * 86_400)).toThrow(/longer than/);
     expect(() => parseDuration("9".repeat(400), "Upstash-Delay", 365 * 86_400)).toThrow(/longer than/);
