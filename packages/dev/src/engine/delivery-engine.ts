@@ -1,10 +1,9 @@
+import { DEFAULT_RETRIES, HEADERS, MAX_WAIT_SECONDS, parseRetryAfter } from "@switchboard/wire";
 import { canonicalHeaderName } from "../api/message-options";
 import { newId } from "../store/ids";
 import type { DevEvent, DlqEntry, StoredMessage } from "../store/model";
 import { newStoredMessage } from "../store/new-stored-message";
 import type { StateStore } from "../store/state-store";
-import { DEFAULT_RETRIES, MAX_WAIT_SECONDS } from "../wire/defaults";
-import { parseRetryAfter } from "../wire/duration";
 import { callbackPayload, type DeliveryResult } from "./callback-payload";
 import { deliveryHeaders } from "./delivery-headers";
 import { describeFailure, describeUnreachable } from "./describe-failure";
@@ -295,7 +294,7 @@ export class DeliveryEngine {
       responseBody = response.body;
       nonRetryable = status === 489 && response.headers.get("upstash-nonretryable-error") === "true";
       retryAfter =
-        parseRetryAfter(response.headers.get("retry-after")) ??
+        parseRetryAfter(response.headers.get(HEADERS.retryAfter)) ??
         parseRetryAfter(response.headers.get("x-ratelimit-reset")) ??
         parseRetryAfter(response.headers.get("x-ratelimit-reset-requests")) ??
         parseRetryAfter(response.headers.get("x-ratelimit-reset-tokens"));

@@ -1,9 +1,5 @@
 import { DEV_USER } from "@switchboard/wire";
 
-// The wire format's own values, re-exported under the names dev has always used (the first two are
-// public: `@switchboard/dev` exports them).
-export { DEFAULT_RETRIES, MAX_WAIT_SECONDS } from "@switchboard/wire";
-
 /**
  * QStash's documented local-development user. Apps set up for QStash's own dev server already use
  * these values, so they work against `switchboard dev` unchanged.

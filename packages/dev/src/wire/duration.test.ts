@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { DevServerError } from "../dev-server-error";
-import { parseDuration, parseRetryAfter } from "./duration";
+import { parseDuration } from "./duration";
 
 describe("parseDuration", () => {
   it("reads QStash durations, compound ones included", () => {
@@ -25,17 +25,5 @@ describe("parseDuration", () => {
     expect(() => parseDuration("99999999999d", "Upstash-Delay", 365 * 86_400)).toThrow(/longer than/);
     expect(() => parseDuration("9".repeat(400), "Upstash-Delay", 365 * 86_400)).toThrow(/longer than/);
     expect(() => parseDuration(`${"9".repeat(400)}s`, "Upstash-Timeout", 86_400)).toThrow(/\(1d\)/);
-  });
-});
-
-describe("parseRetryAfter", () => {
-  const now = Date.parse("2026-01-01T00:00:00Z");
-  it("reads seconds, HTTP dates, 6m5s and unix-time resets", () => {
-    expect(parseRetryAfter("120", now)).toBe(120);
-    expect(parseRetryAfter("6m5s", now)).toBe(365);
-    expect(parseRetryAfter("Thu, 01 Jan 2026 00:01:00 GMT", now)).toBe(60);
-    expect(parseRetryAfter(String(now / 1000 + 30), now)).toBe(30);
-    expect(parseRetryAfter(null, now)).toBeUndefined();
-    expect(parseRetryAfter("whenever", now)).toBeUndefined();
   });
 });

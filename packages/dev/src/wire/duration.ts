@@ -1,8 +1,6 @@
 import { parseDuration as parseWireDuration } from "@switchboard/wire";
 import { badRequestOnWireError } from "../dev-server-error";
 
-export { formatSeconds, parseRetryAfter } from "@switchboard/wire";
-
 /**
  * Parses a duration header the way QStash reads it (the wire format's `parseDuration` with plain
  * seconds allowed): `"30s"`, `"5m"`, `"2h"`, `"1d"`, compound `"1d10h30m"`, or `"30"`. Returns
