@@ -2,6 +2,10 @@ import { packageBuild } from "../../tsup.config.base";
 
 export default packageBuild(
   { index: "src/index.ts", cli: "src/cli/cli.ts" },
-  // The wire format is a private workspace package (the CLI decodes dead letters with it): bundled.
-  { noExternal: ["@switchboard/wire"] },
+  {
+    // The wire format is a private workspace package: bundled, code and types, so nothing imports
+    // @switchboard/wire at run time (it is never published).
+    noExternal: ["@switchboard/wire"],
+    tsconfig: "tsconfig.build.json",
+  },
 );

@@ -1,9 +1,9 @@
 import { createHash } from "node:crypto";
+import { DEFAULT_RETRIES, formatSeconds, HEADERS } from "@switchboard/wire";
 import { DevServerError } from "../dev-server-error";
 import { compileRetryDelay } from "../engine/retry-delay";
 import type { CallbackOptions, StoredMessage } from "../store/model";
-import { DEFAULT_RETRIES } from "../wire/defaults";
-import { formatSeconds, parseDuration } from "../wire/duration";
+import { parseDuration } from "../wire/duration";
 import { MAX_DELAY_SECONDS, MAX_PERIOD_SECONDS, MAX_TIMEOUT_SECONDS } from "../wire/limits";
 import { parseRedactFields } from "./redact-fields";
 
@@ -61,7 +61,7 @@ export function parseMessageOptions(headers: HeaderLookup, now = Date.now()): Me
   });
 
   const retries = intHeader(headers, "upstash-retries") ?? DEFAULT_RETRIES;
-  const retryDelay = headers.get("upstash-retry-delay") ?? undefined;
+  const retryDelay = headers.get(HEADERS.retryDelay) ?? undefined;
   if (retryDelay) compileRetryDelay(retryDelay); // reject bad expressions at publish time
   const flowValue = headers.get("upstash-flow-control-value");
   const flow = flowValue ? parseFlowControl(flowValue) : {};
@@ -93,7 +93,7 @@ export function parseMessageOptions(headers: HeaderLookup, now = Date.now()): Me
     flowControlKey: headers.get("upstash-flow-control-key") ?? undefined,
     ...flow,
     cron: headers.get("upstash-cron") ?? undefined,
-    scheduleId: headers.get("upstash-schedule-id") ?? undefined,
+    scheduleId: headers.get(HEADERS.scheduleId) ?? undefined,
   };
 }
 

@@ -1,12 +1,11 @@
+import { DEFAULT_RETRIES, HEADERS, MAX_WAIT_SECONDS, parseRetryAfter } from "@switchboard/wire";
 import { canonicalHeaderName } from "../api/message-options";
 import { newId } from "../store/ids";
 import type { DevEvent, DlqEntry, StoredMessage } from "../store/model";
 import { newStoredMessage } from "../store/new-stored-message";
 import type { StateStore } from "../store/state-store";
-import { callbackBody } from "../wire/callback-body";
-import { DEFAULT_RETRIES, MAX_WAIT_SECONDS } from "../wire/defaults";
-import { parseRetryAfter } from "../wire/duration";
-import { signDelivery } from "../wire/sign-delivery";
+import { callbackPayload, type DeliveryResult } from "./callback-payload";
+import { deliveryHeaders } from "./delivery-headers";
 import { describeFailure, describeUnreachable } from "./describe-failure";
 import { DestinationClient } from "./destination-client";
 import { DueTimeline } from "./due-timeline";
@@ -263,13 +262,17 @@ export class DeliveryEngine {
   private async attempt(message: StoredMessage): Promise<void> {
     // Cancelled or stopped while it waited for the wire.
     if (this.closed || !this.options.store.state.messages.has(message.messageId)) return;
+    const body = this.options.hooks?.body(message) ?? Buffer.from(message.body, "base64");
+    const headers = await deliveryHeaders(message, body, this.options.signingKey);
+    this.options.hooks?.headers(message, headers);
+    // Cancelled or stopped while it was being signed.
+    if (this.closed || !this.options.store.state.messages.has(message.messageId)) return;
     const controller = new AbortController();
     this.inflight.set(message.messageId, controller);
     const timeout = setTimeout(
       () => controller.abort(),
       (message.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS) * 1000,
     );
-    const body = this.options.hooks?.body(message) ?? Buffer.from(message.body, "base64");
     const started = Date.now();
     this.event(message, "ACTIVE");
     let status = 0;
@@ -282,7 +285,7 @@ export class DeliveryEngine {
       const response = await this.client.send({
         url: message.url,
         method: message.method,
-        headers: this.deliveryHeaders(message, body),
+        headers,
         body: message.method === "GET" || message.method === "HEAD" ? undefined : body,
         signal: controller.signal,
       });
@@ -291,7 +294,7 @@ export class DeliveryEngine {
       responseBody = response.body;
       nonRetryable = status === 489 && response.headers.get("upstash-nonretryable-error") === "true";
       retryAfter =
-        parseRetryAfter(response.headers.get("retry-after")) ??
+        parseRetryAfter(response.headers.get(HEADERS.retryAfter)) ??
         parseRetryAfter(response.headers.get("x-ratelimit-reset")) ??
         parseRetryAfter(response.headers.get("x-ratelimit-reset-requests")) ??
         parseRetryAfter(response.headers.get("x-ratelimit-reset-tokens"));
@@ -393,31 +396,16 @@ export class DeliveryEngine {
     return Math.exp(2.5 * (message.retried + 1));
   }
 
-  private deliveryHeaders(message: StoredMessage, body: Buffer): Headers {
-    const headers = new Headers();
-    for (const [name, values] of Object.entries(message.header))
-      for (const v of values) headers.append(name, v);
-    headers.set("User-Agent", "Upstash-QStash");
-    headers.set("Upstash-Signature", signDelivery(this.options.signingKey, message.url, body));
-    headers.set("Upstash-Message-Id", message.messageId);
-    headers.set("Upstash-Retried", String(message.retried));
-    headers.set("Upstash-Caller-Ip", message.callerIp);
-    if (message.scheduleId) headers.set("Upstash-Schedule-Id", message.scheduleId);
-    if (message.topicName) headers.set("Upstash-Topic-Name", message.topicName);
-    this.options.hooks?.headers(message, headers);
-    return headers;
-  }
-
   private spawnCallback(
     source: StoredMessage,
     kind: "success" | "failure",
-    result: { status: number; responseHeader: Record<string, string[]>; responseBody: Buffer },
+    result: DeliveryResult,
     dlqId?: string,
   ): string {
     const url = kind === "success" ? source.callback! : source.failureCallback!;
     const options = (kind === "success" ? source.callbackOptions : source.failureCallbackOptions) ?? {};
     const extra = this.options.hooks?.callback(source, kind);
-    const payload = { ...callbackBody(source, result, dlqId), ...extra?.fields };
+    const payload = { ...callbackPayload(source, result, dlqId), ...extra?.fields };
     const message = newStoredMessage(
       {
         method: options.method ?? "POST",

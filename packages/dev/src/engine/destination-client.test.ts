@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
-import { gzipSync } from "node:zlib";
+import { brotliCompressSync, deflateSync, gzipSync } from "node:zlib";
 import { afterEach, describe, expect, it } from "vitest";
 import { DestinationClient } from "./destination-client";
 
@@ -88,6 +88,45 @@ describe("DestinationClient", () => {
       res.end(gzipSync('{"error":"boom"}'));
     });
     expect((await client().send(post(url))).body.toString()).toBe('{"error":"boom"}');
+  });
+
+  it("keeps the limit of a compressed answer that decodes past it, decoded, not the compressed bytes", async () => {
+    // 1 MB of text compresses to ~1 KB: a small answer on the wire that is large once decoded.
+    const text = "the same error line, over and over\n".repeat(30_000);
+    for (const [encoding, compress] of [
+      ["gzip", gzipSync],
+      ["deflate", deflateSync],
+      ["br", brotliCompressSync],
+    ] as const) {
+      const url = await serve((_req, res) => {
+        res.writeHead(500, { "Content-Encoding": encoding });
+        res.end(compress(text));
+      });
+      const answer = await client(1000).send(post(url));
+      expect(answer.body.toString(), encoding).toBe(text.slice(0, 1000));
+    }
+  });
+
+  it("keeps a body that claims an encoding it does not have as received", async () => {
+    const url = await serve((_req, res) => {
+      res.writeHead(502, { "Content-Encoding": "gzip" });
+      res.end("Bad Gateway");
+    });
+    expect((await client().send(post(url))).body.toString()).toBe("Bad Gateway");
+  });
+
+  it("keeps the decoded start of a compressed answer cut at the limit on the wire", async () => {
+    const text = Array.from({ length: 20_000 }, (_, i) => `line ${i * 7919}`).join("\n");
+    const compressed = gzipSync(text);
+    expect(compressed.length).toBeGreaterThan(4000);
+    const url = await serve((_req, res) => {
+      res.writeHead(500, { "Content-Encoding": "gzip" });
+      res.end(compressed);
+    });
+    const answer = await client(2000).send(post(url));
+    expect(answer.body.length).toBeGreaterThan(0);
+    expect(answer.body.length).toBeLessThanOrEqual(2000);
+    expect(text.startsWith(answer.body.toString())).toBe(true);
   });
 
   it("rejects with the socket error's code when nothing listens", async () => {

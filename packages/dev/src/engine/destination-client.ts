@@ -1,6 +1,7 @@
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from "node:http";
 import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
-import { brotliDecompressSync, constants, gunzipSync, inflateSync } from "node:zlib";
+import type { Transform } from "node:stream";
+import { constants, createBrotliDecompress, createGunzip, createInflate } from "node:zlib";
 
 /** One request to a destination, as {@link DestinationClient.send} sends it. */
 export interface DestinationRequest {
@@ -28,7 +29,7 @@ const HOP_BY_HOP = new Set(["connection", "keep-alive", "transfer-encoding", "up
  * Sends deliveries over keep-alive connections (`node:http`/`node:https` agents), at most
  * `maxSockets` per destination, instead of a `fetch` per delivery: a busy dev server then reuses
  * a few sockets instead of opening one per message. Redirects are not followed (QStash does not
- * either); a body past `bodyLimit` is read to its end and cut. A request that fails on a reused
+ * either); a body past `bodyLimit` is read to its end and cut (decoded bodies too). A request that fails on a reused
  * connection before any answer (the destination closed it while idle) is sent again on a fresh
  * one, as Node's documentation advises, so a keep-alive race is never reported as a failed attempt.
  *
@@ -131,15 +132,16 @@ export class DestinationClient {
         res.on("end", () => {
           const status = res.statusCode ?? 0;
           const raw = Buffer.concat(chunks);
-          const decoded = decode(raw, res.headers["content-encoding"], method, status, this.bodyLimit);
-          finish({
-            kind: "answer",
-            answer: {
-              status,
-              headers: webHeaders(res.rawHeaders),
-              body: decoded.length > this.bodyLimit ? decoded.subarray(0, this.bodyLimit) : decoded,
-            },
-          });
+          void decode(raw, res.headers["content-encoding"], method, status, this.bodyLimit).then((decoded) =>
+            finish({
+              kind: "answer",
+              answer: {
+                status,
+                headers: webHeaders(res.rawHeaders),
+                body: decoded.length > this.bodyLimit ? decoded.subarray(0, this.bodyLimit) : decoded,
+              },
+            }),
+          );
         });
       });
       req.end(body);
@@ -173,8 +175,10 @@ function webHeaders(raw: string[]): Headers {
 }
 
 /**
- * The body as the destination meant it, as `fetch` would decode it. A body that does not decode
- * (cut at the read limit mid-stream, or not what it claims) is kept as received.
+ * The body as the destination meant it, as `fetch` would decode it, up to `limit` decoded bytes:
+ * decoding stops there, so a small compressed answer that inflates to megabytes keeps its start
+ * (and never inflates whole), and one cut at the limit on the wire keeps what decodes of it. A body
+ * that does not decode at all (not what it claims) is kept as received.
  */
 function decode(
   raw: Buffer,
@@ -182,22 +186,44 @@ function decode(
   method: string,
   status: number,
   limit: number,
-): Buffer {
-  if (!encoding || raw.length === 0 || method === "HEAD" || status === 204 || status === 304) return raw;
-  const options = { finishFlush: constants.Z_SYNC_FLUSH, maxOutputLength: limit };
-  try {
-    switch (encoding.trim().toLowerCase()) {
-      case "gzip":
-      case "x-gzip":
-        return gunzipSync(raw, options);
-      case "deflate":
-        return inflateSync(raw, options);
-      case "br":
-        return brotliDecompressSync(raw, { maxOutputLength: limit });
-      default:
-        return raw;
-    }
-  } catch {
-    return raw;
+): Promise<Buffer> {
+  if (!encoding || raw.length === 0 || method === "HEAD" || status === 204 || status === 304)
+    return Promise.resolve(raw);
+  const decoder = decoderFor(encoding);
+  if (!decoder) return Promise.resolve(raw);
+  return new Promise((resolve) => {
+    const out: Buffer[] = [];
+    let kept = 0;
+    let done = false;
+    const settle = (body: Buffer) => {
+      if (done) return;
+      done = true;
+      decoder.destroy();
+      resolve(body);
+    };
+    decoder.on("data", (chunk: Buffer) => {
+      out.push(chunk);
+      kept += chunk.length;
+      if (kept >= limit) settle(Buffer.concat(out).subarray(0, limit));
+    });
+    decoder.on("end", () => settle(Buffer.concat(out)));
+    decoder.on("error", () => settle(kept > 0 ? Buffer.concat(out) : raw));
+    decoder.end(raw);
+  });
+}
+
+/** A streaming decoder for a `Content-Encoding`; one cut short ends with what it has, not an error. */
+function decoderFor(encoding: string): Transform | undefined {
+  const options = { finishFlush: constants.Z_SYNC_FLUSH };
+  switch (encoding.trim().toLowerCase()) {
+    case "gzip":
+    case "x-gzip":
+      return createGunzip(options);
+    case "deflate":
+      return createInflate(options);
+    case "br":
+      return createBrotliDecompress({ finishFlush: constants.BROTLI_OPERATION_FLUSH });
+    default:
+      return undefined;
   }
 }

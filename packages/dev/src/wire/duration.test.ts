@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { parseDuration, parseRetryAfter } from "./duration";
+import { DevServerError } from "../dev-server-error";
+import { parseDuration } from "./duration";
 
 describe("parseDuration", () => {
   it("reads QStash durations, compound ones included", () => {
@@ -9,7 +10,9 @@ describe("parseDuration", () => {
     expect(parseDuration("45", "Upstash-Delay")).toBe(45);
   });
 
-  it("names the header in its error", () => {
+  it("names the header in its error, a 400", () => {
+    expect(() => parseDuration("soon", "Upstash-Delay")).toThrow(DevServerError);
+    expect(() => parseDuration("soon", "Upstash-Delay")).toThrow(expect.objectContaining({ status: 400 }));
     expect(() => parseDuration("soon", "Upstash-Delay")).toThrow(/Upstash-Delay: "soon" is not a duration/);
     expect(() => parseDuration("5w", "Upstash-Timeout")).toThrow(/Upstash-Timeout/);
   });
@@ -17,22 +20,10 @@ describe("parseDuration", () => {
   it("refuses a duration past its bound, and digits too many to be a finite number", () => {
     expect(parseDuration("365d", "Upstash-Delay", 365 * 86_400)).toBe(365 * 86_400);
     expect(() => parseDuration("366d", "Upstash-Delay", 365 * 86_400)).toThrow(
-      /Upstash-Delay: "366d" is longer than the most this server accepts \(365d\)/,
+      /Upstash-Delay: "366d" is longer than the most allowed \(365d\)/,
     );
     expect(() => parseDuration("99999999999d", "Upstash-Delay", 365 * 86_400)).toThrow(/longer than/);
     expect(() => parseDuration("9".repeat(400), "Upstash-Delay", 365 * 86_400)).toThrow(/longer than/);
     expect(() => parseDuration(`${"9".repeat(400)}s`, "Upstash-Timeout", 86_400)).toThrow(/\(1d\)/);
-  });
-});
-
-describe("parseRetryAfter", () => {
-  const now = Date.parse("2026-01-01T00:00:00Z");
-  it("reads seconds, HTTP dates, 6m5s and unix-time resets", () => {
-    expect(parseRetryAfter("120", now)).toBe(120);
-    expect(parseRetryAfter("6m5s", now)).toBe(365);
-    expect(parseRetryAfter("Thu, 01 Jan 2026 00:01:00 GMT", now)).toBe(60);
-    expect(parseRetryAfter(String(now / 1000 + 30), now)).toBe(30);
-    expect(parseRetryAfter(null, now)).toBeUndefined();
-    expect(parseRetryAfter("whenever", now)).toBeUndefined();
   });
 });

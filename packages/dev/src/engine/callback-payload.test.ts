@@ -1,6 +1,7 @@
+import { decodeCallbackBody } from "@switchboard/wire";
 import { describe, expect, it } from "vitest";
 import type { StoredMessage } from "../store/model";
-import { callbackBody } from "./callback-body";
+import { callbackPayload } from "./callback-payload";
 
 const source: StoredMessage = {
   messageId: "msg_1",
@@ -18,9 +19,9 @@ const source: StoredMessage = {
 };
 const result = { status: 500, responseHeader: { "Retry-After": ["5"] }, responseBody: Buffer.from("boom") };
 
-describe("callbackBody", () => {
+describe("callbackPayload", () => {
   it("has exactly QStash's fields, bodies base64", () => {
-    expect(callbackBody(source, result)).toEqual({
+    expect(callbackPayload(source, result)).toEqual({
       status: 500,
       header: { "Retry-After": ["5"] },
       body: Buffer.from("boom").toString("base64"),
@@ -41,6 +42,22 @@ describe("callbackBody", () => {
   });
 
   it("adds dlqId for a failure callback", () => {
-    expect(callbackBody(source, result, "dlq_1")).toMatchObject({ dlqId: "dlq_1", sourceMessageId: "msg_1" });
+    expect(callbackPayload(source, result, "dlq_1")).toMatchObject({
+      dlqId: "dlq_1",
+      sourceMessageId: "msg_1",
+    });
+  });
+
+  it("is what the route reads back with the wire format's decodeCallbackBody", () => {
+    const decoded = decodeCallbackBody(JSON.parse(JSON.stringify(callbackPayload(source, result, "dlq_1"))));
+    expect(decoded).toEqual({
+      sourceBody: new Uint8Array(Buffer.from('{"a":1}')),
+      sourceMessageId: "msg_1",
+      status: 500,
+      responseText: "boom",
+      retried: 2,
+      maxRetries: 3,
+      dlqId: "dlq_1",
+    });
   });
 });

@@ -1,0 +1,34 @@
+import { HEADERS, signPayload } from "@switchboard/wire";
+import type { StoredMessage } from "../store/model";
+
+/**
+ * The headers of one delivery attempt, as QStash sends them: the message's own, then QStash's
+ * (`User-Agent`, the `Upstash-Signature` over the URL and `body`, message id, retry count, caller,
+ * schedule and topic). Signed with the wire format's {@link signPayload}, the one the route verifies.
+ *
+ * @example
+ * ```ts
+ * const headers = await deliveryHeaders(message, Buffer.from(message.body, "base64"), signingKey);
+ * ```
+ */
+export async function deliveryHeaders(
+  message: StoredMessage,
+  body: Uint8Array,
+  signingKey: string,
+  now = Date.now(),
+): Promise<Headers> {
+  const headers = new Headers();
+  for (const [name, values] of Object.entries(message.header))
+    for (const v of values) headers.append(name, v);
+  headers.set("User-Agent", "Upstash-QStash");
+  headers.set(
+    HEADERS.signature,
+    await signPayload({ key: signingKey, url: message.url, body, issuedAt: Math.floor(now / 1000) }),
+  );
+  headers.set(HEADERS.messageId, message.messageId);
+  headers.set(HEADERS.retried, String(message.retried));
+  headers.set("Upstash-Caller-Ip", message.callerIp);
+  if (message.scheduleId) headers.set(HEADERS.scheduleId, message.scheduleId);
+  if (message.topicName) headers.set("Upstash-Topic-Name", message.topicName);
+  return headers;
+}
