@@ -27,6 +27,34 @@ export const HEADERS = Object.freeze({
   tracestate: "tracestate",
 } as const);
 
+/**
+ * The headers a publish sends to QStash (`POST /v2/publish/…`, `/v2/enqueue/…`, items of
+ * `/v2/batch`): written by dispatch, read by the dev server. Names are case-insensitive on the
+ * wire. The retry-delay expression is {@link HEADERS}`.retryDelay`, shared with deliveries.
+ *
+ * @example
+ * ```ts
+ * headers.set(PUBLISH_HEADERS.delay, "30s");
+ * headers.set(`${PUBLISH_HEADERS.forwardPrefix}traceparent`, traceparent);
+ * ```
+ */
+export const PUBLISH_HEADERS = Object.freeze({
+  method: "Upstash-Method",
+  delay: "Upstash-Delay",
+  notBefore: "Upstash-Not-Before",
+  deduplicationId: "Upstash-Deduplication-Id",
+  contentBasedDeduplication: "Upstash-Content-Based-Deduplication",
+  retries: "Upstash-Retries",
+  callback: "Upstash-Callback",
+  failureCallback: "Upstash-Failure-Callback",
+  timeout: "Upstash-Timeout",
+  flowControlKey: "Upstash-Flow-Control-Key",
+  flowControlValue: "Upstash-Flow-Control-Value",
+  label: "Upstash-Label",
+  /** `Upstash-Forward-<name>: v` is delivered to the destination as `<name>: v`. */
+  forwardPrefix: "Upstash-Forward-",
+} as const);
+
 /** QStash's default number of retries when none is given: deliveries = 1 + retries. */
 export const DEFAULT_RETRIES = 3;
 

@@ -40,7 +40,7 @@ export {
   parseRetryAfter,
   toSeconds,
 } from "./duration";
-export { DEFAULT_RETRIES, HEADERS, MAX_WAIT_SECONDS, readCount } from "./headers";
+export { DEFAULT_RETRIES, HEADERS, MAX_WAIT_SECONDS, PUBLISH_HEADERS, readCount } from "./headers";
 export { compileRetryDelay, MAX_RETRY_DELAY_DEPTH, MAX_RETRY_DELAY_LENGTH } from "./retry-delay";
 export {
   type SignatureClaims,

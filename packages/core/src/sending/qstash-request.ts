@@ -1,3 +1,4 @@
+import { HEADERS, PUBLISH_HEADERS } from "@switchboard/wire";
 import { QstashDailyRatelimitError, QstashError, QstashRatelimitError } from "@upstash/qstash";
 import type { OutgoingMessage } from "./publish";
 
@@ -29,19 +30,20 @@ export function publishHeaders(message: OutgoingMessage): Headers {
   const headers = new Headers();
   for (const [name, value] of new Headers(fields.headers)) {
     // The SDK forwards every user header except `content-type*` and `upstash-*` (refused earlier).
-    headers.set(name.startsWith("content-type") ? name : `Upstash-Forward-${name}`, value);
+    headers.set(name.startsWith("content-type") ? name : `${PUBLISH_HEADERS.forwardPrefix}${name}`, value);
   }
   headers.set("Content-Type", "application/json");
-  headers.set("Upstash-Method", "POST");
-  if (fields.delay !== undefined) headers.set("Upstash-Delay", `${fields.delay.toFixed(0)}s`);
-  if (fields.notBefore !== undefined) headers.set("Upstash-Not-Before", fields.notBefore.toFixed(0));
-  if (fields.deduplicationId !== undefined) headers.set("Upstash-Deduplication-Id", fields.deduplicationId);
-  if (fields.contentBasedDeduplication) headers.set("Upstash-Content-Based-Deduplication", "true");
-  headers.set("Upstash-Retries", fields.retries.toFixed(0));
-  if (fields.retryDelay !== undefined) headers.set("Upstash-Retry-Delay", fields.retryDelay);
-  if (message.callback) headers.set("Upstash-Callback", message.callback);
-  if (message.failureCallback) headers.set("Upstash-Failure-Callback", message.failureCallback);
-  if (fields.timeout !== undefined) headers.set("Upstash-Timeout", `${fields.timeout}s`);
+  headers.set(PUBLISH_HEADERS.method, "POST");
+  if (fields.delay !== undefined) headers.set(PUBLISH_HEADERS.delay, `${fields.delay.toFixed(0)}s`);
+  if (fields.notBefore !== undefined) headers.set(PUBLISH_HEADERS.notBefore, fields.notBefore.toFixed(0));
+  if (fields.deduplicationId !== undefined)
+    headers.set(PUBLISH_HEADERS.deduplicationId, fields.deduplicationId);
+  if (fields.contentBasedDeduplication) headers.set(PUBLISH_HEADERS.contentBasedDeduplication, "true");
+  headers.set(PUBLISH_HEADERS.retries, fields.retries.toFixed(0));
+  if (fields.retryDelay !== undefined) headers.set(HEADERS.retryDelay, fields.retryDelay);
+  if (message.callback) headers.set(PUBLISH_HEADERS.callback, message.callback);
+  if (message.failureCallback) headers.set(PUBLISH_HEADERS.failureCallback, message.failureCallback);
+  if (fields.timeout !== undefined) headers.set(PUBLISH_HEADERS.timeout, `${fields.timeout}s`);
   const flow = fields.flowControl;
   if (flow) {
     // The SDK's checks, kept as they are: `0` would pass them (as "0"), though we never send it.
@@ -51,10 +53,10 @@ export function publishHeaders(message: OutgoingMessage): Headers {
       flow.rate !== undefined ? `rate=${flow.rate}` : undefined,
       period ? `period=${period}` : undefined,
     ].filter((part) => part !== undefined);
-    headers.set("Upstash-Flow-Control-Key", flow.key);
-    headers.set("Upstash-Flow-Control-Value", value.join(", "));
+    headers.set(PUBLISH_HEADERS.flowControlKey, flow.key);
+    headers.set(PUBLISH_HEADERS.flowControlValue, value.join(", "));
   }
-  if (fields.label !== undefined) headers.set("Upstash-Label", fields.label);
+  if (fields.label !== undefined) headers.set(PUBLISH_HEADERS.label, fields.label);
   return headers;
 }
 

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { DEFAULT_RETRIES, formatSeconds, HEADERS } from "@switchboard/wire";
+import { DEFAULT_RETRIES, formatSeconds, HEADERS, PUBLISH_HEADERS } from "@switchboard/wire";
 import { DevServerError } from "../dev-server-error";
 import { compileRetryDelay } from "../engine/retry-delay";
 import type { CallbackOptions, StoredMessage } from "../store/model";
@@ -28,6 +28,8 @@ export function headerLookup(record: Record<string, string>): HeaderLookup {
   };
 }
 
+const FORWARD_PREFIX = PUBLISH_HEADERS.forwardPrefix.toLowerCase();
+
 /** The message fields a publish request sets through `Upstash-*` headers. */
 export type MessageOptions = Omit<
   StoredMessage,
@@ -54,18 +56,18 @@ export function parseMessageOptions(headers: HeaderLookup, now = Date.now()): Me
   if (contentType) header["Content-Type"] = [contentType];
   headers.forEach((value, name) => {
     const lower = name.toLowerCase();
-    if (lower.startsWith("upstash-forward-")) {
-      const forwarded = canonicalHeaderName(name.slice("upstash-forward-".length));
+    if (lower.startsWith(FORWARD_PREFIX)) {
+      const forwarded = canonicalHeaderName(name.slice(FORWARD_PREFIX.length));
       header[forwarded] = [...(header[forwarded] ?? []), value];
     }
   });
 
-  const retries = intHeader(headers, "upstash-retries") ?? DEFAULT_RETRIES;
+  const retries = intHeader(headers, PUBLISH_HEADERS.retries) ?? DEFAULT_RETRIES;
   const retryDelay = headers.get(HEADERS.retryDelay) ?? undefined;
   if (retryDelay) compileRetryDelay(retryDelay); // reject bad expressions at publish time
-  const flowValue = headers.get("upstash-flow-control-value");
+  const flowValue = headers.get(PUBLISH_HEADERS.flowControlValue);
   const flow = flowValue ? parseFlowControl(flowValue) : {};
-  const method = (headers.get("upstash-method") ?? "POST").toUpperCase();
+  const method = (headers.get(PUBLISH_HEADERS.method) ?? "POST").toUpperCase();
   if (!/^(GET|POST|PUT|PATCH|DELETE|HEAD)$/.test(method)) {
     throw new DevServerError(
       400,
@@ -78,19 +80,19 @@ export function parseMessageOptions(headers: HeaderLookup, now = Date.now()): Me
     header,
     retries,
     retryDelay,
-    timeoutSeconds: durationHeader(headers, "upstash-timeout", MAX_TIMEOUT_SECONDS),
-    delaySeconds: durationHeader(headers, "upstash-delay", MAX_DELAY_SECONDS) ?? 0,
+    timeoutSeconds: durationHeader(headers, PUBLISH_HEADERS.timeout, MAX_TIMEOUT_SECONDS),
+    delaySeconds: durationHeader(headers, PUBLISH_HEADERS.delay, MAX_DELAY_SECONDS) ?? 0,
     notBeforeSeconds: notBefore,
-    deduplicationId: headers.get("upstash-deduplication-id") ?? undefined,
-    contentBasedDeduplication: headers.get("upstash-content-based-deduplication") === "true",
-    callback: urlHeader(headers, "upstash-callback"),
-    failureCallback: urlHeader(headers, "upstash-failure-callback"),
-    callbackOptions: callbackOptions(headers, "upstash-callback"),
-    failureCallbackOptions: callbackOptions(headers, "upstash-failure-callback"),
-    label: headers.get("upstash-label") ?? undefined,
+    deduplicationId: headers.get(PUBLISH_HEADERS.deduplicationId) ?? undefined,
+    contentBasedDeduplication: headers.get(PUBLISH_HEADERS.contentBasedDeduplication) === "true",
+    callback: urlHeader(headers, PUBLISH_HEADERS.callback),
+    failureCallback: urlHeader(headers, PUBLISH_HEADERS.failureCallback),
+    callbackOptions: callbackOptions(headers, PUBLISH_HEADERS.callback),
+    failureCallbackOptions: callbackOptions(headers, PUBLISH_HEADERS.failureCallback),
+    label: headers.get(PUBLISH_HEADERS.label) ?? undefined,
     redact: parseRedactFields(headers.get("upstash-redact-fields")),
     queueName: headers.get("upstash-queue-name") ?? undefined,
-    flowControlKey: headers.get("upstash-flow-control-key") ?? undefined,
+    flowControlKey: headers.get(PUBLISH_HEADERS.flowControlKey) ?? undefined,
     ...flow,
     cron: headers.get("upstash-cron") ?? undefined,
     scheduleId: headers.get(HEADERS.scheduleId) ?? undefined,
@@ -178,11 +180,11 @@ function durationHeader(headers: HeaderLookup, name: string, maxSeconds: number)
  * {@link MAX_DELAY_SECONDS} ahead is refused, as a delay that long is.
  */
 function notBeforeHeader(headers: HeaderLookup, now: number): number | undefined {
-  const seconds = intHeader(headers, "upstash-not-before");
+  const seconds = intHeader(headers, PUBLISH_HEADERS.notBefore);
   if (seconds === undefined || seconds * 1000 - now <= MAX_DELAY_SECONDS * 1000) return seconds;
   throw new DevServerError(
     400,
-    `Upstash-Not-Before: "${headers.get("upstash-not-before")}" is more than ${formatSeconds(MAX_DELAY_SECONDS)} ahead, the most this server accepts (it is unix seconds, e.g. ${Math.floor(now / 1000) + 3600}).`,
+    `Upstash-Not-Before: "${headers.get(PUBLISH_HEADERS.notBefore)}" is more than ${formatSeconds(MAX_DELAY_SECONDS)} ahead, the most this server accepts (it is unix seconds, e.g. ${Math.floor(now / 1000) + 3600}).`,
   );
 }
 
