@@ -101,7 +101,9 @@ export interface ApiDeadLetter {
 
 /** A DLQ entry decoded: its target read from the destination URL, its body and its failure. */
 export interface DecodedDeadLetter {
+  /** The DLQ entry's id: what retry and delete take. */
   dlqId: string;
+  /** The id of the message that failed (the same across its retries). */
   messageId: string;
   /** The destination URL the message was published to. */
   url: string;
@@ -109,8 +111,9 @@ export interface DecodedDeadLetter {
   target: RouteTarget | undefined;
   /** The message body as text (the JSON payload Switchboard sent). */
   body: string;
+  /** Why the last attempt failed: the route's error, or the raw answer of whatever stood before it. */
   failure: DeadLetterFailure;
-  /** Deliveries made, when QStash reports how often it retried. */
+  /** Deliveries made (1 + retries), when QStash reports its retry count; `undefined` otherwise. */
   attempts: number | undefined;
   /** The retry budget the message was published with. */
   maxRetries: number | undefined;

@@ -1,4 +1,4 @@
-import type { DeadLetterFailure } from "@switchboard/wire";
+import type { DecodedDeadLetter } from "@switchboard/wire";
 
 export type { DeadLetterFailure } from "@switchboard/wire";
 
@@ -12,32 +12,13 @@ export type { DeadLetterFailure } from "@switchboard/wire";
  * const where = (e: DeadLetterFields) => e.job ?? `${e.channel}/${e.subscriber}`;
  * ```
  */
-export interface DeadLetterFields {
-  /** The DLQ entry's id: what `retry` and `delete` take. */
-  dlqId: string;
-  /** The id of the message that failed (the same across its retries). */
-  messageId: string;
+export interface DeadLetterFields extends Omit<DecodedDeadLetter, "target"> {
   /** The job it was for, read from its destination URL. */
   job: string | undefined;
   /** The channel it was for, read from its destination URL. */
   channel: string | undefined;
   /** The channel subscriber it was for. */
   subscriber: string | undefined;
-  /** The destination URL QStash called. */
-  url: string;
-  /** The message body as sent (JSON text). */
-  body: string;
-  /** Why the last attempt failed: the route's error, or the raw answer of whatever stood before it. */
-  failure: DeadLetterFailure;
-  /** Deliveries made (1 + retries), when QStash reports its retry count; `undefined` otherwise. */
-  attempts: number | undefined;
-  /** The retry budget the message was published with. */
-  maxRetries: number | undefined;
-  /** When the message was first published. */
-  createdAt: Date;
-  label: string | undefined;
-  scheduleId: string | undefined;
-  queueName: string | undefined;
 }
 
 /**

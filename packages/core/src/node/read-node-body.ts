@@ -1,5 +1,5 @@
 import type { IncomingMessage } from "node:http";
-import { refuseDeclaredLength, tooLarge, unreadable } from "../route/read-body";
+import { concatChunks, refuseDeclaredLength, tooLarge, unreadable } from "../route/read-body";
 
 const encoder = new TextEncoder();
 
@@ -35,7 +35,7 @@ export function readNodeBody(req: IncomingMessage, maxBytes: number): Promise<Ui
     };
     const onEnd = () => {
       stop();
-      resolve(concat(chunks, length));
+      resolve(concatChunks(chunks, length));
     };
     const onError = (error: unknown) => {
       stop();
@@ -56,14 +56,4 @@ export function readNodeBody(req: IncomingMessage, maxBytes: number): Promise<Ui
 
 function disconnected() {
   return unreadable(new Error("The client disconnected mid-body."));
-}
-
-function concat(chunks: Uint8Array[], length: number): Uint8Array<ArrayBuffer> {
-  const body = new Uint8Array(length);
-  let offset = 0;
-  for (const chunk of chunks) {
-    body.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return body;
 }

@@ -46,6 +46,11 @@ export async function readBoundedBody(request: Request, maxBytes: number): Promi
     }
     chunks.push(next.value);
   }
+  return concatChunks(chunks, length);
+}
+
+/** The body's chunks, `length` bytes in all, as one array (shared with the Node bridge's reader). */
+export function concatChunks(chunks: readonly Uint8Array[], length: number): Uint8Array<ArrayBuffer> {
   const body = new Uint8Array(length);
   let offset = 0;
   for (const chunk of chunks) {
