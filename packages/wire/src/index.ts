@@ -41,6 +41,7 @@ export {
   toSeconds,
 } from "./duration";
 export { DEFAULT_RETRIES, HEADERS, MAX_WAIT_SECONDS, PUBLISH_HEADERS, readCount } from "./headers";
+export { type RedisDriver, toRedisDriver } from "./redis-driver";
 export { compileRetryDelay, MAX_RETRY_DELAY_DEPTH, MAX_RETRY_DELAY_LENGTH } from "./retry-delay";
 export {
   type SignatureClaims,
