@@ -49,7 +49,13 @@ export type {
   FlowControlOptions,
 } from "./sending/dispatch-options";
 export type { Job, JobConfig, JobDefaults, JobSchedule, ScheduleInput } from "./sending/job";
-export type { ContextInput, QStashOption, SwitchboardConfig, SwitchboardLogger } from "./switchboard-config";
+export type {
+  ContextInput,
+  QStashOption,
+  SwitchboardConfig,
+  SwitchboardLogger,
+  SwitchboardRedis,
+} from "./switchboard-config";
 export type {
   NotifyOptions,
   StartOptions,

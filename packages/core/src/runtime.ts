@@ -1,5 +1,11 @@
-import type { SigningKeys } from "@switchboard/wire";
-import { destinationUrl, RESERVED_QUERY_NAMES, type RouteTarget } from "@switchboard/wire";
+import type { RedisDriver, SigningKeys } from "@switchboard/wire";
+import {
+  destinationUrl,
+  RESERVED_QUERY_NAMES,
+  type RouteTarget,
+  toRedisDriver,
+  WireError,
+} from "@switchboard/wire";
 import { DEV_DEFAULTS } from "./dev-defaults";
 import { isDevMode } from "./dev-mode";
 import { type EnvRecord, readEnv } from "./env";
@@ -24,6 +30,8 @@ export interface Runtime {
    * `CONFIGURATION` under `NODE_ENV=production`. Every accessor above calls it first.
    */
   dev(env?: EnvRecord): boolean;
+  /** `config.redis` as a driver; `undefined` means state lives in this process's memory. */
+  readonly redis: RedisDriver | undefined;
 }
 
 /** Builds the runtime, validating what can be validated without reading env. */
@@ -63,7 +71,9 @@ export function createRuntime(config: SwitchboardConfig<object>): Runtime {
     );
   }
   const dev = (env?: EnvRecord) => isDevMode(config.dev, env);
+  const redis = config.redis === undefined ? undefined : redisDriver(config.redis);
   return {
+    redis,
     config,
     batchSize,
     maxBodyBytes,
@@ -91,6 +101,15 @@ export function createRuntime(config: SwitchboardConfig<object>): Runtime {
       return { current, next: readEnv("QSTASH_NEXT_SIGNING_KEY", env) };
     },
   };
+}
+
+function redisDriver(client: unknown): RedisDriver {
+  try {
+    return toRedisDriver(client, "createSwitchboard: redis");
+  } catch (error) {
+    if (error instanceof WireError) throw new SwitchboardError("INVALID_OPTIONS", error.message);
+    throw error;
+  }
 }
 
 function checkUrl(value: string, option: string): void {

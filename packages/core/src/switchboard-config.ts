@@ -84,4 +84,19 @@ export interface SwitchboardConfig<TContext extends object = object> {
    * @example createSwitchboard({ dev: process.env.NODE_ENV === "development" })
    */
   dev?: boolean;
+  /**
+   * Where channel digests and notification preferences keep their state, shared by every instance
+   * of your app: an `@upstash/redis` `Redis` (serverless and edge), or an `ioredis` / `node-redis`
+   * client on a long-running server. Without it that state lives in this process's memory, which
+   * is only right for a single process (tests, `switchboard dev` on a laptop).
+   * @default undefined (process memory)
+   * @example redis: Redis.fromEnv()
+   */
+  redis?: SwitchboardRedis;
 }
+
+/**
+ * A Redis client Switchboard can use: `@upstash/redis`'s `Redis`, an `ioredis` `Redis`, or a
+ * connected `node-redis` client. Checked when the switchboard is created.
+ */
+export type SwitchboardRedis = object;
