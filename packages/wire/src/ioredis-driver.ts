@@ -62,6 +62,7 @@ function openSubscriber(client: IoRedisLike, field: string, events: SubscriberEv
   });
   connection.on("ready", () => {
     up = true;
+    events.ready();
   });
   // A dropped connection (CLIENT KILL, a failover, a network cut) closes without an 'error':
   // report it, since messages published until ioredis has resubscribed are lost.

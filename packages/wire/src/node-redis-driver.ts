@@ -74,6 +74,7 @@ function openSubscriber(client: NodeRedisLike, events: SubscriberEvents): Subscr
   connection.on("error", (error: unknown) => {
     if (!closing) events.error(error);
   });
+  connection.on("ready", () => events.ready());
   const connected = connection.connect();
   connected.catch(() => {}); // reported through 'error'; each command below fails on its own too
   const listener = (message: string, channel: string) => events.message(channel, message);

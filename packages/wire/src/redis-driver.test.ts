@@ -22,6 +22,7 @@ let ioredis: IoRedis;
 let nodeRedis: ReturnType<typeof createClient>;
 let upstash: Upstash;
 const drivers: Record<RedisDriver["client"], RedisDriver> = {} as never;
+let upstashRaw: RedisDriver;
 let counter = 0;
 const key = () => `${run}:${++counter}`;
 
@@ -44,6 +45,17 @@ beforeAll(async () => {
   drivers.upstash = toRedisDriver(upstash, "redis");
   drivers.ioredis = toRedisDriver(ioredis, "redis");
   drivers["node-redis"] = toRedisDriver(nodeRedis, "redis");
+  // The other way an Upstash client can be built: raw replies, errors not wrapped by a pipeline.
+  upstashRaw = toRedisDriver(
+    new Upstash({
+      url: dev.redisRestUrl!,
+      token: dev.token,
+      enableTelemetry: false,
+      automaticDeserialization: false,
+      enableAutoPipelining: false,
+    }),
+    "redis",
+  );
 });
 
 afterAll(async () => {
@@ -57,6 +69,8 @@ afterAll(async () => {
 });
 
 const clients = ["upstash", "ioredis", "node-redis"] as const;
+/** Every client, and an Upstash client built with `automaticDeserialization: false`. */
+const variants = () => ({ ...drivers, "upstash (raw)": upstashRaw });
 
 /** Connections named `name` on the server (the client's own, plus its subscriber duplicate). */
 async function connections(name: string): Promise<string[]> {
@@ -200,13 +214,18 @@ const replies: [string, string, (k: string) => string[], (string | number)[], un
 describe("eval replies", () => {
   it.each(replies)("%s reads the same on all three clients", async (_, script, keys, args, expected) => {
     const seen: Record<string, unknown> = {};
-    for (const client of clients) {
+    for (const [client, driver] of Object.entries(variants())) {
       const k = key();
-      const reply = await drivers[client].eval(script, keys(k), args);
+      const reply = await driver.eval(script, keys(k), args);
       // Keys come back as sent; show them by their suffix so one expectation covers every client.
       seen[client] = JSON.parse(JSON.stringify(reply).replaceAll(`${k}:`, "@"));
     }
-    expect(seen).toEqual({ upstash: expected, ioredis: expected, "node-redis": expected });
+    expect(seen).toEqual({
+      upstash: expected,
+      "upstash (raw)": expected,
+      ioredis: expected,
+      "node-redis": expected,
+    });
   });
 
   it.each([
@@ -220,10 +239,10 @@ describe("eval replies", () => {
     ["a syntax error", "return (", /^ERR Error compiling script/],
   ])("%s rejects with Redis's message alone, the same on all three clients", async (_, script, message) => {
     const messages: Record<string, string> = {};
-    for (const client of clients) {
+    for (const [client, driver] of Object.entries(variants())) {
       const k = key();
       await admin.set(k, "not a number");
-      const error = await drivers[client].eval(script, [k], []).then(
+      const error = await driver.eval(script, [k], []).then(
         () => new Error("resolved"),
         (e: unknown) => e as Error,
       );
@@ -233,6 +252,7 @@ describe("eval replies", () => {
     expect(messages.upstash).toMatch(message);
     expect(messages.ioredis).toBe(messages.upstash);
     expect(messages["node-redis"]).toBe(messages.upstash);
+    expect(messages["upstash (raw)"]).toBe(messages.upstash);
   });
 });
 

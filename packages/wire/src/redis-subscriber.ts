@@ -10,10 +10,11 @@ export interface SubscriberConnection {
   close(): Promise<void>;
 }
 
-/** What a connection reports back: each message as Redis sent it, and every error or drop. */
+/** What a connection reports back: each message as Redis sent it, every error or drop, each (re)connect. */
 export interface SubscriberEvents {
   message(channel: string, message: string): void;
   error(error: unknown): void;
+  ready(): void;
 }
 
 type Subscribe = NonNullable<RedisDriver["subscribe"]>;
@@ -26,9 +27,10 @@ interface Listener {
 /**
  * The `subscribe` of a TCP driver: every subscription of the driver shares one connection, opened
  * by `open` on the first subscription and closed when the last one unsubscribes; one SUBSCRIBE
- * per channel however many listen to it. Listener code that throws goes to its `onError` (and an
- * `onError` that throws is dropped): nothing a listener does can reach the client's event
- * emitter, where it would crash the process.
+ * per channel however many listen to it. A SUBSCRIBE that fails (Redis was down) is reported and
+ * sent again when the connection is next ready, as the clients do for the channels they hold.
+ * Listener code that throws goes to its `onError` (and an `onError` that throws is dropped):
+ * nothing a listener does can reach the client's event emitter, where it would crash the process.
  *
  * @example
  * ```ts
@@ -40,6 +42,8 @@ interface Listener {
 export function subscriberHub(open: (events: SubscriberEvents) => SubscriberConnection): Subscribe {
   let connection: SubscriberConnection | undefined;
   const channels = new Map<string, Set<Listener>>();
+  // Channels whose SUBSCRIBE failed on the current connection, sent again on its next 'ready'.
+  const failed = new Set<string>();
 
   const deliver = (channel: string, raw: string) => {
     const listeners = channels.get(channel);
@@ -56,20 +60,32 @@ export function subscriberHub(open: (events: SubscriberEvents) => SubscriberConn
   const broadcast = (error: unknown) => {
     for (const listeners of channels.values()) for (const listener of [...listeners]) report(listener, error);
   };
+  const subscribeOn = (current: SubscriberConnection, channel: string) => {
+    current.subscribe(channel).catch((error: unknown) => {
+      const listeners = channels.get(channel);
+      if (connection !== current || !listeners) return;
+      failed.add(channel);
+      for (const listener of [...listeners]) report(listener, error);
+    });
+  };
+  const ready = () => {
+    const current = connection;
+    if (!current) return;
+    const retry = [...failed];
+    failed.clear();
+    for (const channel of retry) if (channels.has(channel)) subscribeOn(current, channel);
+  };
 
   return (channel, onMessage, onError) => {
     checkSubscription(channel, onMessage);
-    connection ??= open({ message: deliver, error: broadcast });
+    connection ??= open({ message: deliver, error: broadcast, ready });
     const current = connection;
     const listener: Listener = { onMessage, onError };
     let listeners = channels.get(channel);
     if (!listeners) {
-      const fresh = new Set<Listener>();
-      listeners = fresh;
-      channels.set(channel, fresh);
-      current.subscribe(channel).catch((error: unknown) => {
-        for (const each of [...fresh]) report(each, error);
-      });
+      listeners = new Set<Listener>();
+      channels.set(channel, listeners);
+      subscribeOn(current, channel);
     }
     listeners.add(listener);
     const own = listeners;
@@ -80,10 +96,12 @@ export function subscriberHub(open: (events: SubscriberEvents) => SubscriberConn
       own.delete(listener);
       if (own.size > 0 || channels.get(channel) !== own) return;
       channels.delete(channel);
+      failed.delete(channel);
       if (channels.size > 0) {
         current.unsubscribe(channel).catch(() => {});
       } else if (connection === current) {
         connection = undefined;
+        failed.clear();
         void current.close();
       }
     };
