@@ -1,7 +1,11 @@
 import { describeThrown } from "../errors/describe-thrown";
 import { SwitchboardError } from "../errors/switchboard-error";
 import type { Runtime } from "../runtime";
-import { type CheckedCategory, type CheckedPreferences, checkPreferencesConfig } from "./check-preferences-config";
+import {
+  type CheckedCategory,
+  type CheckedPreferences,
+  checkPreferencesConfig,
+} from "./check-preferences-config";
 import { recipientProblem } from "./check-recipient";
 import { type PreferenceStore, preferenceField } from "./preference-store";
 import { preferenceStoreFor } from "./preference-store-for";
@@ -67,13 +71,21 @@ export function createChannelPreferences<TSubscriber extends string, TCategory e
         what === "get"
           ? ""
           : ` The ${what} may or may not have been stored: call ${what} again (it gives the same result twice).`;
-      throw redisFailed(runtime, `${owner}: preferences.${what} for ${JSON.stringify(recipient)}`, error, after);
+      throw redisFailed(
+        runtime,
+        `${owner}: preferences.${what} for ${JSON.stringify(recipient)}`,
+        error,
+        after,
+      );
     }
   };
   const checkRecipient = (what: string, recipient: unknown): string => {
     const problem = recipientProblem(recipient);
     if (problem) {
-      throw new SwitchboardError("INVALID_OPTIONS", `${owner}: preferences.${what}: the recipient ${problem}.`);
+      throw new SwitchboardError(
+        "INVALID_OPTIONS",
+        `${owner}: preferences.${what}: the recipient ${problem}.`,
+      );
     }
     return recipient as string;
   };
@@ -109,7 +121,9 @@ export function createChannelPreferences<TSubscriber extends string, TCategory e
         category === undefined
           ? allFields
           : subscribers.map((subscriber) => preferenceField(category, subscriber));
-      return resolve(await call("reset", recipient, (s) => s.update(recipient, { remove, set: [] }, allFields)));
+      return resolve(
+        await call("reset", recipient, (s) => s.update(recipient, { remove, set: [] }, allFields)),
+      );
     },
   };
 
@@ -178,7 +192,7 @@ function checkChanges(
   const fail = (message: string): never => {
     throw new SwitchboardError("INVALID_OPTIONS", `${owner}: preferences.set: ${message}`);
   };
-  const shape = 'pass { [category]: { [subscriber]: true | false } }, e.g. { comments: { sms: false } }';
+  const shape = "pass { [category]: { [subscriber]: true | false } }, e.g. { comments: { sms: false } }";
   if (!isPlainObject(changes)) return fail(`${shape}.`);
   const set: [string, boolean][] = [];
   for (const [name, row] of Object.entries(changes)) {
@@ -255,7 +269,8 @@ function names(checked: CheckedPreferences): string {
 }
 
 function printable(value: unknown): string {
-  if (typeof value === "string") return JSON.stringify(value.length > 100 ? `${value.slice(0, 100)}…` : value);
+  if (typeof value === "string")
+    return JSON.stringify(value.length > 100 ? `${value.slice(0, 100)}…` : value);
   if (value === null || value === undefined || typeof value !== "object") return String(value);
   return Array.isArray(value) ? "an array" : "an object";
 }

@@ -44,14 +44,17 @@ export function checkPreferencesConfig(
     return fail(" must be { recipient: (event) => userId, category, categories: { name: {...} } }.");
   }
   for (const key of Object.keys(config)) {
-    if (!CONFIG_KEYS.has(key)) fail(`: unknown option "${key}". Known options: ${[...CONFIG_KEYS].join(", ")}.`);
+    if (!CONFIG_KEYS.has(key))
+      fail(`: unknown option "${key}". Known options: ${[...CONFIG_KEYS].join(", ")}.`);
   }
   const { recipient, category, categories, prefix = DEFAULT_PREFERENCES_PREFIX } = config;
   if (typeof recipient !== "function") {
     fail(".recipient must be a function that returns whom an event is for, e.g. (event) => event.userId.");
   }
   if (!isRecord(categories) || Object.keys(categories).length === 0) {
-    fail('.categories must declare at least one category, e.g. { comments: {}, security: { critical: true } }.');
+    fail(
+      ".categories must declare at least one category, e.g. { comments: {}, security: { critical: true } }.",
+    );
   }
   const checked = new Map<string, CheckedCategory>();
   for (const [name, value] of Object.entries(categories as Record<string, unknown>)) {
@@ -63,12 +66,10 @@ export function checkPreferencesConfig(
   } else if (typeof category !== "function") {
     fail(`.category must be a category name (${declared}) or a function of the event that returns one.`);
   }
-  if (
-    typeof prefix !== "string" ||
-    prefix.length > MAX_PREFIX_LENGTH ||
-    !PREFIX_PATTERN.test(prefix)
-  ) {
-    fail(`.prefix must be 1-${MAX_PREFIX_LENGTH} printable ASCII characters without spaces, e.g. "sb:prefs".`);
+  if (typeof prefix !== "string" || prefix.length > MAX_PREFIX_LENGTH || !PREFIX_PATTERN.test(prefix)) {
+    fail(
+      `.prefix must be 1-${MAX_PREFIX_LENGTH} printable ASCII characters without spaces, e.g. "sb:prefs".`,
+    );
   }
   return {
     recipient: recipient as CheckedPreferences["recipient"],
@@ -95,7 +96,8 @@ function checkCategory(
   }
   if (!isRecord(value)) return fail(" must be an object: {} or { defaults?, critical?, label? }.");
   for (const key of Object.keys(value)) {
-    if (!CATEGORY_KEYS.has(key)) fail(`: unknown option "${key}". Known options: ${[...CATEGORY_KEYS].join(", ")}.`);
+    if (!CATEGORY_KEYS.has(key))
+      fail(`: unknown option "${key}". Known options: ${[...CATEGORY_KEYS].join(", ")}.`);
   }
   const { defaults = {}, critical = false, label = name } = value;
   if (typeof critical !== "boolean") fail(".critical must be true or false.");

@@ -3,6 +3,7 @@ export const MAX_RECIPIENT_LENGTH = 200;
 
 // C0 and C1 control characters, and the line and paragraph separators: none belong in an id, and
 // each makes logs and Redis keys ambiguous.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: rejecting control characters is the point
 const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
 // A surrogate half without its pair turns into U+FFFD on the wire, so two such recipients would
 // share one Redis key.

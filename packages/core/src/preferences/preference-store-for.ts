@@ -10,9 +10,9 @@ const memory = new WeakMap<Runtime, Map<string, PreferenceStore>>();
 /** The store a channel's preferences use: `runtime.redis` under `prefix`, else memory. Internal. */
 export function preferenceStoreFor(runtime: Runtime, prefix: string): PreferenceStore {
   if (runtime.redis) return redisPreferenceStore(runtime.redis, prefix);
-  let stores = memory.get(runtime);
-  if (!stores) memory.set(runtime, (stores = new Map()));
-  let store = stores.get(prefix);
-  if (!store) stores.set(prefix, (store = memoryPreferenceStore()));
+  const stores = memory.get(runtime) ?? new Map<string, PreferenceStore>();
+  memory.set(runtime, stores);
+  const store = stores.get(prefix) ?? memoryPreferenceStore();
+  stores.set(prefix, store);
   return store;
 }

@@ -33,8 +33,7 @@ export function recordSkipped<TSubscriber extends string>(
 export function skippedSubscribers<TSubscriber extends string>(
   result: PublishResult<TSubscriber>,
 ): PublishSkipped<TSubscriber> {
-  const skipped =
-    result !== null && typeof result === "object" ? skippedOf.get(result) : undefined;
+  const skipped = result !== null && typeof result === "object" ? skippedOf.get(result) : undefined;
   if (!skipped) {
     throw new SwitchboardError(
       "INVALID_OPTIONS",
