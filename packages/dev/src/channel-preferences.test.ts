@@ -271,6 +271,24 @@ describe("channel preferences in Redis", () => {
     expect(await redis.exists(`${prefix}:u_layout`)).toBe(0);
   });
 
+  it("reads and resets the largest channel allowed (1000 settings) in one script each", async () => {
+    const sb = createSwitchboard({ url: `${server.origin}/api/large`, redis });
+    const categories = Object.fromEntries(Array.from({ length: 250 }, (_, i) => [`c${i}`, {}]));
+    const large = sb.createChannel({
+      name: "large",
+      schema,
+      subscribers: { a: async () => {}, b: async () => {}, c: async () => {}, d: async () => {} },
+      preferences: { recipient: (e) => e.userId, category: "c0", prefix: `${run}:large`, categories },
+    });
+    const changes = Object.fromEntries(Object.keys(categories).map((name) => [name, { a: false, d: false }]));
+    const set = await large.preferences.set("u_large", changes);
+    expect(set.c249).toEqual({ a: false, b: true, c: true, d: false });
+    expect(await redis.hlen(`${run}:large:u_large`)).toBe(500);
+    const reset = await large.preferences.reset("u_large");
+    expect(Object.values(reset).every((row) => Object.values(row).every(Boolean))).toBe(true);
+    expect(await redis.exists(`${run}:large:u_large`)).toBe(0);
+  });
+
   it("is shared by two app instances: one's mute holds for the other's publish", async () => {
     const prefix = `${run}:instances`;
     const first = buildApp("redis", prefix);

@@ -114,6 +114,14 @@ describe("createChannel preferences option", () => {
     expect(error.message).toContain('channel "c"');
   });
 
+  it("refuses more than 1000 settings per recipient (categories × subscribers)", () => {
+    const many = Object.fromEntries(Array.from({ length: 334 }, (_, i) => [`c${i}`, {}]));
+    const error = refusal(make({ ...base, category: "c0", categories: many }));
+    expect(error.message).toContain("334 categories × 3 subscribers is 1002 settings per recipient");
+    const enough = Object.fromEntries(Array.from({ length: 333 }, (_, i) => [`c${i}`, {}]));
+    expect(make({ ...base, category: "c0", categories: enough })().preferences.categories).toHaveLength(333);
+  });
+
   it("accepts a category with no options: every subscriber on", async () => {
     const c = make({ ...base, categories: { comments: {} } })();
     expect(await c.preferences.get("u_1")).toEqual({ comments: { email: true, sms: true, inApp: true } });

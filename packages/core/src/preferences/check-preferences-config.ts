@@ -25,6 +25,9 @@ const CONFIG_KEYS = new Set(["recipient", "category", "categories", "prefix"]);
 const CATEGORY_KEYS = new Set(["defaults", "critical", "label"]);
 const MAX_LABEL_LENGTH = 200;
 const MAX_PREFIX_LENGTH = 100;
+// Redis's Lua unpacks a few thousand values at most; a reset sends every field once and `get`
+// reads each back, so this keeps every script far below it.
+const MAX_SETTINGS = 1000;
 const PREFIX_PATTERN = /^[\x21-\x7e]+$/;
 
 /**
@@ -59,6 +62,11 @@ export function checkPreferencesConfig(
   const checked = new Map<string, CheckedCategory>();
   for (const [name, value] of Object.entries(categories as Record<string, unknown>)) {
     checked.set(name, checkCategory(`${at}.categories`, name, value, subscribers));
+  }
+  if (checked.size * subscribers.length > MAX_SETTINGS) {
+    fail(
+      `: ${checked.size} categories × ${subscribers.length} subscribers is ${checked.size * subscribers.length} settings per recipient; keep it at most ${MAX_SETTINGS} (one Lua call reads them all), e.g. by splitting the channel.`,
+    );
   }
   const declared = [...checked.keys()].join(", ");
   if (typeof category === "string") {
