@@ -70,7 +70,9 @@ export interface PreferencesConfig<TPayload, TSubscriber extends string, TCatego
   categories: { [C in TCategory]: PreferenceCategory<TSubscriber> };
   /**
    * The Redis key prefix: each recipient's preferences are one hash at `{prefix}:{recipient}`.
-   * Channels with the same prefix share settings of the same category and subscriber name.
+   * Channels with the same prefix share settings of the same category and subscriber name. Do
+   * not extend another prefix with `:` (`sb:prefs:billing`): recipient `billing:u_1` under
+   * `sb:prefs` would share a key with `u_1` under it; use a sibling such as `sb:prefs-billing`.
    * @default "sb:prefs"
    */
   prefix?: string;
