@@ -333,6 +333,104 @@ describe("channel preferences in Redis", () => {
   });
 });
 
+describe("a settings route (docs/channels.md), over real HTTP", () => {
+  // The route docs/channels.md shows, with the session read from a header.
+  let app: ReturnType<typeof buildApp>;
+  let url: string;
+  beforeAll(() => {
+    app = buildApp("redis");
+    const activity = app.notify;
+    const userIdFromSession = (request: Request) => request.headers.get("x-user") ?? undefined;
+    const handler = async (request: Request): Promise<Response> => {
+      const userId = userIdFromSession(request);
+      if (!userId) return Response.json({ error: "Sign in first." }, { status: 401 });
+      if (request.method === "GET") {
+        return Response.json({
+          subscribers: activity.subscribers,
+          categories: activity.preferences.categories,
+          preferences: await activity.preferences.get(userId),
+        });
+      }
+      if (request.headers.get("sec-fetch-site") === "cross-site") {
+        return Response.json({ error: "Cross-site requests are refused." }, { status: 403 });
+      }
+      if (request.headers.get("content-type")?.split(";")[0]?.trim() !== "application/json") {
+        return Response.json({ error: "Send Content-Type: application/json." }, { status: 415 });
+      }
+      const length = Number(request.headers.get("content-length"));
+      if (!(length > 0 && length <= 16_384)) {
+        return Response.json({ error: "Send a JSON body of at most 16 KiB." }, { status: 413 });
+      }
+      const changes = await request.json().catch(() => null);
+      try {
+        return Response.json({ preferences: await activity.preferences.set(userId, changes) });
+      } catch (error) {
+        if (error instanceof SwitchboardError && error.code === "INVALID_OPTIONS") {
+          return Response.json({ error: error.message }, { status: 400 });
+        }
+        throw error;
+      }
+    };
+    server.mount("/api/preferences", toNodeHandler(handler));
+    url = `${server.origin}/api/preferences`;
+  });
+  const patch = (body: string, headers: Record<string, string> = {}) =>
+    fetch(url, {
+      method: "PATCH",
+      headers: { "x-user": "u_route", "content-type": "application/json", ...headers },
+      body,
+    });
+
+  it("GET answers what a settings page renders", async () => {
+    const response = await fetch(url, { headers: { "x-user": "u_route" } });
+    expect(response.status).toBe(200);
+    const body = await response.json();
+    expect(body.subscribers).toEqual(["email", "sms", "inApp"]);
+    expect(body.categories.map((c: { name: string }) => c.name)).toEqual([
+      "comments",
+      "mentions",
+      "security",
+    ]);
+    expect(body.preferences.comments).toEqual({ email: true, sms: false, inApp: true });
+  });
+
+  it("PATCH changes what it names and answers the result; the next publish follows it", async () => {
+    const response = await patch(JSON.stringify({ comments: { inApp: false } }));
+    expect(response.status).toBe(200);
+    expect((await response.json()).preferences.comments).toEqual({ email: true, sms: false, inApp: false });
+    const sent = await app.notify.publish({ userId: "u_route", kind: "comments", title: "Hi" });
+    expect(Object.keys(sent)).toEqual(["email"]);
+  });
+
+  it.each([
+    ["a critical mute", JSON.stringify({ security: { email: false } }), 400, "cannot be muted"],
+    ["an unknown category", JSON.stringify({ billing: { email: true } }), 400, 'unknown category "billing"'],
+    ["a __proto__ key", '{"__proto__":{"email":false}}', 400, 'unknown category "__proto__"'],
+    ["a string for a boolean", JSON.stringify({ comments: { sms: "yes" } }), 400, "must be true or false"],
+    ["a body that is not JSON", "comments=off", 400, "pass { [category]"],
+    ["JSON null", "null", 400, "pass { [category]"],
+    [
+      "a body over 16 KiB",
+      JSON.stringify({ comments: { email: true }, pad: "x".repeat(17_000) }),
+      413,
+      "16 KiB",
+    ],
+  ])("PATCH refuses %s", async (_what, body, status, message) => {
+    const before = await app.notify.preferences.get("u_route");
+    const response = await patch(body);
+    expect(response.status).toBe(status);
+    expect((await response.json()).error).toContain(message);
+    expect(await app.notify.preferences.get("u_route")).toEqual(before);
+  });
+
+  it("PATCH refuses a cross-site request and a form's content type", async () => {
+    const body = JSON.stringify({ comments: { email: false } });
+    expect((await patch(body, { "sec-fetch-site": "cross-site" })).status).toBe(403);
+    expect((await patch(body, { "content-type": "text/plain" })).status).toBe(415);
+    expect((await app.notify.preferences.get("u_route")).comments.email).toBe(true);
+  });
+});
+
 /** A loopback port nothing listens on. */
 async function closedPort(): Promise<number> {
   const probe = createServer();
