@@ -3,6 +3,7 @@ import { createServer } from "node:net";
 import { createSwitchboard, SwitchboardError, skippedSubscribers } from "@switchboard/core";
 import { toNodeHandler } from "@switchboard/core/node";
 import { Redis } from "@upstash/redis";
+import { Redis as TcpRedis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { z } from "zod";
 import { type DevServer, startDevServer } from "./start-dev-server";
@@ -15,6 +16,7 @@ import { type RouteServer, startRouteServer } from "./testing/route-server";
 let dev: DevServer;
 let server: RouteServer;
 let redis: Redis;
+let tcp: TcpRedis;
 const run = `sbtest:${randomUUID()}`;
 const delivered: string[] = [];
 
@@ -28,25 +30,31 @@ beforeAll(async () => {
   });
   server = await startRouteServer();
   redis = new Redis({ url: dev.redisRestUrl!, token: dev.token, enableTelemetry: false });
+  // Plain Redis over TCP, as on a long-running server: the same suite must hold on it.
+  tcp = new TcpRedis("redis://127.0.0.1:6379", { lazyConnect: true, maxRetriesPerRequest: 1 });
+  await tcp.connect();
 });
 afterAll(async () => {
   if (redis) {
     const keys = await redis.keys(`${run}:*`);
     if (keys.length > 0) await redis.del(...keys);
   }
+  tcp?.disconnect();
   await server?.close();
   await dev?.close();
 });
 
 const schema = z.object({ userId: z.string(), kind: z.string(), title: z.string() });
 
-function buildApp(kind: "memory" | "redis", prefix = `${run}:prefs`) {
+// Each kind under its own prefix: both Redis kinds reach the same server, and a suite must not
+// start from the state the other left.
+function buildApp(kind: "memory" | "redis" | "redis-tcp", prefix = `${run}:${kind}:prefs`) {
   const path = `/api/${kind}-${randomUUID()}`;
   const sb = createSwitchboard({
     url: `${server.origin}${path}`,
     qstash: { token: dev.token, baseUrl: dev.url },
     signingKeys: dev.signingKeys,
-    ...(kind === "redis" ? { redis } : {}),
+    ...(kind === "redis" ? { redis } : kind === "redis-tcp" ? { redis: tcp } : {}),
   });
   const record = (subscriber: string) => async (event: z.infer<typeof schema>) =>
     void delivered.push(`${path}:${subscriber}:${event.userId}:${event.title}`);
@@ -110,7 +118,7 @@ async function messagesTo(path: string, userId?: string): Promise<string[]> {
 
 const on = { email: true, sms: true, inApp: true };
 
-describe.each(["memory", "redis"] as const)("channel preferences (%s)", (kind) => {
+describe.each(["memory", "redis", "redis-tcp"] as const)("channel preferences (%s)", (kind) => {
   let app: ReturnType<typeof buildApp>;
   beforeAll(() => {
     app = buildApp(kind);
@@ -198,7 +206,7 @@ describe.each(["memory", "redis"] as const)("channel preferences (%s)", (kind) =
   });
 
   it("keeps channels with another prefix apart", async () => {
-    const other = buildApp(kind, `${run}:other-prefs`);
+    const other = buildApp(kind, `${run}:${kind}:other-prefs`);
     await app.notify.preferences.set("u_prefix", { mentions: { email: false } });
     expect((await other.notify.preferences.get("u_prefix")).mentions.email).toBe(true);
   });
