@@ -132,7 +132,9 @@ async function collect(
     throw new SwitchboardError(
       "NON_RETRIABLE",
       `${owner}: the event is ${bytes} bytes of JSON; a ${settings.mode} subscriber collects events of at most ${MAX_EVENT_BYTES} bytes. It was not collected and is in the dead-letter queue.`,
-      { fix: "Publish an id and load the rest in the handler, or use a per-event subscriber for large events." },
+      {
+        fix: "Publish an id and load the rest in the handler, or use a per-event subscriber for large events.",
+      },
     );
   }
   const store = storeOf(runtime);
@@ -180,7 +182,10 @@ async function flush(
   const base = baseKey(subscriber, body.key);
   const flushId = ctx.messageId;
   const now = (subscriber.now ?? Date.now)();
-  const timeout = toPublishFields(flushDefaults(subscriber.defaults), describeTarget(subscriber.target)).timeout;
+  const timeout = toPublishFields(
+    flushDefaults(subscriber.defaults),
+    describeTarget(subscriber.target),
+  ).timeout;
   const claim = await store.claim({
     base,
     bucket: body.bucket,

@@ -68,23 +68,39 @@ export function readBatchSettings(
     }
   }
   if (typeof value.key !== "function") {
-    throw invalid(where, `${mode}.key must be a function of the event returning a string, e.g. (event) => event.userId`);
+    throw invalid(
+      where,
+      `${mode}.key must be a function of the event returning a string, e.g. (event) => event.userId`,
+    );
   }
-  const first = duration(where, `${mode}.${mode === "digest" ? "window" : "wait"}`, mode === "digest" ? value.window : value.wait);
+  const first = duration(
+    where,
+    `${mode}.${mode === "digest" ? "window" : "wait"}`,
+    mode === "digest" ? value.window : value.wait,
+  );
   let maxWaitSeconds = 0;
   if (mode === "debounce" && value.maxWait !== undefined) {
     maxWaitSeconds = duration(where, "debounce.maxWait", value.maxWait);
     if (maxWaitSeconds < first) {
-      throw invalid(where, `debounce.maxWait (${maxWaitSeconds}s) must be at least debounce.wait (${first}s)`);
+      throw invalid(
+        where,
+        `debounce.maxWait (${maxWaitSeconds}s) must be at least debounce.wait (${first}s)`,
+      );
     }
   }
   const max = value.max ?? DEFAULT_BATCH_EVENTS;
   if (typeof max !== "number" || !Number.isInteger(max) || max < 1 || max > MAX_BATCH_EVENTS) {
-    throw invalid(where, `${mode}.max must be a whole number from 1 to ${MAX_BATCH_EVENTS}, got ${String(max)}`);
+    throw invalid(
+      where,
+      `${mode}.max must be a whole number from 1 to ${MAX_BATCH_EVENTS}, got ${String(max)}`,
+    );
   }
   const prefix = value.prefix ?? DEFAULT_BATCH_PREFIX;
   if (typeof prefix !== "string" || !/^[A-Za-z0-9:_.-]{1,100}$/.test(prefix)) {
-    throw invalid(where, `${mode}.prefix must be 1-100 of letters, digits, ":", "_", "." or "-", got ${JSON.stringify(prefix)}`);
+    throw invalid(
+      where,
+      `${mode}.prefix must be 1-100 of letters, digits, ":", "_", "." or "-", got ${JSON.stringify(prefix)}`,
+    );
   }
   const longest = mode === "digest" ? first : Math.max(first, maxWaitSeconds);
   return {
@@ -101,7 +117,10 @@ export function readBatchSettings(
 
 function duration(where: string, name: string, value: unknown): number {
   if (typeof value !== "number" && typeof value !== "string") {
-    throw invalid(where, `${name} must be seconds or a duration like "30s", "10m", "1h", got ${String(value)}`);
+    throw invalid(
+      where,
+      `${name} must be seconds or a duration like "30s", "10m", "1h", got ${String(value)}`,
+    );
   }
   const seconds = readOption(() => toSeconds(value, `${where}: ${name}`));
   if (seconds < 1 || seconds > MAX_BATCH_DELAY_SECONDS) {
@@ -123,9 +142,13 @@ export function keyOf(settings: BatchSettings, event: unknown, where: string): s
   try {
     key = settings.key(event);
   } catch (error) {
-    throw new SwitchboardError("HANDLER_FAILED", `${where}: ${settings.mode}.key threw: ${describeThrown(error)}`, {
-      cause: error,
-    });
+    throw new SwitchboardError(
+      "HANDLER_FAILED",
+      `${where}: ${settings.mode}.key threw: ${describeThrown(error)}`,
+      {
+        cause: error,
+      },
+    );
   }
   if (typeof key !== "string" || key.length === 0 || key.length > MAX_KEY_LENGTH) {
     const got = typeof key === "string" ? `a string of ${key.length} characters` : typeof key;

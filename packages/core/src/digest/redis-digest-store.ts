@@ -193,7 +193,8 @@ export function redisDigestStore(redis: RedisDriver): DigestStore {
 }
 
 function record(reply: unknown): Record<string, unknown> {
-  if (reply !== null && typeof reply === "object" && !Array.isArray(reply)) return reply as Record<string, unknown>;
+  if (reply !== null && typeof reply === "object" && !Array.isArray(reply))
+    return reply as Record<string, unknown>;
   throw unexpected(reply);
 }
 

@@ -125,7 +125,8 @@ export function createRoute(runtime: Runtime, served: RouteDefinitions): FetchHa
       const json = parseJson(body, owner);
 
       const validate = (value: unknown) => parseDelivered(definition, value, owner);
-      const prepare = (value: unknown) => (endpoint.prepare ? endpoint.prepare(value, validate) : validate(value));
+      const prepare = (value: unknown) =>
+        endpoint.prepare ? endpoint.prepare(value, validate) : validate(value);
 
       if (target.hook) {
         const callback = readCallback(json, owner);

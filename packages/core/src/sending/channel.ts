@@ -2,11 +2,11 @@ import { NAME_PATTERN } from "@switchboard/wire";
 import type { FailureHookArgs, SubscriberContext, SuccessHookArgs } from "../context";
 import type { ChannelDeadLetterListOptions, DeadLetters } from "../dead-letters/dead-letter";
 import { createDeadLetters } from "../dead-letters/dead-letters";
+import { type Definition, type Endpoint, register } from "../definition";
 import { batchEndpoint } from "../digest/batch-endpoint";
 import { type BatchSettings, readBatchSettings } from "../digest/batch-settings";
 import type { DebounceSubscriber, DigestSubscriber } from "../digest/batch-types";
 import type { SubscribersShape } from "../digest/subscribers-shape";
-import { type Definition, type Endpoint, register } from "../definition";
 import { SwitchboardError } from "../errors/switchboard-error";
 import { checkDispatchPayload } from "../json-safe";
 import type { Runtime } from "../runtime";
@@ -44,7 +44,9 @@ export type SubscriberConfig<TPayload, TContext extends object> =
 
 /** The names of a channel's per-event subscribers (not digest or debounce ones). */
 export type PerEventSubscriberName<TSubscribers> = {
-  [K in Extract<keyof TSubscribers, string>]: TSubscribers[K] extends { digest: unknown } | { debounce: unknown }
+  [K in Extract<keyof TSubscribers, string>]: TSubscribers[K] extends
+    | { digest: unknown }
+    | { debounce: unknown }
     ? never
     : K;
 }[Extract<keyof TSubscribers, string>];
@@ -76,7 +78,10 @@ export interface ChannelConfig<
    * debounce subscribers take their own `onFailure`, which receives their `events`.
    */
   onFailure?: (
-    args: FailureHookArgs<SchemaOutput<TSchema>, SubscriberContext<PerEventSubscriberName<TSubscribers>> & TContext>,
+    args: FailureHookArgs<
+      SchemaOutput<TSchema>,
+      SubscriberContext<PerEventSubscriberName<TSubscribers>> & TContext
+    >,
   ) => unknown;
 }
 
@@ -274,7 +279,8 @@ export function createChannel<
           : undefined;
       return {
         contextFields: { channel: name, subscriber: target.subscriber },
-        run: (payload, ctx) => (sub.handler as SubscriberHandler<unknown, object>)(payload, ctx as SubscriberContext),
+        run: (payload, ctx) =>
+          (sub.handler as SubscriberHandler<unknown, object>)(payload, ctx as SubscriberContext),
         onSuccess: both(sub.onSuccess as never, onSuccess as never),
         onFailure: both(sub.onFailure as never, onFailure as never),
       };
@@ -290,7 +296,8 @@ function normalizeSubscriber(owner: string, name: string, value: unknown): Norma
       `${owner}: subscriber name "${name}" must be URL-safe (letters, digits, "-", "_").`,
     );
   }
-  if (typeof value === "function") return { handler: value as SubscriberHandler<unknown, object>, defaults: {} };
+  if (typeof value === "function")
+    return { handler: value as SubscriberHandler<unknown, object>, defaults: {} };
   const config = value as Partial<
     JobDefaults & {
       handler: (input: never, ctx: never) => unknown;
