@@ -41,7 +41,7 @@ beforeEach(() => {
   hooks = [];
 });
 
-function digestChannel(options: { max?: number; hooks?: boolean; key?: (e: Event) => string } = {}) {
+function digestChannel(options: { max?: number; key?: (e: Event) => string } = {}) {
   const channel = sb.createChannel({
     name: `comments-${test}`,
     schema,
@@ -51,24 +51,16 @@ function digestChannel(options: { max?: number; hooks?: boolean; key?: (e: Event
       inApp: async () => {},
       email: {
         timeout: "20s",
-        digest: {
-          key: options.key ?? ((e) => e.userId),
-          window: "10m",
-          ...(options.max ? { max: options.max } : {}),
-        },
+        digest: { key: options.key ?? ((e) => e.userId), window: "10m", max: options.max ?? 1000 },
         handler: async (events, ctx) => {
           if (failNext-- > 0) throw new Error("mail provider is down");
           delivered.push({ events, key: ctx.key, count: ctx.count, batch: ctx.batch, attempt: ctx.attempt });
           return { sent: events.length };
         },
-        ...(options.hooks
-          ? {
-              onSuccess: ({ events, key, result }) =>
-                void hooks.push(`success:${key}:${events.length}:${JSON.stringify(result)}`),
-              onFailure: ({ events, key, error }) =>
-                void hooks.push(`failure:${key}:${events.length}:${error.status}`),
-            }
-          : {}),
+        onSuccess: ({ events, key, result }) =>
+          void hooks.push(`success:${key}:${events.length}:${JSON.stringify(result)}`),
+        onFailure: ({ events, key, error }) =>
+          void hooks.push(`failure:${key}:${events.length}:${error.status}`),
       },
     },
   });
@@ -273,7 +265,7 @@ describe("a digest subscriber's deliveries", () => {
   });
 
   it("runs the subscriber's hooks with the bucket's events, not the channel's", async () => {
-    const { channel, route } = digestChannel({ hooks: true });
+    const { channel, route } = digestChannel();
     await route(
       await createSignedRequest(sb, channel, event(1), { subscriber: "email", messageId: `m${test}-1` }),
     );
@@ -407,41 +399,39 @@ describe("createChannel validates digest and debounce options", () => {
   const make = (subscriber: unknown) => () =>
     sb.createChannel({ name: "v", schema, subscribers: { s: subscriber as never } });
   const handler = async () => {};
-  it.each([
+  const key = (): string => "k";
+  it.each<[unknown, RegExp]>([
     [
       {
         digest: { key: (e: Event) => e.userId, window: "10m" },
-        debounce: { key: () => "k", wait: "1s" },
+        debounce: { key, wait: "1s" },
         handler,
       },
       /not both/,
     ],
     [{ digest: "10m", handler }, /`digest` must be \{ key/],
     [{ digest: { window: "10m" }, handler }, /digest\.key must be a function/],
-    [{ digest: { key: () => "k", window: "soon" }, handler }, /"soon" is not a duration/],
-    [{ digest: { key: () => "k", window: 0 }, handler }, /from 1 second to 7 days/],
-    [{ digest: { key: () => "k", window: "8d" }, handler }, /from 1 second to 7 days/],
+    [{ digest: { key, window: "soon" }, handler }, /"soon" is not a duration/],
+    [{ digest: { key, window: 0 }, handler }, /from 1 second to 7 days/],
+    [{ digest: { key, window: "8d" }, handler }, /from 1 second to 7 days/],
+    [{ digest: { key, window: "1m", max: 0 }, handler }, /max must be a whole number from 1 to 10000/],
+    [{ digest: { key, window: "1m", max: 1.5 }, handler }, /max must be a whole number/],
+    [{ digest: { key, window: "1m", max: 10_001 }, handler }, /from 1 to 10000/],
+    [{ digest: { key, window: "1m", wait: "1s" }, handler }, /unknown digest option "wait"/],
+    [{ digest: { key, window: "1m", prefix: "a b" }, handler }, /prefix must be/],
     [
-      { digest: { key: () => "k", window: "1m", max: 0 }, handler },
-      /max must be a whole number from 1 to 10000/,
-    ],
-    [{ digest: { key: () => "k", window: "1m", max: 1.5 }, handler }, /max must be a whole number/],
-    [{ digest: { key: () => "k", window: "1m", max: 10_001 }, handler }, /from 1 to 10000/],
-    [{ digest: { key: () => "k", window: "1m", wait: "1s" }, handler }, /unknown digest option "wait"/],
-    [{ digest: { key: () => "k", window: "1m", prefix: "a b" }, handler }, /prefix must be/],
-    [
-      { debounce: { key: () => "k", wait: "1m", maxWait: "30s" }, handler },
+      { debounce: { key, wait: "1m", maxWait: "30s" }, handler },
       /maxWait \(30s\) must be at least debounce\.wait \(60s\)/,
     ],
-    [{ debounce: { key: () => "k" }, handler }, /debounce\.wait must be seconds or a duration/],
-    [{ digest: { key: () => "k", window: "1m" }, handler, onSuccess: "yes" }, /onSuccess must be a function/],
-    [{ digest: { key: () => "k", window: "1m" }, handler, retries: -1 }, /retries must be a whole number/],
+    [{ debounce: { key }, handler }, /debounce\.wait must be seconds or a duration/],
+    [{ digest: { key, window: "1m" }, handler, onSuccess: "yes" }, /onSuccess must be a function/],
+    [{ digest: { key, window: "1m" }, handler, retries: -1 }, /retries must be a whole number/],
   ])("refuses %j", (subscriber, message) => {
     expect(make(subscriber)).toThrow(message);
   });
 
   it("accepts seconds as numbers and durations as strings", () => {
-    expect(make({ digest: { key: () => "k", window: 90, max: 1 }, handler })).not.toThrow();
-    expect(make({ debounce: { key: () => "k", wait: "30s", maxWait: "1h" }, handler })).not.toThrow();
+    expect(make({ digest: { key, window: 90, max: 1 }, handler })).not.toThrow();
+    expect(make({ debounce: { key, wait: "30s", maxWait: "1h" }, handler })).not.toThrow();
   });
 });
