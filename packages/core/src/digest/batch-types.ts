@@ -60,7 +60,17 @@ export interface DebounceOptions<TEvent> {
   prefix?: string;
 }
 
-/** What a digest or debounce handler gets besides its events. */
+/**
+ * What a digest or debounce handler gets besides its events: the subscriber context, plus the key
+ * and how many events this delivery carries.
+ *
+ * @example
+ * ```ts
+ * handler: async (events, ctx: BatchContext) => {
+ *   console.log(`${ctx.count} events for ${ctx.key} since ${ctx.firstEventAt.toISOString()}`);
+ * }
+ * ```
+ */
 export interface BatchContext<TSubscriber extends string = string> extends SubscriberContext<TSubscriber> {
   /** `"digest"` or `"debounce"`: how this subscriber groups events. */
   batch: "digest" | "debounce";
@@ -74,13 +84,28 @@ export interface BatchContext<TSubscriber extends string = string> extends Subsc
   lastEventAt: Date;
 }
 
-/** A digest or debounce subscriber's handler: every event collected for one key, oldest first. */
+/**
+ * A digest or debounce subscriber's handler: every event collected for one key, oldest first.
+ *
+ * @example
+ * ```ts
+ * const mail: BatchHandler<{ userId: string; text: string }, object> = async (events, ctx) =>
+ *   sendDigestMail(ctx.key, events.map((e) => e.text));
+ * ```
+ */
 export type BatchHandler<TEvent, TContext extends object> = (
   events: TEvent[],
   ctx: BatchContext & TContext,
 ) => unknown;
 
-/** What a digest or debounce subscriber's `onSuccess` receives. */
+/**
+ * What a digest or debounce subscriber's `onSuccess` receives.
+ *
+ * @example
+ * ```ts
+ * onSuccess: ({ events, key }) => console.log(`mailed ${events.length} comments to ${key}`),
+ * ```
+ */
 export interface BatchSuccessArgs<TEvent, TResult, TContext> {
   /** The events the handler was delivered, oldest first. */
   events: TEvent[];
@@ -93,7 +118,14 @@ export interface BatchSuccessArgs<TEvent, TResult, TContext> {
   ctx: TContext;
 }
 
-/** What a digest or debounce subscriber's `onFailure` receives. */
+/**
+ * What a digest or debounce subscriber's `onFailure` receives, once its flush failed for good.
+ *
+ * @example
+ * ```ts
+ * onFailure: ({ events, key, error }) => console.warn(`${events.length} for ${key}: ${error.message}`),
+ * ```
+ */
 export interface BatchFailureArgs<TEvent, TContext> {
   /** The events the handler could not deliver, oldest first. */
   events: TEvent[];

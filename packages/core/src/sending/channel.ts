@@ -23,7 +23,14 @@ export type SubscriberHandler<TPayload, TContext extends object> = (
   ctx: SubscriberContext & TContext,
 ) => unknown;
 
-/** A per-event subscriber: a handler, or a handler with its own retry and delivery options and hooks. */
+/**
+ * A per-event subscriber: a handler, or a handler with its own retry and delivery options and hooks.
+ *
+ * @example
+ * ```ts
+ * const sms: PerEventSubscriber<{ userId: string }, object> = { retries: 5, handler: async (e) => sendSms(e.userId) };
+ * ```
+ */
 export type PerEventSubscriber<TPayload, TContext extends object> =
   | SubscriberHandler<TPayload, TContext>
   | (JobDefaults & {
@@ -42,7 +49,15 @@ export type SubscriberConfig<TPayload, TContext extends object> =
   | DigestSubscriber<TPayload, TContext>
   | DebounceSubscriber<TPayload, TContext>;
 
-/** The names of a channel's per-event subscribers (not digest or debounce ones). */
+/**
+ * The names of a channel's per-event subscribers (not digest or debounce ones): the ones the
+ * channel's own `onSuccess` / `onFailure` cover.
+ *
+ * @example
+ * ```ts
+ * type Covered = PerEventSubscriberName<{ inApp: () => void; email: { digest: unknown } }>; // "inApp"
+ * ```
+ */
 export type PerEventSubscriberName<TSubscribers> = {
   [K in Extract<keyof TSubscribers, string>]: TSubscribers[K] extends
     | { digest: unknown }
