@@ -302,10 +302,55 @@ describe("a digest subscriber's deliveries", () => {
     expect(hooks).toEqual(['success:u1:2:{"sent":2}', "failure:u1:2:500"]);
   });
 
+  it("keeps a key that spells another key's state apart from it", async () => {
+    const { channel, route } = digestChannel();
+    for (const [n, userId] of [
+      [1, "a"],
+      [2, `a}:e:m${test}-1`], // would be key "a"'s event list if keys went into Redis keys raw
+    ] as const) {
+      await route(
+        await createSignedRequest(
+          sb,
+          channel,
+          { userId, n, at: "t" },
+          { subscriber: "email", messageId: `m${test}-${n}` },
+        ),
+      );
+    }
+    expect(flushes().map((m) => m.body)).toEqual([
+      { key: "a", bucket: `m${test}-1` },
+      { key: `a}:e:m${test}-1`, bucket: `m${test}-2` },
+    ]);
+    for (const flush of flushes())
+      await route(await signed(flush.destination, JSON.stringify(flush.body), `f-${flush.messageId}`));
+    expect(delivered.map((d) => [d.key, d.events.map((e) => e.n)])).toEqual([
+      ["a", [1]],
+      [`a}:e:m${test}-1`, [2]],
+    ]);
+  });
+
+  it("refuses a forged Upstash-Message-Id that could reach into other state", async () => {
+    const { channel, route } = digestChannel();
+    const request = await createSignedRequest(sb, channel, event(1), {
+      subscriber: "email",
+      messageId: "x}:open",
+    });
+    const response = await route(request);
+    expect(response.status).toBe(500);
+    expect(((await response.json()) as { error: { message: string } }).error.message).toMatch(
+      /is missing or not a QStash message id/,
+    );
+    expect(flushes()).toEqual([]);
+  });
+
   it("refuses a flush body that is not { key, bucket } without retrying", async () => {
     const { route } = digestChannel();
     const target = `${url}?channel=comments-${test}&subscriber=email&flush=1`;
     expect((await route(await signed(target, '{"bucket":1}', "f"))).status).toBe(489);
+    expect((await route(await signed(target, '{"key":"u1","bucket":"a}:open"}', "f"))).status).toBe(489);
+    expect((await route(await signed(target, `{"key":"${"k".repeat(201)}","bucket":"b"}`, "f"))).status).toBe(
+      489,
+    );
     // The per-event subscriber has no flush.
     expect(
       (await route(await signed(`${url}?channel=comments-${test}&subscriber=inApp&flush=1`, "{}", "f")))

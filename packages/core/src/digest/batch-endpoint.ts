@@ -11,7 +11,7 @@ import { type AnySchema, parsePayload } from "../schema";
 import { toPublishFields } from "../sending/dispatch-options";
 import type { JobDefaults } from "../sending/job";
 import { publishOne } from "../sending/publish";
-import { type BatchSettings, keyOf } from "./batch-settings";
+import { type BatchSettings, keyOf, MAX_KEY_LENGTH } from "./batch-settings";
 import type { BatchContext } from "./batch-types";
 import type { DigestStore } from "./digest-store";
 import { processDigestStore } from "./memory-digest-store";
@@ -39,6 +39,9 @@ export interface BatchSubscriber {
   /** The clock buckets are timed by (ms). @default Date.now */
   now?: () => number;
 }
+
+/** What a message id (and so a bucket id) may be: what QStash and the dev server issue, and nothing that could reach into another key's state. */
+const ID_PATTERN = /^[A-Za-z0-9_.-]{1,200}$/;
 
 /** The flush message's body: which bucket of which key to deliver. */
 interface FlushBody {
@@ -119,10 +122,10 @@ async function collect(
   const owner = describeTarget(subscriber.target);
   const key = keyOf(settings, collected.output, owner);
   const messageId = ctx.messageId;
-  if (!messageId) {
+  if (!ID_PATTERN.test(messageId)) {
     throw new SwitchboardError(
       "ROUTE_FAILED",
-      `${owner}: the delivery has no Upstash-Message-Id header, so a retry could not be told from a new event.`,
+      `${owner}: the delivery's Upstash-Message-Id ${JSON.stringify(messageId.slice(0, 40))} is missing or not a QStash message id (1-200 of letters, digits, "_", "-", "."), so a retry could not be told from a new event.`,
       { fix: "Deliver through QStash (or the dev server), which sets it on every delivery." },
     );
   }
@@ -332,7 +335,9 @@ function readFlushBody(json: unknown, owner: string): FlushBody {
     typeof body !== "object" ||
     typeof body.key !== "string" ||
     typeof body.bucket !== "string" ||
-    body.bucket === ""
+    !ID_PATTERN.test(body.bucket) ||
+    body.key.length === 0 ||
+    body.key.length > MAX_KEY_LENGTH
   ) {
     throw new SwitchboardError("INVALID_PAYLOAD", `${owner}: not a flush body ({ key, bucket }).`, {
       issues: [{ path: "", message: "Expected { key: string, bucket: string }" }],
@@ -341,10 +346,13 @@ function readFlushBody(json: unknown, owner: string): FlushBody {
   return { key: body.key, bucket: body.bucket };
 }
 
-/** `prefix:{channel:subscriber:key}`: one hash tag, so a key's state shares one cluster slot. */
+/**
+ * `prefix:{channel:subscriber:key}`: one hash tag, so a key's state shares one cluster slot. The
+ * key is percent-encoded, so no key (`"a}:m:x"`, say) can spell another key's state.
+ */
 function baseKey(subscriber: BatchSubscriber, key: string): string {
   const { channel, subscriber: name } = subscriber.target;
-  return `${subscriber.settings.prefix}:{${channel}:${name}:${key}}`;
+  return `${subscriber.settings.prefix}:{${channel}:${name}:${encodeURIComponent(key)}}`;
 }
 
 const redisStores = new WeakMap<RedisDriver, DigestStore>();
