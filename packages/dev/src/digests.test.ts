@@ -59,7 +59,7 @@ async function startInstance(publicUrl: string, store: "memory" | "redis", obser
     subscribers: {
       inApp: async (event) => void observed.inApp.push(event.n),
       email: {
-        digest: { key: (event) => event.userId, window: "5m", max: 50, prefix: run },
+        digest: { key: (event) => event.userId, window: "10m", max: 50, prefix: run },
         handler: async (events, ctx) => {
           observed.attempts++;
           if (ctx.attempt === 1) throw new Error("the mail provider is down");
@@ -105,20 +105,20 @@ async function startBalancer(loseAnswer: (url: string, messageId: string | undef
 }
 
 /** The dev server's log, newest first. */
-async function events(): Promise<{ messageId: string; state: string; url: string }[]> {
-  const answer = await fetch(`${dev.url}/v2/events?count=1000`, {
-    headers: { Authorization: `Bearer ${dev.token}` },
+async function events(server: DevServer = dev): Promise<{ messageId: string; state: string; url: string }[]> {
+  const answer = await fetch(`${server.url}/v2/events?count=1000`, {
+    headers: { Authorization: `Bearer ${server.token}` },
   });
   return ((await answer.json()) as { events: { messageId: string; state: string; url: string }[] }).events;
 }
 
 /** Resolves once every message the dev server knows of is delivered, failed or cancelled. */
-async function settled(): Promise<void> {
+async function settled(server: DevServer = dev): Promise<void> {
   await expect
     .poll(
       async () => {
         const latest = new Map<string, string>();
-        for (const event of await events())
+        for (const event of await events(server))
           if (!latest.has(event.messageId)) latest.set(event.messageId, event.state);
         return [...latest.values()].filter((state) => !["DELIVERED", "FAILED", "CANCELED"].includes(state));
       },
@@ -128,7 +128,9 @@ async function settled(): Promise<void> {
 }
 
 describe.each(["memory", "redis"] as const)("digests through the dev server, state in %s", (store) => {
-  it("two instances publishing 15 comments at once, an answer lost and a failing first attempt: exactly one digest of all 15", async () => {
+  it("two instances publishing 15 comments at once, an answer lost and a failing first attempt: exactly one digest of all 15", {
+    timeout: 40_000,
+  }, async () => {
     const observed: Observed = { digests: [], attempts: 0, inApp: [] };
     const name = `comments-${store}`;
     let lost = 0;
@@ -148,7 +150,8 @@ describe.each(["memory", "redis"] as const)("digests through the dev server, sta
       await Promise.all(
         Array.from({ length: 15 }, (_, i) => (i % 2 === 0 ? a : b).comments.publish(comment(i + 1))),
       );
-      await expect.poll(() => observed.digests.length, { timeout: 15_000, interval: 50 }).toBe(1);
+      // The window is 10 minutes: 6 s at speed 100.
+      await expect.poll(() => observed.digests.length, { timeout: 20_000, interval: 50 }).toBe(1);
       await settled();
 
       expect(lost).toBe(1);
@@ -175,6 +178,46 @@ describe.each(["memory", "redis"] as const)("digests through the dev server, sta
       }
     } finally {
       await Promise.all([a.server.close(), b.server.close(), balancer.front.close()]);
+    }
+  });
+});
+
+describe.each(["memory", "redis"] as const)("debounce through the dev server, state in %s", (store) => {
+  // Real time (speed 1): the route times a debounce by its own clock, the dev server its delays.
+  let slow: DevServer;
+  beforeAll(async () => {
+    slow = await startDevServer({ port: 0, quiet: true });
+  });
+  afterAll(() => slow.close());
+
+  it("delivers a burst once, after the key went quiet", { timeout: 30_000 }, async () => {
+    const server = await startRouteServer();
+    const received: number[][] = [];
+    const sb = createSwitchboard({
+      url: `${server.origin}/api/switchboard`,
+      qstash: { token: slow.token, baseUrl: slow.url },
+      signingKeys: slow.signingKeys,
+      ...(store === "redis" ? { redis } : {}),
+    });
+    const edits = sb.createChannel({
+      name: `edits-${store}`,
+      schema,
+      subscribers: {
+        sms: {
+          debounce: { key: (event) => event.userId, wait: "1s", maxWait: "1m", prefix: run },
+          handler: async (events) => void received.push(events.map((e) => e.n)),
+        },
+      },
+    });
+    server.mount("/api/switchboard", toNodeHandler(sb.handler({ channels: [edits] })));
+    try {
+      for (const n of [1, 2, 3, 4, 5]) await edits.publish({ userId: "u_2", n, author: "Ada" });
+      await expect.poll(() => received, { timeout: 20_000, interval: 100 }).toHaveLength(1);
+      await settled(slow);
+      expect(received).toHaveLength(1);
+      expect(received[0]?.sort((x, y) => x - y)).toEqual([1, 2, 3, 4, 5]);
+    } finally {
+      await server.close();
     }
   });
 });
