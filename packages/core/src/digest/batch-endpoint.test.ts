@@ -272,34 +272,75 @@ describe("a digest subscriber's deliveries", () => {
     await route(
       await createSignedRequest(sb, channel, event(2), { subscriber: "email", messageId: `m${test}-2` }),
     );
-    const [flush] = flushes();
-    expect(flush?.headers["upstash-callback"]).toBe(`${flush?.destination}&hook=success`);
-    expect(flush?.headers["upstash-failure-callback"]).toBe(`${flush?.destination}&hook=failure`);
-    await route(await signed(flush!.destination, JSON.stringify(flush!.body), "f"));
-    const callback = (hook: "success" | "failure") =>
+    await route(
+      await createSignedRequest(sb, channel, event(3, "u2"), {
+        subscriber: "email",
+        messageId: `m${test}-3`,
+      }),
+    );
+    const [ok, failing] = flushes();
+    expect(ok?.headers["upstash-callback"]).toBe(`${ok?.destination}&hook=success`);
+    expect(ok?.headers["upstash-failure-callback"]).toBe(`${ok?.destination}&hook=failure`);
+    const callback = (flush: typeof ok, hook: "success" | "failure", messageId: string) =>
       JSON.stringify(
         encodeCallbackBody({
-          response: { status: hook === "success" ? 200 : 500, body: new TextEncoder().encode('{"sent":2}') },
+          response: {
+            status: hook === "success" ? 200 : 500,
+            body: new TextEncoder().encode(hook === "success" ? '{"sent":2}' : "down"),
+          },
           source: {
-            messageId: "f",
+            messageId,
             url: flush!.destination,
             body: new TextEncoder().encode(JSON.stringify(flush!.body)),
-            retried: 0,
+            retried: hook === "success" ? 0 : 2,
             maxRetries: 2,
             createdAt: Date.now(),
             callerIp: "127.0.0.1",
           },
         }),
       );
+    // u1's bucket is delivered, then its success callback comes.
+    expect((await route(await signed(ok!.destination, JSON.stringify(ok!.body), "f1"))).status).toBe(200);
     const success = await route(
-      await signed(`${flush!.destination}&hook=success`, callback("success"), "cb1"),
+      await signed(`${ok!.destination}&hook=success`, callback(ok, "success", "f1"), "cb1"),
     );
     expect(success.status).toBe(200);
+    // u2's bucket fails for good, then its failure callback comes.
+    failNext = 1;
+    expect(
+      (await route(await signed(failing!.destination, JSON.stringify(failing!.body), "f2"))).status,
+    ).toBe(500);
     const failure = await route(
-      await signed(`${flush!.destination}&hook=failure`, callback("failure"), "cb2"),
+      await signed(`${failing!.destination}&hook=failure`, callback(failing, "failure", "f2"), "cb2"),
     );
     expect(failure.status).toBe(200);
-    expect(hooks).toEqual(['success:u1:2:{"sent":2}', "failure:u1:2:500"]);
+    expect(hooks).toEqual(['success:u1:2:{"sent":2}', "failure:u2:1:500"]);
+  });
+
+  it("reports no failure for a flush whose bucket another flush delivered", async () => {
+    const { channel, route } = digestChannel({ max: 1 });
+    await route(
+      await createSignedRequest(sb, channel, event(1), { subscriber: "email", messageId: `m${test}-1` }),
+    );
+    const [now] = flushes(); // max 1: due at once
+    await route(await signed(now!.destination, JSON.stringify(now!.body), "f-now"));
+    const failed = JSON.stringify(
+      encodeCallbackBody({
+        response: { status: 429, body: new TextEncoder().encode("busy") },
+        source: {
+          messageId: "f-delayed",
+          url: now!.destination,
+          body: new TextEncoder().encode(JSON.stringify(now!.body)),
+          retried: 2,
+          maxRetries: 2,
+          createdAt: Date.now(),
+          callerIp: "127.0.0.1",
+        },
+      }),
+    );
+    expect((await route(await signed(`${now!.destination}&hook=failure`, failed, "cb"))).status).toBe(200);
+    expect(delivered).toHaveLength(1);
+    expect(hooks).toEqual([]); // the subscriber's onFailure did not run
   });
 
   it("keeps a key that spells another key's state apart from it", async () => {

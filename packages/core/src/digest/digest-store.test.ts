@@ -169,7 +169,12 @@ describe.each(cases)("digest store: $name", ({ name, make }) => {
     await store.claim({ ...input, bucket: "b", flushId: "f4" });
     await store.finish(base, "b", "f4", 60);
     expect(await store.claim({ ...input, bucket: "b", flushId: "f5" })).toEqual({ state: "delivered" });
-    expect(await store.read(base, "b")).toMatchObject({ events: ['{"n":"b"}'] });
+    expect(await store.read(base, "b")).toEqual({
+      events: ['{"n":"b"}'],
+      firstAt: 1_000_000,
+      lastAt: 1_000_000,
+      delivered: true,
+    });
   });
 
   it("debounce: a flush before the key went quiet is early, due after the last event or at maxWait", async () => {

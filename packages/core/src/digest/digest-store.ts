@@ -24,8 +24,8 @@ export interface DigestStore {
   finish(base: string, bucket: string, flushId: string, keepSeconds: number): Promise<void>;
   /** The handler failed: give the lease back so a retry can take it. */
   release(base: string, bucket: string, flushId: string): Promise<void>;
-  /** A bucket's events, for its hooks; `undefined` when it is gone. */
-  read(base: string, bucket: string): Promise<BucketContents | undefined>;
+  /** A bucket's events, for its hooks, and whether it was delivered; `undefined` when it is gone. */
+  read(base: string, bucket: string): Promise<(BucketContents & { delivered: boolean }) | undefined>;
 }
 
 export interface AppendInput {

@@ -175,7 +175,12 @@ export function memoryDigestStore(clock: () => number = Date.now): DigestStore {
     async read(name, id) {
       const bucket = baseOf(name).buckets.get(id);
       return bucket
-        ? { events: [...bucket.events], firstAt: bucket.firstAt, lastAt: bucket.lastAt }
+        ? {
+            events: [...bucket.events],
+            firstAt: bucket.firstAt,
+            lastAt: bucket.lastAt,
+            delivered: bucket.delivered,
+          }
         : undefined;
     },
   };

@@ -121,10 +121,10 @@ return 1
 
 const READ = `
 local meta = KEYS[1] .. ':b:' .. ARGV[1]
-local h = redis.call('HMGET', meta, 'first', 'last')
+local h = redis.call('HMGET', meta, 'first', 'last', 'delivered')
 if not h[1] then return cjson.encode({ gone = true }) end
 return cjson.encode({ events = redis.call('LRANGE', KEYS[1] .. ':e:' .. ARGV[1], 0, -1),
-  firstAt = tonumber(h[1]), lastAt = tonumber(h[2]) })
+  firstAt = tonumber(h[1]), lastAt = tonumber(h[2]), delivered = h[3] == '1' })
 `;
 
 /**
@@ -187,7 +187,7 @@ export function redisDigestStore(redis: RedisDriver): DigestStore {
     },
     async read(base, bucket) {
       const reply = record(await run(READ, base, [bucket]));
-      return reply.gone === true ? undefined : contents(reply);
+      return reply.gone === true ? undefined : { ...contents(reply), delivered: reply.delivered === true };
     },
   };
 }
