@@ -20,6 +20,16 @@ export type {
 } from "./dead-letters/dead-letter";
 export type { SwitchboardDeadLetters } from "./dead-letters/switchboard-dead-letters";
 export { DEV_DEFAULTS } from "./dev-defaults";
+export type {
+  BatchContext,
+  BatchFailureArgs,
+  BatchHandler,
+  BatchSuccessArgs,
+  DebounceOptions,
+  DebounceSubscriber,
+  DigestOptions,
+  DigestSubscriber,
+} from "./digest/batch-types";
 export type { EnvRecord } from "./env";
 export { NonRetriableError } from "./errors/non-retriable-error";
 export { RetryAfterError } from "./errors/retry-after-error";
@@ -47,6 +57,8 @@ export type {
   Channel,
   ChannelConfig,
   ChannelSuccessArgs,
+  PerEventSubscriber,
+  PerEventSubscriberName,
   PublishOptions,
   PublishResult,
   SubscriberConfig,

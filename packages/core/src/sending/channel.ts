@@ -3,8 +3,12 @@ import type { FailureHookArgs, SubscriberContext, SuccessHookArgs } from "../con
 import type { ChannelDeadLetterListOptions, DeadLetters } from "../dead-letters/dead-letter";
 import { createDeadLetters } from "../dead-letters/dead-letters";
 import { type Definition, type Endpoint, register } from "../definition";
+import { batchEndpoint } from "../digest/batch-endpoint";
+import { type BatchSettings, readBatchSettings } from "../digest/batch-settings";
+import type { DebounceSubscriber, DigestSubscriber } from "../digest/batch-types";
+import type { SubscribersShape } from "../digest/subscribers-shape";
 import { SwitchboardError } from "../errors/switchboard-error";
-import { checkDispatchPayload } from "../json-safe";
+import { preparePayload } from "../json-safe";
 import { createChannelPreferences } from "../preferences/channel-preferences";
 import type { ChannelPreferences, PreferencesConfig } from "../preferences/preferences-config";
 import { recordSkipped } from "../preferences/skipped-subscribers";
@@ -22,8 +26,15 @@ export type SubscriberHandler<TPayload, TContext extends object> = (
   ctx: SubscriberContext & TContext,
 ) => unknown;
 
-/** A subscriber: a handler, or a handler with its own retry and delivery options and hooks. */
-export type SubscriberConfig<TPayload, TContext extends object> =
+/**
+ * A per-event subscriber: a handler, or a handler with its own retry and delivery options and hooks.
+ *
+ * @example
+ * ```ts
+ * const sms: PerEventSubscriber<{ userId: string }, object> = { retries: 5, handler: async (e) => sendSms(e.userId) };
+ * ```
+ */
+export type PerEventSubscriber<TPayload, TContext extends object> =
   | SubscriberHandler<TPayload, TContext>
   | (JobDefaults & {
       handler: SubscriberHandler<TPayload, TContext>;
@@ -31,29 +42,64 @@ export type SubscriberConfig<TPayload, TContext extends object> =
       onFailure?: (args: FailureHookArgs<TPayload, SubscriberContext & TContext>) => unknown;
     });
 
+/**
+ * A subscriber: a handler, `{ handler, retries?, … }`, or a digest / debounce subscriber whose
+ * handler receives every event collected for a key (`{ digest: { key, window }, handler }`,
+ * `{ debounce: { key, wait }, handler }`).
+ */
+export type SubscriberConfig<TPayload, TContext extends object> =
+  | PerEventSubscriber<TPayload, TContext>
+  | DigestSubscriber<TPayload, TContext>
+  | DebounceSubscriber<TPayload, TContext>;
+
+/**
+ * The names of a channel's per-event subscribers (not digest or debounce ones): the ones the
+ * channel's own `onSuccess` / `onFailure` cover.
+ *
+ * @example
+ * ```ts
+ * type Covered = PerEventSubscriberName<{ inApp: () => void; email: { digest: unknown } }>; // "inApp"
+ * ```
+ */
+export type PerEventSubscriberName<TSubscribers> = {
+  [K in Extract<keyof TSubscribers, string>]: TSubscribers[K] extends
+    | { digest: unknown }
+    | { debounce: unknown }
+    ? never
+    : K;
+}[Extract<keyof TSubscribers, string>];
+
 /** What `sb.createChannel` takes. */
 export interface ChannelConfig<
   TSchema extends AnySchema,
-  TSubscribers extends Record<string, SubscriberConfig<SchemaOutput<TSchema>, TContext>>,
+  TSubscribers extends Record<string, unknown>,
   TContext extends object,
+  TShape = TSubscribers,
   TCategory extends string = never,
 > extends JobDefaults {
   /** Unique, URL-safe name (letters, digits, `-`, `_`). */
   name: string;
   /** Any Standard Schema (zod documented); every subscriber receives its output type. */
   schema: TSchema;
-  /** Each subscriber is delivered and retried on its own: a failing SMS provider never re-sends the email. */
-  subscribers: TSubscribers;
   /**
-   * Runs after any subscriber succeeded; `ctx.subscriber` says which, and `result` is what that
-   * subscriber's handler returned (the union over the subscribers).
+   * Each subscriber is delivered and retried on its own: a failing SMS provider never re-sends the
+   * email. A subscriber with `digest` or `debounce` receives every event collected for a key at once.
+   */
+  subscribers: TSubscribers & SubscribersShape<TShape, SchemaOutput<TSchema>, TContext, TSubscribers>;
+  /**
+   * Runs after any per-event subscriber succeeded; `ctx.subscriber` says which, and `result` is
+   * what that subscriber's handler returned (the union over the subscribers). Digest and debounce
+   * subscribers take their own `onSuccess`, which receives their `events`.
    */
   onSuccess?: (args: ChannelSuccessArgs<SchemaOutput<TSchema>, TSubscribers, TContext>) => unknown;
-  /** Runs after any subscriber failed for good; `ctx.subscriber` says which. */
+  /**
+   * Runs after any per-event subscriber failed for good; `ctx.subscriber` says which. Digest and
+   * debounce subscribers take their own `onFailure`, which receives their `events`.
+   */
   onFailure?: (
     args: FailureHookArgs<
       SchemaOutput<TSchema>,
-      SubscriberContext<Extract<keyof TSubscribers, string>> & TContext
+      SubscriberContext<PerEventSubscriberName<TSubscribers>> & TContext
     >,
   ) => unknown;
   /**
@@ -79,14 +125,17 @@ export type SubscriberResult<TSubscriber> = TSubscriber extends (...args: never[
     ? Awaited<R>
     : unknown;
 
-/** A channel-level success hook's arguments: one case per subscriber, its name and its result. */
+/**
+ * A channel-level success hook's arguments: one case per per-event subscriber, its name and its
+ * result (digest and debounce subscribers have hooks of their own).
+ */
 export type ChannelSuccessArgs<TPayload, TSubscribers, TContext extends object> = {
-  [K in Extract<keyof TSubscribers, string>]: SuccessHookArgs<
+  [K in PerEventSubscriberName<TSubscribers>]: SuccessHookArgs<
     TPayload,
     SubscriberResult<TSubscribers[K]>,
     SubscriberContext<K> & TContext
   >;
-}[Extract<keyof TSubscribers, string>];
+}[PerEventSubscriberName<TSubscribers>];
 
 /** Options for `channel.publish`: dispatch options plus `only`, a subset of subscribers. */
 export interface PublishOptions<TSubscriber extends string> extends DispatchOptions {
@@ -149,21 +198,24 @@ export interface Channel<
 }
 
 interface NormalizedSubscriber {
-  handler: SubscriberHandler<unknown, object>;
+  handler: (input: never, ctx: never) => unknown;
   defaults: JobDefaults;
   onSuccess?: ((args: never) => unknown) | undefined;
   onFailure?: ((args: never) => unknown) | undefined;
+  /** Set for digest and debounce subscribers. */
+  batch?: BatchSettings | undefined;
 }
 
 /** Creates a channel bound to a runtime. Internal: users call `sb.createChannel`. */
 export function createChannel<
   TSchema extends AnySchema,
-  TSubscribers extends Record<string, SubscriberConfig<SchemaOutput<TSchema>, TContext>>,
+  TSubscribers extends Record<string, unknown>,
   TContext extends object,
+  TShape,
   TCategory extends string = never,
 >(
   runtime: Runtime,
-  config: ChannelConfig<TSchema, TSubscribers, TContext, TCategory>,
+  config: ChannelConfig<TSchema, TSubscribers, TContext, TShape, TCategory>,
 ): Channel<TSchema, Extract<keyof TSubscribers, string>, TCategory> {
   type Name = Extract<keyof TSubscribers, string>;
   if (config === null || typeof config !== "object") {
@@ -211,7 +263,7 @@ export function createChannel<
     async publish(payload, options = {}) {
       const { only, ...dispatchOptions } = options ?? {};
       const chosen = selectSubscribers(owner, names, only);
-      const event = await checkDispatchPayload(schema, payload, owner);
+      const { text, output: event } = await preparePayload(schema, payload, owner);
       const { send: selected, skipped } = await prefs.decide(event, chosen);
       const messages: OutgoingMessage[] = selected.map((subscriber) => {
         const sub = normalized.get(subscriber)!;
@@ -223,12 +275,18 @@ export function createChannel<
         return {
           url: runtime.destination(target),
           body: payload,
+          text,
           fields: toPublishFields({ ...rest, ...dedup }, `${owner} subscriber "${subscriber}"`),
           queue,
+          // A digest or debounce subscriber's hooks follow its flush, not each event.
           callback:
-            sub.onSuccess || onSuccess ? runtime.destination({ ...target, hook: "success" }) : undefined,
+            !sub.batch && (sub.onSuccess || onSuccess)
+              ? runtime.destination({ ...target, hook: "success" })
+              : undefined,
           failureCallback:
-            sub.onFailure || onFailure ? runtime.destination({ ...target, hook: "failure" }) : undefined,
+            !sub.batch && (sub.onFailure || onFailure)
+              ? runtime.destination({ ...target, hook: "failure" })
+              : undefined,
         };
       });
       const results =
@@ -255,6 +313,18 @@ export function createChannel<
       if (target.kind !== "channel" || target.channel !== name) return undefined;
       const sub = normalized.get(target.subscriber);
       if (!sub) return undefined;
+      if (sub.batch) {
+        return batchEndpoint(runtime, {
+          target,
+          schema,
+          settings: sub.batch,
+          handler: sub.handler as never,
+          onSuccess: sub.onSuccess as never,
+          onFailure: sub.onFailure as never,
+          defaults: { ...defaults, ...sub.defaults },
+        });
+      }
+      if (target.flush) return undefined;
       const both = <A>(first: ((a: A) => unknown) | undefined, second: ((a: A) => unknown) | undefined) =>
         first || second
           ? async (args: A) => {
@@ -264,7 +334,8 @@ export function createChannel<
           : undefined;
       return {
         contextFields: { channel: name, subscriber: target.subscriber },
-        run: (payload, ctx) => sub.handler(payload, ctx as SubscriberContext),
+        run: (payload, ctx) =>
+          (sub.handler as SubscriberHandler<unknown, object>)(payload, ctx as SubscriberContext),
         onSuccess: both(sub.onSuccess as never, onSuccess as never),
         onFailure: both(sub.onFailure as never, onFailure as never),
       };
@@ -273,27 +344,42 @@ export function createChannel<
   return register(channel, definition);
 }
 
-function normalizeSubscriber(
-  owner: string,
-  name: string,
-  value: SubscriberConfig<unknown, object>,
-): NormalizedSubscriber {
+function normalizeSubscriber(owner: string, name: string, value: unknown): NormalizedSubscriber {
   if (!NAME_PATTERN.test(name)) {
     throw new SwitchboardError(
       "INVALID_OPTIONS",
       `${owner}: subscriber name "${name}" must be URL-safe (letters, digits, "-", "_").`,
     );
   }
-  if (typeof value === "function") return { handler: value, defaults: {} };
-  if (value === null || typeof value !== "object" || typeof value.handler !== "function") {
+  if (typeof value === "function")
+    return { handler: value as SubscriberHandler<unknown, object>, defaults: {} };
+  const config = value as Partial<
+    JobDefaults & {
+      handler: (input: never, ctx: never) => unknown;
+      onSuccess: (args: never) => unknown;
+      onFailure: (args: never) => unknown;
+      digest: unknown;
+      debounce: unknown;
+    }
+  >;
+  if (value === null || typeof value !== "object" || typeof config.handler !== "function") {
     throw new SwitchboardError(
       "INVALID_OPTIONS",
-      `${owner}: subscriber "${name}" must be a function or { handler, retries?, … }.`,
+      `${owner}: subscriber "${name}" must be a function or { handler, retries?, … }; a digest or debounce subscriber is { digest: { key, window }, handler } or { debounce: { key, wait }, handler }.`,
     );
   }
-  const { handler, onSuccess, onFailure, ...defaults } = value;
-  toPublishFields(defaults, `${owner} subscriber "${name}"`);
-  return { handler: handler as SubscriberHandler<unknown, object>, defaults, onSuccess, onFailure };
+  const { handler, onSuccess, onFailure, digest, debounce, ...defaults } = config as typeof config & {
+    handler: (input: never, ctx: never) => unknown;
+  };
+  const where = `${owner} subscriber "${name}"`;
+  for (const [hook, fn] of Object.entries({ onSuccess, onFailure })) {
+    if (fn !== undefined && typeof fn !== "function") {
+      throw new SwitchboardError("INVALID_OPTIONS", `${where}: ${hook} must be a function.`);
+    }
+  }
+  toPublishFields(defaults, where);
+  const batch = readBatchSettings(where, { digest, debounce });
+  return { handler, defaults, onSuccess, onFailure, batch };
 }
 
 function selectSubscribers<Name extends string>(
