@@ -1,15 +1,14 @@
-import type { RedisDriver } from "@switchboard/wire";
+import { type RedisDriver, toRedisDriver } from "@switchboard/wire";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AppendInput, DigestStore } from "./digest-store";
 import { memoryDigestStore } from "./memory-digest-store";
 import { redisDigestStore } from "./redis-digest-store";
 
-// One suite, two stores: process memory and the real Redis at 127.0.0.1:6379 (no Redis → every
-// Redis test fails, never skips). Until the `redisdriver` branch lands, TCP clients have no
-// driver in wire; this test-only one decodes replies as @upstash/redis does (JSON text parsed),
-// which is all the digest scripts rely on. Through the Upstash REST path the same store is run
-// end to end in @switchboard/dev (digests.test.ts).
+// One suite, two stores: process memory and the real Redis at 127.0.0.1:6379 over a plain TCP
+// client (ioredis, through wire's driver, as `createSwitchboard({ redis })` wraps it). No Redis →
+// every Redis test fails, never skips. The Upstash REST path runs the same store end to end in
+// @switchboard/dev (digests.test.ts).
 let ioredis: Redis | undefined;
 const run = `sbtest:${crypto.randomUUID()}`;
 beforeAll(() => {
@@ -23,22 +22,8 @@ afterAll(async () => {
 });
 
 function testDriver(): RedisDriver {
-  const decode = (reply: unknown): unknown => {
-    if (Array.isArray(reply)) return reply.map(decode);
-    if (typeof reply !== "string") return reply;
-    try {
-      return JSON.parse(reply);
-    } catch {
-      return reply;
-    }
-  };
-  return {
-    client: "ioredis",
-    eval: async (script, keys, args) => {
-      if (!ioredis) throw new Error("Redis is not up: is redis-server running on 127.0.0.1:6379?");
-      return decode(await ioredis.eval(script, keys.length, ...keys, ...args));
-    },
-  };
+  if (!ioredis) throw new Error("Redis is not up: is redis-server running on 127.0.0.1:6379?");
+  return toRedisDriver(ioredis, "redis");
 }
 
 interface Case {
