@@ -4,15 +4,26 @@ export {
   type Feed,
   type FeedOptions,
   type HandlerOptions,
+  type ListOptions,
   type PushOptions,
 } from "./create-feed";
 export { FeedError, type FeedIssue } from "./feed-error";
-export type { FeedItem, FeedPage } from "./feed-item";
+export type {
+  FeedActor,
+  FeedCounts,
+  FeedItem,
+  FeedPage,
+  FeedStateChange,
+  FeedStatus,
+} from "./feed-item";
 export type {
   AppendOptions,
   AppendResult,
   FeedChange,
+  FeedFlags,
   FeedStore,
+  ItemFlags,
+  ListFilter,
   SinceRequest,
   SinceResult,
   WriteResult,
