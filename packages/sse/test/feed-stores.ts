@@ -12,8 +12,11 @@ export interface StoreCase {
   name: "memory" | "redis";
   /** A fresh, empty store. */
   make(options?: Omit<RedisFeedStoreOptions, "redis" | "prefix">): FeedStore;
-  /** Two store objects over the same data, as two processes would have (memory: one object). */
-  pair(): [FeedStore, FeedStore];
+  /**
+   * Two store objects over the same data, as two processes would have (memory: one object).
+   * Redis options (e.g. `{ pubsub: false }`) apply to both.
+   */
+  pair(options?: Omit<RedisFeedStoreOptions, "redis" | "prefix">): [FeedStore, FeedStore];
   /**
    * A fresh store for a feed with `ttlSeconds`, its clock (pass it to `createFeed` as `clock`), and
    * `expire(recipient)`, which makes the recipient's feed expire now: memory moves the clock past
@@ -88,9 +91,12 @@ export function feedStores(): StoreCase[] {
       // is tested in feed-change.test.ts, and by `pair()` below.
       make: (options = {}) =>
         redisFeedStore({ pubsub: false, ...options, redis: test.redis, prefix: test.prefix() }),
-      pair: () => {
+      pair: (options = {}) => {
         const prefix = test.prefix();
-        return [redisFeedStore({ redis: test.redis, prefix }), redisFeedStore({ redis: test.redis, prefix })];
+        return [
+          redisFeedStore({ ...options, redis: test.redis, prefix }),
+          redisFeedStore({ ...options, redis: test.redis, prefix }),
+        ];
       },
       expiring: (ttlSeconds) => {
         const prefix = test.prefix();
