@@ -55,7 +55,8 @@ describe.each(feedStores())("feed model on $name", (stores) => {
     expect(anonymous).toMatchObject({ actors: [], actorCount: 0, grouped: [{ title: "system" }] });
     expect(anonymous.category).toBeUndefined();
     const odd = { title: 'Ünïcødé 🚀 "q" \\ / \n', meta: { n: "0012", big: 2 ** 40, deep: [null, {}] } };
-    for (const who of ["ada", "bob", "ada", "cy"]) await feed.push(u, odd, { groupKey: "g", actor: actor(who) });
+    for (const who of ["ada", "bob", "ada", "cy"])
+      await feed.push(u, odd, { groupKey: "g", actor: actor(who) });
     const [group] = (await feed.list(u)).items;
     expect(group?.actors.map((a) => a.id)).toEqual(["cy", "ada"]);
     expect(group?.actorCount).toBe(3);
@@ -89,9 +90,12 @@ describe.each(feedStores())("feed model on $name", (stores) => {
     await expect(feed.list(u, { status: "new" as never })).rejects.toThrow(/status must be one of "inbox"/);
     await expect(feed.list(u, { category: "" })).rejects.toThrow(/category must be/);
     await expect(feed.markUnread(u, "all" as never)).rejects.toThrow(/markUnread: pass an array of item ids/);
-    await expect(feed.archive(u, Array.from({ length: 1001 }, (_, i) => i + 1))).rejects.toThrow(
-      /at most 1000 ids per call \(got 1001\); split the list/,
-    );
+    await expect(
+      feed.archive(
+        u,
+        Array.from({ length: 1001 }, (_, i) => i + 1),
+      ),
+    ).rejects.toThrow(/at most 1000 ids per call \(got 1001\); split the list/);
     expect(await feed.counts(u)).toEqual(counts(0, 0, 0, 0));
   });
 
@@ -134,7 +138,10 @@ describe.each(feedStores())("feed model on $name", (stores) => {
     const u = user();
     for (let i = 1; i <= 40; i++)
       await feed.push(u, { title: `#${i}` }, { category: i % 3 === 0 ? "comments" : "system" });
-    await feed.markRead(u, Array.from({ length: 20 }, (_, i) => i + 1)); // 1..20 read
+    await feed.markRead(
+      u,
+      Array.from({ length: 20 }, (_, i) => i + 1),
+    ); // 1..20 read
     await feed.archive(u, [3, 6, 9, 30, 31]);
     const all = async (options: Parameters<typeof feed.list>[1]) => {
       const out: number[] = [];
@@ -177,7 +184,14 @@ describe.each(feedStores())("feed model on $name", (stores) => {
     await feed.archive(u, [1]);
     expect(await feed.counts(u)).toEqual(counts(0, 0, 0, 1));
     const updated = await feed.push(u, { title: "2" }, { groupKey: "task", actor: actor("bob") });
-    expect(updated).toMatchObject({ id: 2, count: 2, read: false, seen: false, archived: false, actorCount: 2 });
+    expect(updated).toMatchObject({
+      id: 2,
+      count: 2,
+      read: false,
+      seen: false,
+      archived: false,
+      actorCount: 2,
+    });
     expect(await feed.counts(u)).toEqual(counts(1, 1, 1, 0));
     // Over the rate limit (2 per window): the overflow collapses into one summary with its actors.
     for (const who of ["cy", "dee", "cy"]) await feed.push(u, { title: who }, { actor: actor(who) });
@@ -218,7 +232,12 @@ describe.each(feedStores())("feed model on $name", (stores) => {
     );
     expect(await a.counts(u)).toEqual(expected);
     expect(await b.counts(u)).toEqual(expected);
-    expect(everything.filter((i) => i.archived).map((i) => i.id).sort((x, y) => x - y)).toEqual([2, 4, 6, 8, 10]);
+    expect(
+      everything
+        .filter((i) => i.archived)
+        .map((i) => i.id)
+        .sort((x, y) => x - y),
+    ).toEqual([2, 4, 6, 8, 10]);
     expect(everything.filter((i) => i.groupKey === "g")).toHaveLength(1);
     expect(everything.find((i) => i.groupKey === "g")).toMatchObject({ count: 6, actorCount: 6 });
     // Whatever the interleaving, read implies seen.
