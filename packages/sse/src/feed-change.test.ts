@@ -84,6 +84,44 @@ describe("change messages", () => {
     await subscribed(prefix, 0); // the last stream closed: so did the process's subscription
   });
 
+  it("carries state and counts in the message: another instance's marks reach open tabs with no Redis read", async () => {
+    const { prefix, commands, writer, open } = twoInstances();
+    for (let i = 0; i < 3; i++) await writer.push("u", { title: `${i}` });
+    const stream = open("u");
+    await readSse(stream.response, (e) => e.some((x) => x.event === "counts"));
+    await subscribed(prefix);
+    commands.length = 0;
+    const next = async () =>
+      (await readSse(stream.response, (e) => e.some((x) => x.event === "counts"))).events
+        .filter((e) => e.event !== "comment")
+        .map((e) => [e.event, JSON.parse(e.data)]);
+    await writer.markSeen("u", "all");
+    expect(await next()).toEqual([
+      ["state", { ids: "all", seen: true }],
+      ["counts", { total: 3, unseen: 0, unread: 3, archived: 0 }],
+    ]);
+    await writer.archive("u", [1, 3, 42]);
+    expect(await next()).toEqual([
+      ["state", { ids: [1, 3], archived: true }],
+      ["unread", { unread: 1 }],
+      ["counts", { total: 1, unseen: 0, unread: 1, archived: 2 }],
+    ]);
+    await writer.markUnread("u", [42]); // nothing exists: an empty state, counts unchanged
+    await writer.push("u", { title: "after" }, { actor: { id: "ada", name: "Ada" }, category: "comments" });
+    const pushed = await readSse(stream.response, (e) => e.some((x) => x.event === "notification"));
+    const note = pushed.events.find((e) => e.event === "notification");
+    expect(JSON.parse(note!.data)).toMatchObject({
+      id: 4,
+      actors: [{ id: "ada", name: "Ada" }],
+      actorCount: 1,
+      category: "comments",
+      grouped: [{ title: "after" }],
+      seen: false,
+    });
+    expect(commands).toEqual([]);
+    stream.close();
+  });
+
   it("reads on a gap (a change it never got), and stays exact and in order", async () => {
     const { prefix, commands, open } = twoInstances();
     const quiet = createFeed({ schema, store: redisFeedStore({ redis: test.redis, prefix, pubsub: false }) });
