@@ -29,7 +29,7 @@ export type {
   WriteResult,
 } from "./feed-store";
 export type { StreamOptions } from "./feed-stream";
-export type { InferFeedData, InferFeedItem } from "./infer-feed";
+export type { InferFeedData, InferFeedItem, InferFeedPage } from "./infer-feed";
 export { type MemoryFeedStoreOptions, memoryFeedStore } from "./memory-feed-store";
 export { type FeedRedisClient, type RedisFeedStoreOptions, redisFeedStore } from "./redis-feed-store";
 export { formatSseComment, formatSseEvent, type SseEvent } from "./sse-event";
