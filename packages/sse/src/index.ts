@@ -31,5 +31,10 @@ export type {
 export type { StreamOptions } from "./feed-stream";
 export type { InferFeedData, InferFeedItem, InferFeedPage } from "./infer-feed";
 export { type MemoryFeedStoreOptions, memoryFeedStore } from "./memory-feed-store";
-export { type FeedRedisClient, type RedisFeedStoreOptions, redisFeedStore } from "./redis-feed-store";
+export {
+  type FeedRedisClient,
+  type FeedStoreStep,
+  type RedisFeedStoreOptions,
+  redisFeedStore,
+} from "./redis-feed-store";
 export { formatSseComment, formatSseEvent, type SseEvent } from "./sse-event";

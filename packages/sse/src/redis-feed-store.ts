@@ -62,12 +62,25 @@ export interface RedisFeedStoreOptions {
   maxPublishBytes?: number;
   /**
    * Called once per request the store sends to Redis, with its name (`EVAL` for every script, whether
-   * the driver sends it as EVALSHA or EVAL; `SUBSCRIBE`) and how many Redis commands it costs as
+   * the driver sends it as EVALSHA or EVAL; `SUBSCRIBE`), how many Redis commands it costs as
    * Upstash bills them (a script is one, plus one for the `PUBLISH` inside a write when `pubsub`
-   * is on). For benchmarks and cost dashboards.
+   * is on), and the store step it serves: `append`, `list`, `since` (a stream catching up, one
+   * call for every stream a poll woke), `mark`, `remove`, `counts`, `versions` (the shared poll's
+   * one read per interval) or `subscribe`. For benchmarks and cost dashboards.
    */
-  onCommand?: (command: string, commands: number) => void;
+  onCommand?: (command: string, commands: number, step: FeedStoreStep) => void;
 }
+
+/** The store step a Redis request serves (see {@link RedisFeedStoreOptions.onCommand}). */
+export type FeedStoreStep =
+  | "append"
+  | "list"
+  | "since"
+  | "mark"
+  | "remove"
+  | "counts"
+  | "versions"
+  | "subscribe";
 
 /**
  * A feed store in Redis: Upstash through `@upstash/redis` (HTTP, serverless and edge friendly), or
@@ -119,8 +132,8 @@ export function redisFeedStore(options: RedisFeedStoreOptions): FeedStore {
     epoch: `${prefix}:${r}:epoch`,
   });
   const publishes = channel ? 1 : 0;
-  const run = (script: string, k: string[], args: (string | number)[], commands = 1) => {
-    count("EVAL", commands);
+  const run = (step: FeedStoreStep, script: string, k: string[], args: (string | number)[], commands = 1) => {
+    count("EVAL", commands, step);
     return redis.eval(script, k, args);
   };
 
@@ -128,6 +141,7 @@ export function redisFeedStore(options: RedisFeedStoreOptions): FeedStore {
   const sinceMany = async (requests: readonly SinceRequest[]): Promise<SinceResult[]> => {
     if (requests.length === 0) return [];
     const raw = (await run(
+      "since",
       SINCE_SCRIPT,
       requests.flatMap(({ recipient }) => {
         const k = keys(recipient);
@@ -154,6 +168,7 @@ export function redisFeedStore(options: RedisFeedStoreOptions): FeedStore {
     async append(recipient, data, createdAt, o: AppendOptions): Promise<AppendResult> {
       const k = keys(recipient);
       const [raw, counts, replaced, version, epoch] = (await run(
+        "append",
         APPEND_SCRIPT,
         [k.seq, k.ids, k.data, k.unread, k.unseen, k.archived, k.groups, k.rate, k.ver, k.epoch],
         [
@@ -191,6 +206,7 @@ export function redisFeedStore(options: RedisFeedStoreOptions): FeedStore {
     async list(recipient, before, limit, filter = {}) {
       const k = keys(recipient);
       const [items, unread, unseen, archived, more, counts] = (await run(
+        "list",
         LIST_SCRIPT,
         [k.ids, k.data, k.unread, k.unseen, k.archived],
         [
@@ -221,6 +237,7 @@ export function redisFeedStore(options: RedisFeedStoreOptions): FeedStore {
         .flatMap((name) => (all[name] === undefined ? [] : [`,"${name}":${all[name]}`]))
         .join("");
       const [counts, version, epoch, changed] = (await run(
+        "mark",
         MARK_SCRIPT,
         [k.ids, k.unread, k.unseen, k.archived, k.ver, k.epoch],
         [
@@ -247,6 +264,7 @@ export function redisFeedStore(options: RedisFeedStoreOptions): FeedStore {
     async remove(recipient, ids) {
       const k = keys(recipient);
       const [removed, counts, version, epoch] = (await run(
+        "remove",
         REMOVE_SCRIPT,
         [k.data, k.ids, k.unread, k.unseen, k.archived, k.ver, k.epoch],
         [channel, recipient, ...ids],
@@ -266,11 +284,12 @@ export function redisFeedStore(options: RedisFeedStoreOptions): FeedStore {
     },
     async counts(recipient) {
       const k = keys(recipient);
-      return parseCounts(await run(COUNTS_SCRIPT, [k.ids, k.unread, k.unseen, k.archived], []));
+      return parseCounts(await run("counts", COUNTS_SCRIPT, [k.ids, k.unread, k.unseen, k.archived], []));
     },
     async versions(recipients) {
       if (recipients.length === 0) return [];
       const raw = (await run(
+        "versions",
         VERSIONS_SCRIPT,
         recipients.map((r) => keys(r).ver),
         [],
@@ -283,7 +302,7 @@ export function redisFeedStore(options: RedisFeedStoreOptions): FeedStore {
   const { subscribe } = redis;
   if (channel && subscribe) {
     store.subscribe = (onChange) => {
-      count("SUBSCRIBE", 1);
+      count("SUBSCRIBE", 1, "subscribe");
       // A failed subscription only costs latency: the poller keeps polling.
       return subscribe.call(
         redis,
