@@ -7,6 +7,7 @@ import { z } from "zod";
 import { manualClock } from "../test/manual-clock";
 import { readSse } from "../test/read-sse";
 import { createFeed } from "./create-feed";
+import { memoryFeedStore } from "./memory-feed-store";
 
 const schema = z.object({ title: z.string() });
 
@@ -70,6 +71,17 @@ describe("feed.handler over real HTTP", () => {
           "FORBIDDEN",
           /Cross-site request refused \(Origin .*\).*feed\.handler\(\{ origins \}\)/,
         );
+      // A browser that says cross-site is believed, whatever Origin claims.
+      await refused(
+        await action(
+          u,
+          { action: "read", ids: "all" },
+          { origin: `http://${host}`, "sec-fetch-site": "cross-site" },
+        ),
+        403,
+        "FORBIDDEN",
+        /Sec-Fetch-Site: cross-site/,
+      );
       await untouched(u, 3);
       // Its own origin, and a listed one, are served.
       expect((await action(u, { action: "seen", ids: [1] }, { origin: `http://${host}` })).status).toBe(200);
@@ -276,5 +288,38 @@ describe("feed.handler over real HTTP", () => {
       ["counts", { total: 2, unseen: 1, unread: 1, archived: 0 }],
     ]);
     controller.abort();
+  });
+});
+
+describe("feed.handler when the store fails", () => {
+  it("answers 500 FEED_FAILED without the store's error text", async () => {
+    const store = memoryFeedStore();
+    const broken = createFeed({
+      schema,
+      store: {
+        ...store,
+        list: async () => {
+          throw new Error("connect ECONNREFUSED 10.0.0.7:6379");
+        },
+        mark: async () => {
+          throw new Error("connect ECONNREFUSED 10.0.0.7:6379");
+        },
+      },
+    });
+    const route = broken.handler({ recipient: () => "u" });
+    const page = await route(new Request("http://app.test/n?view=page"));
+    expect(page.status).toBe(500);
+    expect(await page.json()).toEqual({
+      error: { code: "FEED_FAILED", message: "The feed's store failed; try again." },
+    });
+    const action = await route(
+      new Request("http://app.test/n", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ action: "read", ids: "all" }),
+      }),
+    );
+    expect(action.status).toBe(500);
+    expect(JSON.stringify(await action.json())).not.toContain("10.0.0.7");
   });
 });

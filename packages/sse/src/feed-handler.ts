@@ -118,19 +118,17 @@ function refuseCrossSite(request: Request, origins: ReadonlySet<string>): Respon
       `Cross-site request refused (${why}): POST from a page on this site, or list its origin in feed.handler({ origins }).`,
     );
   const origin = request.headers.get("origin");
-  if (origin !== null) {
-    if (origins.has(origin)) return undefined;
-    let host: string | undefined;
-    try {
-      host = new URL(origin).host;
-    } catch {
-      host = undefined;
-    }
-    if (host === undefined || host !== new URL(request.url).host)
-      return forbidden(`Origin ${origin.slice(0, 100)}`);
-    return undefined;
-  }
+  if (origin !== null && origins.has(origin)) return undefined;
   if (request.headers.get("sec-fetch-site") === "cross-site") return forbidden("Sec-Fetch-Site: cross-site");
+  if (origin === null) return undefined;
+  let host: string | undefined;
+  try {
+    host = new URL(origin).host;
+  } catch {
+    host = undefined;
+  }
+  if (host === undefined || host !== new URL(request.url).host)
+    return forbidden(`Origin ${origin.slice(0, 100)}`);
   return undefined;
 }
 
