@@ -47,9 +47,10 @@ export interface Switchboard<TContext extends object = object> {
   createChannel<
     TSchema extends AnySchema,
     const TSubscribers extends Record<string, SubscriberConfig<SchemaOutput<TSchema>, TContext>>,
+    TCategory extends string = never,
   >(
-    config: ChannelConfig<TSchema, TSubscribers, TContext>,
-  ): Channel<TSchema, Extract<keyof TSubscribers, string>>;
+    config: ChannelConfig<TSchema, TSubscribers, TContext, TCategory>,
+  ): Channel<TSchema, Extract<keyof TSubscribers, string>, TCategory>;
   /**
    * Defines a typed durable workflow: a handler whose steps each run once, are recorded, and
    * survive retries, sleeps and waits. Serve it from the same route (`workflows: [...]`). Needs

@@ -30,6 +30,17 @@ export {
   type SwitchboardErrorCode,
   type SwitchboardErrorOptions,
 } from "./errors/switchboard-error";
+export type {
+  ChannelPreferences,
+  PreferenceCategory,
+  PreferenceCategoryInfo,
+  PreferenceChanges,
+  PreferencesConfig,
+  PublishSkipped,
+  ResolvedPreferences,
+  SkippedSubscriber,
+} from "./preferences/preferences-config";
+export { skippedSubscribers } from "./preferences/skipped-subscribers";
 export type { FetchHandler, RouteDefinitions, Routes } from "./route/route";
 export type { AnySchema, SchemaInput, SchemaOutput } from "./schema";
 export type {

@@ -5,6 +5,9 @@ import { createDeadLetters } from "../dead-letters/dead-letters";
 import { type Definition, type Endpoint, register } from "../definition";
 import { SwitchboardError } from "../errors/switchboard-error";
 import { checkDispatchPayload } from "../json-safe";
+import { createChannelPreferences } from "../preferences/channel-preferences";
+import type { ChannelPreferences, PreferencesConfig } from "../preferences/preferences-config";
+import { recordSkipped } from "../preferences/skipped-subscribers";
 import type { Runtime } from "../runtime";
 import { type AnySchema, assertSchema, type SchemaInput, type SchemaOutput } from "../schema";
 import { traceSend } from "../tracing/trace-send";
@@ -33,6 +36,7 @@ export interface ChannelConfig<
   TSchema extends AnySchema,
   TSubscribers extends Record<string, SubscriberConfig<SchemaOutput<TSchema>, TContext>>,
   TContext extends object,
+  TCategory extends string = never,
 > extends JobDefaults {
   /** Unique, URL-safe name (letters, digits, `-`, `_`). */
   name: string;
@@ -52,6 +56,13 @@ export interface ChannelConfig<
       SubscriberContext<Extract<keyof TSubscribers, string>> & TContext
     >,
   ) => unknown;
+  /**
+   * Per-recipient notification preferences `publish` consults before sending: a subscriber the
+   * recipient muted for the event's category gets no message. Kept in `createSwitchboard({ redis })`
+   * (else this process's memory). See {@link PreferencesConfig}.
+   * @default none: every selected subscriber gets every event
+   */
+  preferences?: PreferencesConfig<SchemaOutput<TSchema>, Extract<keyof TSubscribers, string>, TCategory>;
 }
 
 /**
@@ -83,21 +94,32 @@ export interface PublishOptions<TSubscriber extends string> extends DispatchOpti
   only?: readonly TSubscriber[];
 }
 
-/** The message each selected subscriber was sent, by subscriber name. */
+/**
+ * The message each selected subscriber was sent, by subscriber name. Subscribers the recipient's
+ * preferences left out have none: `skippedSubscribers(result)` says which and why.
+ */
 export type PublishResult<TSubscriber extends string> = { [K in TSubscriber]?: DispatchResult };
 
 /** A fan-out channel: one publish, one independently retried message per subscriber. */
-export interface Channel<TSchema extends AnySchema = AnySchema, TSubscriber extends string = string> {
+export interface Channel<
+  TSchema extends AnySchema = AnySchema,
+  TSubscriber extends string = string,
+  TCategory extends string = string,
+> {
   readonly name: string;
   readonly schema: TSchema;
   /** The declared subscriber names. */
   readonly subscribers: readonly TSubscriber[];
   /**
    * Validates once, then sends one QStash batch request with a message per selected subscriber.
+   * With `preferences`, it first reads the recipient's (one Redis round trip) and sends nothing to
+   * the subscribers they muted for the event's category; `skippedSubscribers(sent)` says which
+   * and why. If the preferences cannot be read, it throws `REDIS_FAILED` and sends nothing.
    * @example
    * ```ts
    * const sent = await notify.publish({ userId: "u1", title: "Hi" }, { only: ["email", "inApp"] });
    * sent.email?.messageId;
+   * skippedSubscribers(sent).inApp?.reason; // "muted" when u1 turned in-app notifications off
    * ```
    */
   publish(
@@ -114,6 +136,16 @@ export interface Channel<TSchema extends AnySchema = AnySchema, TSubscriber exte
    * ```
    */
   readonly deadLetters: DeadLetters<SchemaOutput<TSchema>, ChannelDeadLetterListOptions<TSubscriber>>;
+  /**
+   * The recipients' notification preferences for this channel's categories and subscribers
+   * (declared with the `preferences` option; without it every call throws `INVALID_OPTIONS`).
+   * @example
+   * ```ts
+   * await notify.preferences.set("u_1", { comments: { sms: true } });
+   * const prefs = await notify.preferences.get("u_1"); // { comments: { email: true, sms: true }, ... }
+   * ```
+   */
+  readonly preferences: ChannelPreferences<TSubscriber, TCategory>;
 }
 
 interface NormalizedSubscriber {
@@ -128,15 +160,16 @@ export function createChannel<
   TSchema extends AnySchema,
   TSubscribers extends Record<string, SubscriberConfig<SchemaOutput<TSchema>, TContext>>,
   TContext extends object,
+  TCategory extends string = never,
 >(
   runtime: Runtime,
-  config: ChannelConfig<TSchema, TSubscribers, TContext>,
-): Channel<TSchema, Extract<keyof TSubscribers, string>> {
+  config: ChannelConfig<TSchema, TSubscribers, TContext, TCategory>,
+): Channel<TSchema, Extract<keyof TSubscribers, string>, TCategory> {
   type Name = Extract<keyof TSubscribers, string>;
   if (config === null || typeof config !== "object") {
     throw new SwitchboardError("INVALID_OPTIONS", "createChannel: pass { name, schema, subscribers }.");
   }
-  const { name, schema, subscribers, onSuccess, onFailure, ...defaults } = config;
+  const { name, schema, subscribers, onSuccess, onFailure, preferences, ...defaults } = config;
   if (typeof name !== "string" || !NAME_PATTERN.test(name)) {
     throw new SwitchboardError(
       "INVALID_OPTIONS",
@@ -160,11 +193,13 @@ export function createChannel<
     );
   }
   const names = [...normalized.keys()] as Name[];
+  const prefs = createChannelPreferences<Name, TCategory>(runtime, owner, names, preferences);
 
-  const channel: Channel<TSchema, Name> = {
+  const channel: Channel<TSchema, Name, TCategory> = {
     name,
     schema,
     subscribers: names,
+    preferences: prefs.api,
     deadLetters: createDeadLetters(runtime, {
       owner,
       schema,
@@ -175,8 +210,9 @@ export function createChannel<
     }),
     async publish(payload, options = {}) {
       const { only, ...dispatchOptions } = options ?? {};
-      const selected = selectSubscribers(owner, names, only);
-      await checkDispatchPayload(schema, payload, owner);
+      const chosen = selectSubscribers(owner, names, only);
+      const event = await checkDispatchPayload(schema, payload, owner);
+      const { send: selected, skipped } = await prefs.decide(event, chosen);
       const messages: OutgoingMessage[] = selected.map((subscriber) => {
         const sub = normalized.get(subscriber)!;
         const target = { kind: "channel", channel: name, subscriber } as const;
@@ -195,14 +231,17 @@ export function createChannel<
             sub.onFailure || onFailure ? runtime.destination({ ...target, hook: "failure" }) : undefined,
         };
       });
-      const results = await traceSend({ operation: "publish", channel: name }, messages, (traced) =>
-        publishBatch(runtime.qstash(), traced, { batchSize: runtime.batchSize }, `publish to ${owner}`),
-      );
+      const results =
+        messages.length === 0
+          ? []
+          : await traceSend({ operation: "publish", channel: name }, messages, (traced) =>
+              publishBatch(runtime.qstash(), traced, { batchSize: runtime.batchSize }, `publish to ${owner}`),
+            );
       const byName: PublishResult<Name> = {};
       selected.forEach((subscriber, index) => {
         byName[subscriber] = results[index];
       });
-      return byName;
+      return recordSkipped(byName, skipped);
     },
   };
 
