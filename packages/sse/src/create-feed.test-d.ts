@@ -1,4 +1,6 @@
 import type { Redis } from "@upstash/redis";
+import type { Cluster as IoCluster, Redis as IoRedis } from "ioredis";
+import { createClient, type RedisClientType } from "redis";
 import { describe, expectTypeOf, it } from "vitest";
 import { z } from "zod";
 import { createFeed } from "./create-feed";
@@ -34,9 +36,13 @@ describe("feed types", () => {
     feed.handler({ recipient: "u" });
   });
 
-  it("accepts an @upstash/redis client, without naming any client's type", () => {
+  it("accepts @upstash/redis, ioredis and node-redis clients, without naming any client's type", () => {
     expectTypeOf<Redis>().toExtend<FeedRedisClient>();
     void ((redis: Redis) => redisFeedStore({ redis }));
+    void ((redis: IoRedis) => redisFeedStore({ redis }));
+    void ((redis: IoCluster) => createFeed({ redis, schema: z.object({}) }));
+    void ((redis: RedisClientType) => redisFeedStore({ redis }));
+    void (async () => createFeed({ redis: await createClient().connect(), schema: z.object({}) }));
     void ((redis: Redis) => createFeed({ redis, schema: z.object({}) }));
     // @ts-expect-error a URL string is not a client
     void redisFeedStore({ redis: "redis://127.0.0.1:6379" });

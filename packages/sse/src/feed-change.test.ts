@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { useTestRedis } from "../test/feed-stores";
+import { useTestRedis, useTestTcpRedis } from "../test/feed-stores";
 import { manualClock } from "../test/manual-clock";
 import { type ParsedEvent, readSse } from "../test/read-sse";
 import { condition } from "../test/until";
@@ -11,6 +11,7 @@ import { redisFeedStore } from "./redis-feed-store";
 
 const schema = z.object({ title: z.string() });
 const test = useTestRedis();
+const tcp = useTestTcpRedis();
 
 /** Resolves once Redis counts `n` subscribers on the store's change channel (the REST stream is open). */
 async function subscribed(prefix: string, n = 1): Promise<void> {
@@ -248,5 +249,46 @@ describe("in-process writes", () => {
     await readSse(response, (e) => e.some((x) => x.event === "unread" && x.data === '{"unread":0}'));
     expect(reads).toBe(0);
     controller.abort();
+  });
+});
+
+describe("change messages over plain Redis (ioredis, TCP SUBSCRIBE)", () => {
+  it("wakes a stream in another process at once with the item and state, reading nothing", async () => {
+    const prefix = test.prefix();
+    const commands: string[] = [];
+    const reader = createFeed({
+      schema,
+      clock: manualClock(), // no poll ever runs: only the message can wake the stream
+      store: redisFeedStore({
+        redis: tcp.redis,
+        prefix,
+        onCommand: (name, _n, step) => void commands.push(`${name}:${step}`),
+      }),
+    });
+    const writer = createFeed({ schema, store: redisFeedStore({ redis: tcp.other, prefix }) });
+    const controller = new AbortController();
+    const response = reader.stream(new Request("http://app.test/s", { signal: controller.signal }), {
+      recipient: "u",
+    });
+    await readSse(response, (e) => e.some((x) => x.event === "counts"));
+    await subscribed(prefix);
+    commands.length = 0;
+    const pushed = await writer.push("u", { title: "over tcp" }, { actor: { id: "ada" } });
+    const { events } = await readSse(response, (e) => notifications(e).length === 1);
+    expect(JSON.parse(notifications(events)[0]!.data)).toEqual({
+      ...pushed,
+      groupKey: undefined,
+      category: undefined,
+    });
+    await writer.markRead("u", [pushed.id]);
+    const marked = await readSse(response, (e) => e.some((x) => x.event === "state"));
+    expect(JSON.parse(marked.events.find((e) => e.event === "state")!.data)).toEqual({
+      ids: [pushed.id],
+      read: true,
+      seen: true,
+    });
+    expect(commands).toEqual([]);
+    controller.abort();
+    await subscribed(prefix, 0); // the last stream closed: so did the duplicate connection's subscription
   });
 });
