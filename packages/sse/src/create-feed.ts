@@ -2,7 +2,14 @@ import type { StandardSchemaV1 } from "@standard-schema/spec";
 import { type Clock, systemClock } from "./clock";
 import { FeedError } from "./feed-error";
 import { type FeedHandlerOptions, feedHandler } from "./feed-handler";
-import { checkActor, checkCategory, checkIds, checkRecipient, checkStatus } from "./feed-input";
+import {
+  checkActor,
+  checkCategory,
+  checkDedupeKey,
+  checkIds,
+  checkRecipient,
+  checkStatus,
+} from "./feed-input";
 import type { FeedActor, FeedCounts, FeedItem, FeedPage, FeedStatus } from "./feed-item";
 import type { AppendOptions, FeedFlags, FeedStore } from "./feed-store";
 import { type StreamOptions, streamFeed } from "./feed-stream";
@@ -41,6 +48,8 @@ export interface FeedOptions<TSchema extends StandardSchemaV1> {
   maxActors?: number;
   /** A grouped item keeps this many of its most recent payloads in `grouped`. @default 10 */
   maxGrouped?: number;
+  /** How long a push's `dedupeKey` is remembered. @default 86400000 (one day) */
+  dedupeWindowMs?: number;
   /** Per-recipient limit: at most `max` pushes per `windowMs`; the rest collapse into one summary item. @default off */
   rateLimit?: { max: number; windowMs: number };
   /** How often the shared poller checks every open stream's recipient (one command per tick). @default 1000 */
@@ -74,6 +83,14 @@ export interface PushOptions {
   category?: string;
   /** Who did it. A group keeps its distinct actors, most recent first ("Ada, Bob and 13 others"). */
   actor?: FeedActor;
+  /**
+   * Makes the push safe to repeat: a second push with the same key for the same recipient within
+   * the feed's `dedupeWindowMs` changes nothing (no new item, no count, no event) and returns the
+   * item now standing for the first push. Pass the delivery's message id from a channel
+   * subscriber (`ctx.messageId`), so a retried delivery is not counted twice. At most 200
+   * characters, no control characters.
+   */
+  dedupeKey?: string;
 }
 
 /** Options for `feed.list`. */
@@ -243,6 +260,7 @@ export function createFeed<TSchema extends StandardSchemaV1>(
   const groupWindowMs = positiveInt(options.groupWindowMs ?? 600_000, "groupWindowMs");
   const maxActors = positiveInt(options.maxActors ?? 5, "maxActors");
   const maxGrouped = positiveInt(options.maxGrouped ?? 10, "maxGrouped");
+  const dedupeWindowMs = positiveInt(options.dedupeWindowMs ?? 86_400_000, "dedupeWindowMs");
   const pollIntervalMs = positiveInt(options.pollIntervalMs ?? 1000, "pollIntervalMs");
   const ttlSeconds = options.ttlSeconds ?? 0;
   if (!Number.isInteger(ttlSeconds) || ttlSeconds < 0)
@@ -288,6 +306,8 @@ export function createFeed<TSchema extends StandardSchemaV1>(
       }
       if (pushOptions.category !== undefined) checkCategory(pushOptions.category, "push");
       const actor = pushOptions.actor === undefined ? undefined : checkActor(pushOptions.actor);
+      const { dedupeKey } = pushOptions;
+      if (dedupeKey !== undefined) checkDedupeKey(dedupeKey);
       const result = await schema["~standard"].validate(item);
       if (result.issues) {
         const issues = result.issues.map((issue) => ({
@@ -310,6 +330,8 @@ export function createFeed<TSchema extends StandardSchemaV1>(
         category: pushOptions.category,
         maxActors,
         maxGrouped,
+        dedupeKey,
+        dedupeWindowMs,
       };
       const {
         item: stored,
@@ -317,7 +339,9 @@ export function createFeed<TSchema extends StandardSchemaV1>(
         unread,
         counts,
         epoch,
+        duplicate,
       } = await store.append(recipient, result.value, now(), appendOptions);
+      if (duplicate) return stored as FeedItem<Data>; // nothing changed: nothing to tell streams
       // Streams in this process write the item as it is: no read back.
       sharedPoller.notify(
         recipient,

@@ -73,3 +73,10 @@ export function checkStatus(status: unknown): asserts status is FeedStatus {
   if (!STATUSES.includes(status as FeedStatus))
     throw new FeedError(`list: status must be one of ${STATUSES.map((s) => `"${s}"`).join(", ")}.`);
 }
+
+export function checkDedupeKey(key: unknown): asserts key is string {
+  if (typeof key !== "string" || key === "" || key.length > 200 || CONTROL.test(key))
+    throw new FeedError(
+      "push: dedupeKey must be a non-empty string of at most 200 characters without control characters, e.g. the delivery's messageId.",
+    );
+}

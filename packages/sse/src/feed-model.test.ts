@@ -202,6 +202,64 @@ describe.each(feedStores())("feed model on $name", (stores) => {
     expect(await feed.counts(u)).toEqual(counts(2, 2, 2, 0));
   });
 
+  it("dedupeKey makes a push safe to repeat: a retried delivery changes nothing and returns the item standing for it", async () => {
+    const clock = manualClock();
+    const [storeA, storeB] = stores.pair({ pubsub: false });
+    const a = make({ store: storeA, clock, dedupeWindowMs: 60_000 });
+    const b = make({ store: storeB, clock, dedupeWindowMs: 60_000 });
+    const u = user();
+    // Fifteen comments from two instances, every one delivered at least once, #7 twice (a retry
+    // in the middle), and #15 by both instances at once.
+    for (let i = 1; i <= 15; i++) {
+      const push = (feed: typeof a) =>
+        feed.push(
+          u,
+          { title: `comment ${i}` },
+          { groupKey: "task:234", actor: actor(people[i % 3]!), dedupeKey: `msg-${i}` },
+        );
+      if (i === 15) await Promise.all([push(a), push(b)]);
+      else await push(i % 2 ? a : b);
+      if (i === 7) {
+        const again = await push(b);
+        expect(again).toMatchObject({ id: 7, count: 7, groupKey: "task:234" });
+      }
+    }
+    const { items, counts: after } = await a.list(u);
+    expect(items).toHaveLength(1);
+    expect(items[0]).toMatchObject({ count: 15, actorCount: 3 });
+    expect(items[0]?.grouped.map((g) => g.title)).toEqual(
+      Array.from({ length: 10 }, (_, i) => `comment ${15 - i}`),
+    );
+    expect(after).toEqual(counts(1, 1, 1, 0));
+    // A retry of #3 now answers with the group's current item, and its flags.
+    await a.markRead(u, "all");
+    expect(
+      await b.push(u, { title: "comment 3" }, { groupKey: "task:234", dedupeKey: "msg-3" }),
+    ).toMatchObject({
+      id: items[0]!.id,
+      count: 15,
+      read: true,
+      seen: true,
+    });
+    // Removed since: nothing comes back; the answer is rebuilt from the push, with its old id.
+    const solo = await a.push(u, { title: "solo" }, { dedupeKey: "solo" });
+    await a.remove(u, [solo.id]);
+    expect(await b.push(u, { title: "solo" }, { dedupeKey: "solo" })).toMatchObject({
+      id: solo.id,
+      count: 1,
+    });
+    expect((await a.list(u, { status: "all" })).items.map((i) => i.id)).toEqual([items[0]!.id]);
+    // Past the window, the key is new again.
+    await clock.advance(60_001);
+    expect((await a.push(u, { title: "solo" }, { dedupeKey: "solo" })).id).toBeGreaterThan(solo.id);
+    await expect(a.push(u, { title: "x" }, { dedupeKey: "" })).rejects.toThrow(
+      /dedupeKey must be a non-empty string of at most 200 characters/,
+    );
+    await expect(a.push(u, { title: "x" }, { dedupeKey: "a\nb" })).rejects.toThrow(
+      /without control characters/,
+    );
+  });
+
   it("keeps counts exact under concurrent writers from two store objects (two processes)", async () => {
     const [storeA, storeB] = stores.pair({ pubsub: false });
     const clock = manualClock();

@@ -30,6 +30,9 @@ export interface AppendOptions {
   maxActors: number;
   /** A group keeps at most this many payloads (most recent first). */
   maxGrouped: number;
+  /** A push with a key seen within `dedupeWindowMs` changes nothing (a retried delivery). */
+  dedupeKey?: string | undefined;
+  dedupeWindowMs?: number;
 }
 
 /** The result of a push: the stored item and the recipient's counts after it. */
@@ -39,6 +42,11 @@ export interface AppendResult {
   counts: FeedCounts;
   /** The id of the item this push replaced (a group or summary update), if any. */
   replaced: number | undefined;
+  /**
+   * `true` when the push's `dedupeKey` was seen within the window: nothing changed, and `item` is
+   * the item now standing for the first push (see `PushOptions.dedupeKey`).
+   */
+  duplicate?: boolean;
   /** The recipient's change counter after the push. */
   version: number;
   /**
@@ -242,4 +250,24 @@ export function stateChange(
   if (set.seen !== undefined || set.read === true) change.seen = set.seen ?? true;
   if (set.archived !== undefined) change.archived = set.archived;
   return change;
+}
+
+/**
+ * The item a duplicate push stands for when it no longer exists (removed, or trimmed): rebuilt
+ * from this push, with the first push's id. Only `push` returns it; nothing is stored.
+ */
+export function gone(id: number, data: unknown, createdAt: number, o: AppendOptions): StoredFeedItem {
+  return {
+    id,
+    createdAt,
+    data,
+    groupKey: o.groupKey,
+    groupStartedAt: createdAt,
+    count: 1,
+    summary: false,
+    category: o.category,
+    actors: o.actor ? [o.actor] : [],
+    actorCount: o.actor ? 1 : 0,
+    grouped: [data],
+  };
 }

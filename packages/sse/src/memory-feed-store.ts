@@ -6,6 +6,7 @@ import {
   type AppendResult,
   type FeedStore,
   FRESH,
+  gone,
   groupField,
   type ItemFlags,
   matchesStatus,
@@ -49,6 +50,8 @@ interface RecipientState {
   /** By {@link groupField}: users' keys never meet the summary's. */
   groups: Map<string, GroupState>;
   rate: { count: number; resetAt: number };
+  /** Dedupe keys seen, in push order: when, the item made, and its group field ("" for none). */
+  dedupe: Map<string, { at: number; id: number; field: string }>;
   expiresAt: number;
 }
 
@@ -90,6 +93,7 @@ export function memoryFeedStore(options: MemoryFeedStoreOptions = {}): FeedStore
         archived: new Set(),
         groups: new Map(),
         rate: { count: 0, resetAt: 0 },
+        dedupe: new Map(),
         expiresAt: 0,
       };
       recipients.set(recipient, s);
@@ -139,6 +143,27 @@ export function memoryFeedStore(options: MemoryFeedStoreOptions = {}): FeedStore
     async append(recipient, data, createdAt, options: AppendOptions): Promise<AppendResult> {
       const s = state(recipient);
       if (s.epoch === "") s.epoch = newEpoch();
+      const { dedupeKey } = options;
+      if (dedupeKey) {
+        const cutoff = createdAt - (options.dedupeWindowMs ?? 0);
+        for (const [key, seen] of s.dedupe) if (seen.at < cutoff) s.dedupe.delete(key);
+        const seen = s.dedupe.get(dedupeKey);
+        if (seen) {
+          const groupId = seen.field ? s.groups.get(seen.field)?.id : undefined;
+          const currentId = groupId !== undefined && s.items.has(groupId) ? groupId : seen.id;
+          const current = s.items.get(currentId);
+          const c = counts(s);
+          return {
+            item: toFeedItem(current ?? gone(seen.id, data, createdAt, options), flags(s, currentId)),
+            unread: c.unread,
+            counts: c,
+            replaced: undefined,
+            duplicate: true,
+            version: s.version,
+            epoch: s.epoch,
+          };
+        }
+      }
       let groupKey = options.groupKey;
       let groupWindowMs = options.groupWindowMs;
       let summary = false;
@@ -207,6 +232,7 @@ export function memoryFeedStore(options: MemoryFeedStoreOptions = {}): FeedStore
       s.unread.add(id);
       s.unseen.add(id);
       if (field) s.groups.set(field, next);
+      if (dedupeKey) s.dedupe.set(dedupeKey, { at: createdAt, id, field: field ?? "" });
       const ids = sorted(s);
       for (const old of ids.slice(0, Math.max(0, ids.length - options.maxItems))) {
         const trimmed = s.items.get(old);

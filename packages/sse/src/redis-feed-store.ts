@@ -8,6 +8,7 @@ import {
   type FeedChange,
   type FeedStore,
   FRESH,
+  gone,
   type ItemFlags,
   OVERFLOW_GROUP,
   type SinceRequest,
@@ -128,6 +129,8 @@ export function redisFeedStore(options: RedisFeedStoreOptions): FeedStore {
     archived: `${prefix}:${r}:archived`,
     groups: `${prefix}:${r}:groups`,
     rate: `${prefix}:${r}:rate`,
+    dedupeTimes: `${prefix}:${r}:dedupe`,
+    dedupeItems: `${prefix}:${r}:dedupe-items`,
     ver: `${prefix}:${r}:ver`,
     epoch: `${prefix}:${r}:epoch`,
   });
@@ -167,10 +170,23 @@ export function redisFeedStore(options: RedisFeedStoreOptions): FeedStore {
   const store: FeedStore = {
     async append(recipient, data, createdAt, o: AppendOptions): Promise<AppendResult> {
       const k = keys(recipient);
-      const [raw, counts, replaced, version, epoch] = (await run(
+      const [raw, counts, replaced, version, epoch, duplicate, flags] = (await run(
         "append",
         APPEND_SCRIPT,
-        [k.seq, k.ids, k.data, k.unread, k.unseen, k.archived, k.groups, k.rate, k.ver, k.epoch],
+        [
+          k.seq,
+          k.ids,
+          k.data,
+          k.unread,
+          k.unseen,
+          k.archived,
+          k.groups,
+          k.rate,
+          k.ver,
+          k.epoch,
+          k.dedupeTimes,
+          k.dedupeItems,
+        ],
         [
           JSON.stringify(data),
           createdAt,
@@ -190,17 +206,31 @@ export function redisFeedStore(options: RedisFeedStoreOptions): FeedStore {
           o.maxActors,
           o.maxGrouped,
           MAX_TRACKED_ACTORS,
+          o.dedupeKey ?? "",
+          o.dedupeWindowMs ?? 0,
         ],
         1 + publishes,
-      )) as [unknown, unknown, number, number, unknown];
+      )) as [unknown, unknown, number, number, unknown, number, Flags];
       const c = parseCounts(counts);
-      return {
-        item: toFeedItem(parseStored(raw)!, FRESH),
+      const result = {
         unread: c.unread,
         counts: c,
         replaced: Number(replaced) || undefined,
         version: Number(version),
         epoch: parseEpoch(epoch),
+      };
+      if (Number(duplicate) !== 1) return { ...result, item: toFeedItem(parseStored(raw)!, FRESH) };
+      const [unread, unseen, archived] = flags ?? [];
+      const stored = parseStored(raw) ?? gone(Number(replaced), data, createdAt, o);
+      return {
+        ...result,
+        replaced: undefined,
+        duplicate: true,
+        item: toFeedItem(stored, {
+          read: Number(unread) !== 1,
+          seen: Number(unseen) !== 1,
+          archived: Number(archived) === 1,
+        }),
       };
     },
     async list(recipient, before, limit, filter = {}) {

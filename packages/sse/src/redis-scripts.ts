@@ -37,11 +37,15 @@ end
 `;
 
 /**
- * KEYS: seq, ids, data, unread, unseen, archived, groups, rate, ver, epoch.
+ * KEYS: seq, ids, data, unread, unseen, archived, groups, rate, ver, epoch, dedupeTimes, dedupeItems.
  * ARGV: payload, now, groupKey, groupWindowMs, rateLimit, rateWindowMs, maxItems, ttlSeconds,
  * overflowGroup, channel, recipient, newEpoch, maxPublishBytes, category, actorJson, maxActors,
- * maxGrouped, maxTrackedActors.
- * Returns {itemJson, counts, replacedId, version, "e" .. epoch}. The item JSON keeps the grouped
+ * maxGrouped, maxTrackedActors, dedupeKey ('' = none), dedupeWindowMs.
+ * Returns {itemJson, counts, replacedId, version, "e" .. epoch, duplicate (0 | 1), flags}.
+ * A dedupeKey seen within the window changes nothing (not even the rate count): the reply is the
+ * item now standing for that push (its group's current item, else the item itself; false when
+ * it is gone) with its flags {unread, unseen, archived}. dedupeTimes is a sorted set key → push
+ * time, dedupeItems a hash key → "id|groupField"; keys older than the window are dropped. The item JSON keeps the grouped
  * payloads after the latest as "older" (the latest is "data": stored once).
  * Groups are filed as groupField() does: users' keys under 'g:', the summary under overflowGroup,
  * each as cjson {id, s = startedAt, n = count, a = actors, i = distinct actor ids, c = actorCount,
@@ -51,6 +55,7 @@ end
 export const APPEND_SCRIPT = `${COUNTS}
 local seqKey, idsKey, dataKey, unreadKey, unseenKey, archivedKey = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
 local groupsKey, rateKey, verKey, epochKey = KEYS[7], KEYS[8], KEYS[9], KEYS[10]
+local dedupeTimes, dedupeItems = KEYS[11], KEYS[12]
 local payload, now = ARGV[1], tonumber(ARGV[2])
 local groupKey, groupWindow = ARGV[3], tonumber(ARGV[4])
 local rateLimit, rateWindow = tonumber(ARGV[5]), tonumber(ARGV[6])
@@ -60,6 +65,29 @@ local category, actorJson = ARGV[14], ARGV[15]
 local maxActors, maxGrouped, maxTracked = tonumber(ARGV[16]), tonumber(ARGV[17]), tonumber(ARGV[18])
 -- A feed created (again) gets a new epoch; an existing one keeps its own.
 redis.call('SET', epochKey, ARGV[12], 'NX')
+local dedupeKey, dedupeWindow = ARGV[19], tonumber(ARGV[20])
+if dedupeKey ~= '' then
+  local cutoff = '(' .. string.format('%d', now - dedupeWindow)
+  local expired = redis.call('ZRANGEBYSCORE', dedupeTimes, '-inf', cutoff)
+  for i = 1, #expired, 1000 do redis.call('HDEL', dedupeItems, unpack(expired, i, math.min(i + 999, #expired))) end
+  if #expired > 0 then redis.call('ZREMRANGEBYSCORE', dedupeTimes, '-inf', cutoff) end
+  local seen = redis.call('HGET', dedupeItems, dedupeKey)
+  if seen then
+    local seenId, seenField = string.match(seen, '^(%d+)|(.*)$')
+    local currentId = seenId
+    if seenField ~= '' then
+      local meta = redis.call('HGET', groupsKey, seenField)
+      if meta and string.sub(meta, 1, 1) == '{' then
+        local groupId = string.format('%d', cjson.decode(meta).id)
+        if redis.call('HEXISTS', dataKey, groupId) == 1 then currentId = groupId end
+      end
+    end
+    local raw = redis.call('HGET', dataKey, currentId)
+    local flags = {redis.call('SISMEMBER', unreadKey, currentId), redis.call('SISMEMBER', unseenKey, currentId), redis.call('SISMEMBER', archivedKey, currentId)}
+    return {raw, feedCounts(idsKey, unreadKey, unseenKey, archivedKey), tonumber(seenId), tonumber(redis.call('GET', verKey) or '0'),
+      'e' .. (redis.call('GET', epochKey) or ''), 1, flags}
+  end
+end
 local summary = false
 if rateLimit > 0 then
   local n = redis.call('INCR', rateKey)
@@ -124,6 +152,10 @@ redis.call('HSET', dataKey, id, item)
 redis.call('ZADD', idsKey, id, id)
 redis.call('SADD', unreadKey, id)
 redis.call('SADD', unseenKey, id)
+if dedupeKey ~= '' then
+  redis.call('ZADD', dedupeTimes, now, dedupeKey)
+  redis.call('HSET', dedupeItems, dedupeKey, id .. '|' .. (groupKey ~= '' and field or ''))
+end
 if groupKey ~= '' then
   redis.call('HSET', groupsKey, field, cjson.encode({id = id, s = startedAt, n = count, a = actors, i = actorIds, c = actorCount, p = grouped}))
 end
@@ -160,6 +192,10 @@ end
 local version = redis.call('INCR', verKey)
 if ttl > 0 then
   for _, key in ipairs({seqKey, idsKey, dataKey, unreadKey, unseenKey, archivedKey, groupsKey, verKey, epochKey}) do redis.call('EXPIRE', key, ttl) end
+  if dedupeKey ~= '' then
+    redis.call('EXPIRE', dedupeTimes, ttl)
+    redis.call('EXPIRE', dedupeItems, ttl)
+  end
 end
 local counts = feedCounts(idsKey, unreadKey, unseenKey, archivedKey)
 local epoch = redis.call('GET', epochKey) or ''
@@ -168,7 +204,7 @@ if #item <= tonumber(ARGV[13]) then
 else
   publishChange(channel, recipient, version, epoch, counts, ',"id":' .. id)
 end
-return {item, counts, replaced, version, 'e' .. epoch}
+return {item, counts, replaced, version, 'e' .. epoch, 0}
 `;
 
 /**
