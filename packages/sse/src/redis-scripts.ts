@@ -283,28 +283,36 @@ while #items <= limit do
   local ids = redis.call('ZREVRANGEBYSCORE', KEYS[1], ARGV[1], '-inf', 'LIMIT', offset, chunk)
   if #ids == 0 then break end
   offset = offset + #ids
-  local raws = redis.call('HMGET', KEYS[2], unpack(ids))
   local r = redis.call('SMISMEMBER', KEYS[3], unpack(ids))
   local s = redis.call('SMISMEMBER', KEYS[4], unpack(ids))
   local a = redis.call('SMISMEMBER', KEYS[5], unpack(ids))
+  -- Flags first: only the items they let through are read.
+  local picked = {}
   for j = 1, #ids do
-    local raw = raws[j]
-    if raw then
-      local isArchived = a[j] == 1
-      local ok
-      if status == 'all' then ok = true
-      elseif status == 'archived' then ok = isArchived
-      elseif status == 'unread' then ok = not isArchived and r[j] == 1
-      elseif status == 'unseen' then ok = not isArchived and s[j] == 1
-      else ok = not isArchived end
+    local isArchived = a[j] == 1
+    local ok
+    if status == 'all' then ok = true
+    elseif status == 'archived' then ok = isArchived
+    elseif status == 'unread' then ok = not isArchived and r[j] == 1
+    elseif status == 'unseen' then ok = not isArchived and s[j] == 1
+    else ok = not isArchived end
+    if ok then picked[#picked + 1] = j end
+  end
+  if #picked > 0 then
+    local wanted = {}
+    for n, j in ipairs(picked) do wanted[n] = ids[j] end
+    local raws = redis.call('HMGET', KEYS[2], unpack(wanted))
+    for n, j in ipairs(picked) do
+      local raw = raws[n]
+      local ok = raw and true or false
       if ok and category ~= '' then
         local stored = string.match(raw, '^{"id":%d+,"createdAt":%d+,"groupKey":.-,"groupStartedAt":%d+,"count":%d+,"summary":%a+,"category":(.-),"actorCount":')
         ok = stored ~= nil and stored ~= 'null' and cjson.decode(stored) == category
       end
       if ok then
-        local n = #items + 1
-        items[n], unread[n], unseen[n], archived[n] = raw, r[j], s[j], a[j]
-        if n > limit then break end
+        local m = #items + 1
+        items[m], unread[m], unseen[m], archived[m] = raw, r[j], s[j], a[j]
+        if m > limit then break end
       end
     end
   end
