@@ -424,6 +424,7 @@ export function createFeed<TSchema extends StandardSchemaV1>(
   ): Promise<FeedCounts> {
     checkRecipient(recipient);
     checkIds(ids, where, all);
+    if (ids !== "all" && ids.length === 0) return store.counts(recipient); // nothing to change
     const written = await store.mark(recipient, ids, flags);
     const { version, unread, counts, epoch, state } = written;
     sharedPoller.notify(

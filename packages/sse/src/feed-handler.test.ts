@@ -253,12 +253,16 @@ describe("feed.handler over real HTTP", () => {
     const second = await page(`&limit=2&category=odd&before=${first.nextCursor}`);
     expect(second).toMatchObject({ items: [{ id: 1 }], nextCursor: null, unread: 6 });
     expect((await page("&status=archived")).items.map((i) => i.id)).toEqual([7]);
+    // Empty parameters are absent ones (a client filling a URL template).
+    expect((await page("&before=&limit=&status=&category=")).items.map((i) => i.id)).toEqual([
+      6, 5, 4, 3, 2, 1,
+    ]);
     for (const [query, message] of [
       ["&limit=1000", /limit must be a whole number from 1 to 100/],
       ["&limit=-1", /limit must be a whole number, got "-1"/],
       ["&before=abc", /before must be a whole number/],
       ["&status=new", /status must be one of/],
-      ["&category=", /category must be/],
+      ["&category=%0A", /category must be/],
     ] as const)
       await refused(
         await fetch(`${base}?view=page${query}`, { headers: { "x-user": u } }),

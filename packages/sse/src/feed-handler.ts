@@ -89,8 +89,8 @@ export function feedHandler(
       const page = await feed.list(recipient, {
         ...optional("before", whole(url.searchParams.get("before"), "before")),
         ...optional("limit", whole(url.searchParams.get("limit"), "limit")),
-        ...optional("status", (url.searchParams.get("status") ?? undefined) as FeedStatus | undefined),
-        ...optional("category", url.searchParams.get("category") ?? undefined),
+        ...optional("status", (url.searchParams.get("status") || undefined) as FeedStatus | undefined),
+        ...optional("category", url.searchParams.get("category") || undefined),
       });
       return jsonResponse({ ...page, nextCursor: page.nextCursor ?? null });
     });
