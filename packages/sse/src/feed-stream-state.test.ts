@@ -90,6 +90,24 @@ describe.each(feedStores())("stream state on $name", (stores) => {
     tab.close();
   });
 
+  it("a repeated push (same dedupeKey) sends nothing", async () => {
+    const feed = make();
+    const u = user();
+    const tab = open(feed, u);
+    await readSse(tab.response, hasCounts);
+    const first = await feed.push(u, { title: "once" }, { dedupeKey: "msg-1" });
+    await feed.push(u, { title: "once" }, { dedupeKey: "msg-1" });
+    const last = await feed.push(u, { title: "next" });
+    const { events } = await readSse(tab.response, (e) =>
+      e.some((x) => x.event === "notification" && x.id?.endsWith(`:${last.id}`)),
+    );
+    expect(events.filter((e) => e.event === "notification").map((e) => JSON.parse(e.data).id)).toEqual([
+      first.id,
+      last.id,
+    ]);
+    tab.close();
+  });
+
   it("a poll that finds flags changed by another process sends counts and refresh; one that finds only pushes does not", async () => {
     const [readerStore, writerStore] = stores.pair({ pubsub: false });
     const reader = make({ store: readerStore });
