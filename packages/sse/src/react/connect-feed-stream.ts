@@ -1,0 +1,49 @@
+import { type EventSourceConstructor, subscribeToFeed } from "../client";
+import { readItem } from "./feed-protocol";
+import type { ConnectStream } from "./shared-stream";
+
+/** Options for {@link connectFeedStream}. */
+export interface ConnectFeedStreamOptions {
+  withCredentials?: boolean;
+  EventSource?: EventSourceConstructor | undefined;
+}
+
+/**
+ * The real stream of a feed route, for {@link shareStream}: `subscribeToFeed` (which reconnects
+ * and resumes by itself), each event decoded into a `StreamEvent` with its SSE id, and the
+ * connection's state as `status` events.
+ */
+export function connectFeedStream<TData>(
+  url: string,
+  options: ConnectFeedStreamOptions = {},
+): ConnectStream<TData> {
+  return (resumeAfter, emit) => {
+    let eventId: string | undefined;
+    let opened = false;
+    emit({ type: "status", status: "connecting" });
+    return subscribeToFeed<TData>(
+      url,
+      {
+        onEventId: (id) => {
+          eventId = id;
+        },
+        onItem: (raw) => {
+          const item = readItem<TData>(raw);
+          if (item) emit({ type: "notification", item }, eventId);
+        },
+        onUnread: (unread) => emit({ type: "unread", unread }, eventId),
+        onReset: () => emit({ type: "reset" }, eventId),
+        onOpen: () => {
+          opened = true;
+          emit({ type: "status", status: "open" }, eventId);
+        },
+        onError: () => emit({ type: "status", status: opened ? "reconnecting" : "connecting" }, eventId),
+      },
+      {
+        ...(resumeAfter === undefined ? {} : { lastEventId: resumeAfter }),
+        withCredentials: options.withCredentials ?? false,
+        ...(options.EventSource ? { EventSource: options.EventSource } : {}),
+      },
+    );
+  };
+}
