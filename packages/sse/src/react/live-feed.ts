@@ -192,7 +192,8 @@ export function createLiveFeed<TData>(
       EventSource: environment.EventSource,
     });
 
-  const mark = async (action: FeedAction, ids: readonly number[] | "all", allowAll: boolean) => {
+  // Checks its arguments at once (a mistake throws where it was made), then sends.
+  const mark = (action: FeedAction, ids: readonly number[] | "all", allowAll: boolean): Promise<void> => {
     if (
       ids === "all"
         ? !allowAll
@@ -201,14 +202,13 @@ export function createLiveFeed<TData>(
       throw new FeedError(
         `useFeed: ${verb[action]}(ids) takes an array of item ids (item.id)${allowAll ? ' or "all"' : ""}.`,
       );
-    if (ids !== "all" && ids.length === 0) return;
     if (ids !== "all" && ids.length > 1000)
       throw new FeedError(`useFeed: ${verb[action]}: at most 1000 ids per call.`);
-    const entry: PendingMark = {
-      action,
-      ids: ids === "all" ? "all" : [...ids],
-      upTo: state.items[0]?.id ?? 0,
-    };
+    if (ids !== "all" && ids.length === 0) return Promise.resolve();
+    return send({ action, ids: ids === "all" ? "all" : [...ids], upTo: state.items[0]?.id ?? 0 });
+  };
+  const send = async (entry: PendingMark) => {
+    const { action } = entry;
     const started = run;
     pending = [...pending, entry];
     changed();
