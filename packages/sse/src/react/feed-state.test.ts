@@ -2,18 +2,22 @@ import { describe, expect, it } from "vitest";
 import type { LiveFeedItem } from "./feed-protocol";
 import { EMPTY_FEED, type FeedState, viewFeed, withChange, withItem, withMark, withPage } from "./feed-state";
 
-const item = (id: number, extra: Partial<LiveFeedItem<string>> = {}): LiveFeedItem<string> => ({
-  id,
-  createdAt: id,
-  read: false,
-  seen: false,
-  archived: false,
-  data: `n${id}`,
-  groupKey: undefined,
-  count: 1,
-  summary: false,
-  ...extra,
-});
+const item = (id: number, extra: Partial<LiveFeedItem<string>> = {}) =>
+  ({
+    id,
+    createdAt: id,
+    read: false,
+    seen: false,
+    archived: false,
+    data: `n${id}`,
+    groupKey: undefined,
+    count: 1,
+    summary: false,
+    actors: [],
+    actorCount: 0,
+    grouped: [],
+    ...extra,
+  }) as LiveFeedItem<string>;
 const counts = { total: 3, unseen: 3, unread: 3, archived: 0 };
 const page = (ids: number[], nextCursor?: number) => ({
   items: ids.map((id) => item(id)),

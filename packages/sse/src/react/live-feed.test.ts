@@ -7,18 +7,22 @@ import type { ConnectStream } from "./shared-stream";
 import type { StreamEvent } from "./stream-event";
 
 type Data = { title: string };
-const item = (id: number, extra: Partial<LiveFeedItem<Data>> = {}): LiveFeedItem<Data> => ({
-  id,
-  createdAt: id,
-  read: false,
-  seen: false,
-  archived: false,
-  data: { title: `n${id}` },
-  groupKey: undefined,
-  count: 1,
-  summary: false,
-  ...extra,
-});
+const item = (id: number, extra: Partial<LiveFeedItem<Data>> = {}) =>
+  ({
+    id,
+    createdAt: id,
+    read: false,
+    seen: false,
+    archived: false,
+    data: { title: `n${id}` },
+    groupKey: undefined,
+    count: 1,
+    summary: false,
+    actors: [],
+    actorCount: 0,
+    grouped: [],
+    ...extra,
+  }) as LiveFeedItem<Data>;
 
 /**
  * The feed route's JSON side (SPEC-17) by hand: pages by `before`, and marks that answer counts

@@ -5,14 +5,20 @@ import type { LiveFeedItem } from "./feed-protocol";
 import { type ConnectStream, shareStream } from "./shared-stream";
 import type { StreamEvent } from "./stream-event";
 
-const item = (id: number): LiveFeedItem<string> => ({
-  id,
-  createdAt: id,
-  read: false,
-  data: `n${id}`,
-  count: 1,
-  summary: false,
-});
+const item = (id: number) =>
+  ({
+    id,
+    createdAt: id,
+    read: false,
+    seen: false,
+    archived: false,
+    data: `n${id}`,
+    count: 1,
+    summary: false,
+    actors: [],
+    actorCount: 0,
+    grouped: [],
+  }) as LiveFeedItem<string>;
 
 /** A server's stream, by hand: who is connected, from where, and a push to every connection. */
 function fakeServer() {
