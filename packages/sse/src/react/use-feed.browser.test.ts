@@ -11,12 +11,10 @@ import { condition } from "../../test/until";
 // The real thing: the page (useFeed in React 19) bundled by esbuild, served with the feed's
 // route by node:http, in two tabs of Debian's Chromium driven by playwright-core.
 const CHROMIUM = "/usr/bin/chromium";
-const RECIPIENT = "u_1";
 
 let server: Server;
 let base: string;
 let browser: Browser;
-let context: BrowserContext;
 
 /** Stream requests the server holds open now, and those waiting at the gate. */
 const streams = { open: 0, waiting: 0, urls: [] as string[] };
@@ -35,7 +33,11 @@ beforeAll(async () => {
     logLevel: "silent",
   });
   const script = bundle.outputFiles[0]!.text;
-  const handler = feed.handler({ recipient: () => RECIPIENT, retryMs: 100 });
+  // The signed-in user, as an app's auth would read it: from a cookie (each case has its own).
+  const handler = feed.handler({
+    recipient: (request) => /(?:^|; )user=(\w+)/.exec(request.headers.get("cookie") ?? "")?.[1],
+    retryMs: 100,
+  });
   const route = toNodeHandler(async (request: Request) => {
     const isStream = request.method === "GET" && !new URL(request.url).searchParams.has("view");
     if (!isStream || !gate) return handler(request);
@@ -92,7 +94,6 @@ beforeAll(async () => {
       "--no-first-run",
     ],
   });
-  context = await browser.newContext();
 });
 
 afterAll(async () => {
@@ -101,7 +102,7 @@ afterAll(async () => {
   await new Promise((done) => server?.close(done));
 });
 
-async function openTab(): Promise<Page> {
+async function openTab(context: BrowserContext): Promise<Page> {
   const page = await context.newPage();
   page.on("pageerror", (error) => console.error("page error:", error));
   await page.goto(base);
@@ -114,14 +115,26 @@ async function openTab(): Promise<Page> {
 
 const titles = (page: Page) => page.getByTestId("item").locator("span").allTextContents();
 
-describe("useFeed in two tabs of a real browser", () => {
+describe.each([
+  { election: "Web Locks", locks: true },
+  { election: "heartbeats over BroadcastChannel (no Web Locks)", locks: false },
+])("useFeed in two tabs of a real browser, elected by $election", ({ locks }) => {
   it("shares one stream, shows pushes and marks in both, and hands the stream over without a gap", async () => {
-    const a = await openTab();
-    const b = await openTab();
+    const recipient = locks ? "locks" : "heartbeats";
+    const context = await browser.newContext();
+    await context.addCookies([{ name: "user", value: recipient, url: base }]);
+    if (!locks)
+      await context.addInitScript(() =>
+        Object.defineProperty(Navigator.prototype, "locks", { value: undefined }),
+      );
+    streams.urls = [];
+    const a = await openTab(context);
+    const b = await openTab(context);
+    expect(await a.evaluate(() => typeof navigator.locks)).toBe(locks ? "object" : "undefined");
     expect(streams.open).toBe(1);
     expect(feed.openStreams).toBe(1);
 
-    await feed.push(RECIPIENT, { title: "first" });
+    await feed.push(recipient, { title: "first" });
     await expect.poll(() => titles(a)).toEqual(["first"]);
     await expect.poll(() => titles(b)).toEqual(["first"]);
     await expect.poll(() => b.getByTestId("unseen").textContent()).toBe("1");
@@ -140,7 +153,7 @@ describe("useFeed in two tabs of a real browser", () => {
     await a.close();
     // A's stream closed, B's (the one open stream) held.
     await changed.until(() => streams.open === 1 && streams.waiting === 1);
-    await feed.push(RECIPIENT, { title: "second" });
+    await feed.push(recipient, { title: "second" });
     gate = undefined;
     release();
     await changed.until(() => streams.waiting === 0);
@@ -158,5 +171,6 @@ describe("useFeed in two tabs of a real browser", () => {
     expect(await b.getByTestId("error").textContent()).toBe("");
     await b.close();
     await changed.until(() => streams.open === 0);
+    await context.close();
   });
 });
