@@ -131,6 +131,7 @@ function setup(ids: number[], options: Parameters<typeof createLiveFeed>[1] = {}
 describe("createLiveFeed", () => {
   it("loads the first page, then streams from its newest id; items merge without duplicates", async () => {
     const { route, stream, live, flush, shown } = setup([5, 4, 3, 2, 1], { limit: 3 });
+    expect(live.getSnapshot().status).toBe("connecting"); // before start: what a server render shows
     live.start();
     expect(live.getSnapshot().status).toBe("connecting");
     await flush();

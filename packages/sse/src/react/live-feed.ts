@@ -27,7 +27,17 @@ import type { LockManagerLike } from "./tab-leader";
 /** The state of the live connection, as `useFeed` reports it. */
 export type FeedConnectionStatus = "connecting" | "open" | "reconnecting" | "closed";
 
-/** Options for `useFeed` (and {@link createLiveFeed}). */
+/**
+ * Options for `useFeed` (and {@link createLiveFeed}).
+ *
+ * @example
+ * ```ts
+ * import { useFeed, type UseFeedOptions } from "@switchboard/sse/react";
+ *
+ * const archived: UseFeedOptions = { status: "archived", category: "comments", limit: 50 };
+ * // in a component: useFeed<typeof feed>("/api/feed", archived)
+ * ```
+ */
 export interface UseFeedOptions {
   /** Which items to show: `inbox` (not archived), `unread`, `unseen`, `archived` or `all`. @default "inbox" */
   status?: FeedView;
@@ -125,7 +135,10 @@ export function createLiveFeed<TData>(
 
   let state: FeedState<TData> = EMPTY_FEED;
   let pending: PendingMark[] = [];
-  let status: FeedConnectionStatus = "closed";
+  // "connecting" before the first start too: a server render, or the first client render before
+  // effects run, shows the feed on its way rather than closed.
+  let status: FeedConnectionStatus = "connecting";
+  let running = false;
   let error: FeedError | undefined;
   /** Bumped by start and stop: answers for an older run are dropped. */
   let run = 0;
@@ -234,7 +247,8 @@ export function createLiveFeed<TData>(
     },
     getSnapshot: () => snapshot,
     start() {
-      if (status !== "closed") return;
+      if (running) return;
+      running = true;
       const started = ++run;
       status = "connecting";
       early = [];
@@ -271,7 +285,8 @@ export function createLiveFeed<TData>(
       });
     },
     stop() {
-      if (status === "closed") return;
+      if (!running) return;
+      running = false;
       run++;
       leave();
       leave = () => {};
