@@ -5,8 +5,8 @@ import {
 import { SwitchboardError } from "./errors/switchboard-error";
 import { createRoute, type FetchHandler, type RouteDefinitions } from "./route/route";
 import { createRuntime, type Runtime } from "./runtime";
-import type { AnySchema, SchemaOutput } from "./schema";
-import { type Channel, type ChannelConfig, createChannel, type SubscriberConfig } from "./sending/channel";
+import type { AnySchema } from "./schema";
+import { type Channel, type ChannelConfig, createChannel } from "./sending/channel";
 import { createJob, type Job, type JobConfig } from "./sending/job";
 import { callQStash } from "./sending/qstash-client";
 import type { SwitchboardConfig } from "./switchboard-config";
@@ -32,24 +32,31 @@ export interface Switchboard<TContext extends object = object> {
   ): Job<TSchema, Awaited<TResult>>;
   /**
    * Defines a fan-out channel: each publish sends one independently retried message per subscriber.
+   * A subscriber with `digest` or `debounce` collects a key's events and is delivered them together.
    * @example
    * ```ts
    * export const notify = sb.createChannel({
    *   name: "notify",
    *   schema: z.object({ userId: z.string(), title: z.string() }),
    *   subscribers: {
-   *     email: async (event) => sendMail(event.userId, event.title),
+   *     inApp: async (event) => feed.push(event.userId, event),
    *     sms: { retries: 5, handler: async (event) => sendSms(event.userId, event.title) },
+   *     email: {
+   *       digest: { key: (event) => event.userId, window: "10m", max: 50 },
+   *       handler: async (events, ctx) => sendDigestMail(ctx.key, events),
+   *     },
    *   },
    * });
    * ```
    */
   createChannel<
     TSchema extends AnySchema,
-    const TSubscribers extends Record<string, SubscriberConfig<SchemaOutput<TSchema>, TContext>>,
+    const TSubscribers extends Record<string, unknown>,
+    const TShape extends Record<string, unknown>,
+    TCategory extends string = never,
   >(
-    config: ChannelConfig<TSchema, TSubscribers, TContext>,
-  ): Channel<TSchema, Extract<keyof TSubscribers, string>>;
+    config: ChannelConfig<TSchema, TSubscribers, TContext, TShape, TCategory>,
+  ): Channel<TSchema, Extract<keyof TSubscribers, string>, TCategory>;
   /**
    * Defines a typed durable workflow: a handler whose steps each run once, are recorded, and
    * survive retries, sleeps and waits. Serve it from the same route (`workflows: [...]`). Needs

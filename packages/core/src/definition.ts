@@ -1,5 +1,6 @@
 import type { RouteTarget } from "@switchboard/wire";
 import type { DeliveryContext, DeliveryFailure } from "./context";
+import type { EnvRecord } from "./env";
 import type { Runtime } from "./runtime";
 import type { AnySchema } from "./schema";
 import type { VerifiedDelivery } from "./workflow/workflow-delivery";
@@ -8,7 +9,13 @@ import type { VerifiedDelivery } from "./workflow/workflow-delivery";
 export interface Endpoint {
   /** Fields added to the delivery context: `{ job }` or `{ channel, subscriber }`. */
   contextFields: Record<string, string>;
-  run(payload: unknown, ctx: DeliveryContext): unknown;
+  /**
+   * Reads the delivered JSON (for a hook: the original message's body) into what `run` and the
+   * hooks receive as `payload`. `validate` is the route's own schema check (its errors answer 489).
+   * Default: `validate(json)`.
+   */
+  prepare?(json: unknown, validate: (value: unknown) => Promise<unknown>): Promise<unknown>;
+  run(payload: unknown, ctx: DeliveryContext, env?: EnvRecord): unknown;
   onSuccess?:
     | ((args: { payload: unknown; result: unknown; messageId: string; ctx: DeliveryContext }) => unknown)
     | undefined;

@@ -20,6 +20,16 @@ export type {
 } from "./dead-letters/dead-letter";
 export type { SwitchboardDeadLetters } from "./dead-letters/switchboard-dead-letters";
 export { DEV_DEFAULTS } from "./dev-defaults";
+export type {
+  BatchContext,
+  BatchFailureArgs,
+  BatchHandler,
+  BatchSuccessArgs,
+  DebounceOptions,
+  DebounceSubscriber,
+  DigestOptions,
+  DigestSubscriber,
+} from "./digest/batch-types";
 export type { EnvRecord } from "./env";
 export { NonRetriableError } from "./errors/non-retriable-error";
 export { RetryAfterError } from "./errors/retry-after-error";
@@ -30,12 +40,25 @@ export {
   type SwitchboardErrorCode,
   type SwitchboardErrorOptions,
 } from "./errors/switchboard-error";
+export type {
+  ChannelPreferences,
+  PreferenceCategory,
+  PreferenceCategoryInfo,
+  PreferenceChanges,
+  PreferencesConfig,
+  PublishSkipped,
+  ResolvedPreferences,
+  SkippedSubscriber,
+} from "./preferences/preferences-config";
+export { skippedSubscribers } from "./preferences/skipped-subscribers";
 export type { FetchHandler, RouteDefinitions, Routes } from "./route/route";
 export type { AnySchema, SchemaInput, SchemaOutput } from "./schema";
 export type {
   Channel,
   ChannelConfig,
   ChannelSuccessArgs,
+  PerEventSubscriber,
+  PerEventSubscriberName,
   PublishOptions,
   PublishResult,
   SubscriberConfig,

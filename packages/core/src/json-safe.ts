@@ -97,12 +97,75 @@ export async function checkDispatchPayload<S extends AnySchema>(
   payload: unknown,
   owner: string,
 ): Promise<SchemaOutput<S>> {
-  const hazard = findJsonHazard(payload);
+  return (await preparePayload(schema, payload, owner)).output;
+}
+
+/**
+ * {@link checkDispatchPayload}, also returning the JSON text it checked (`undefined` for an
+ * `undefined` payload), so the message sent is that text and the payload is encoded once.
+ */
+export async function preparePayload<S extends AnySchema>(
+  schema: S,
+  payload: unknown,
+  owner: string,
+): Promise<{ text: string | undefined; output: SchemaOutput<S> }> {
+  // The walk that names the offending field allocates a path per value: run it only when the
+  // quick check found something.
+  const hazard = hasJsonHazard(payload) ? findJsonHazard(payload) : undefined;
   if (hazard) {
     throw new SwitchboardError("INVALID_PAYLOAD", `${owner}: ${hazard.message}. Nothing was published.`, {
       issues: [{ path: hazard.issuePath, message: hazard.message }],
     });
   }
-  const delivered = payload === undefined ? undefined : JSON.parse(JSON.stringify(payload));
-  return parsePayload(schema, delivered, owner);
+  const text = payload === undefined ? undefined : JSON.stringify(payload);
+  const output = await parsePayload(schema, text === undefined ? undefined : JSON.parse(text), owner);
+  return { text, output };
+}
+
+/**
+ * Whether {@link findJsonHazard} would find anything, without building paths: the common case
+ * (a plain JSON value) allocates nothing but the ancestor stack.
+ */
+export function hasJsonHazard(value: unknown): boolean {
+  const ancestors: object[] = [];
+  const walk = (current: unknown, inArray: boolean, root: boolean): boolean => {
+    switch (typeof current) {
+      case "string":
+      case "boolean":
+        return false;
+      case "number":
+        return !Number.isFinite(current);
+      case "undefined":
+        return inArray || root;
+      case "object":
+        break;
+      default:
+        return true; // bigint, function, symbol
+    }
+    if (current === null) return false;
+    const proto = Object.getPrototypeOf(current);
+    if (proto !== Object.prototype && proto !== Array.prototype && proto !== null) {
+      // Dates, Maps, typed arrays, class instances, objects with toJSON: the full walk decides.
+      return true;
+    }
+    if (typeof (current as { toJSON?: unknown }).toJSON === "function") return true;
+    if (ancestors.includes(current)) return true;
+    ancestors.push(current);
+    try {
+      if (Array.isArray(current)) {
+        for (let index = 0; index < current.length; index++) {
+          if (walk(current[index], true, false)) return true;
+        }
+        return false;
+      }
+      for (const key in current) {
+        if (Object.hasOwn(current, key) && walk((current as Record<string, unknown>)[key], false, false))
+          return true;
+      }
+      return false;
+    } finally {
+      ancestors.pop();
+    }
+  };
+  return walk(value, false, true);
 }

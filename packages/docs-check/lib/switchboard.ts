@@ -37,6 +37,26 @@ export const notify = sb.createChannel({
   },
 });
 
+/** docs/channels.md's channel with preferences. */
+export const activity = sb.createChannel({
+  name: "activity",
+  schema: z.object({
+    userId: z.string(),
+    kind: z.enum(["comments", "mentions", "security"]),
+    title: z.string(),
+  }),
+  subscribers: { email: async () => {}, sms: async () => {}, inApp: async () => {} },
+  preferences: {
+    recipient: (event) => event.userId,
+    category: (event) => event.kind,
+    categories: {
+      comments: { label: "Comments on your tasks", defaults: { sms: false } },
+      mentions: { label: "Mentions" },
+      security: { label: "Security alerts", critical: true },
+    },
+  },
+});
+
 /** docs/workflows.md's onboarding workflow. */
 export const onboarding = sb.createWorkflow({
   name: "onboarding",

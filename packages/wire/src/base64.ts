@@ -1,6 +1,25 @@
-/** Base64url without padding, as JWTs use it. */
+const URL_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+/**
+ * Base64url without padding, as JWTs use it. Encoded by table, not through `btoa` and three
+ * replaces: it runs for every JWT part the dev server signs and the route checks.
+ */
 export function toBase64Url(bytes: Uint8Array): string {
-  return toBase64(bytes).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+  const a = URL_ALPHABET;
+  const whole = bytes.length - (bytes.length % 3);
+  let out = "";
+  for (let i = 0; i < whole; i += 3) {
+    const n = (bytes[i]! << 16) | (bytes[i + 1]! << 8) | bytes[i + 2]!;
+    out += a[n >>> 18]! + a[(n >>> 12) & 63]! + a[(n >>> 6) & 63]! + a[n & 63]!;
+  }
+  if (bytes.length - whole === 1) {
+    const n = bytes[whole]!;
+    out += a[n >>> 2]! + a[(n & 3) << 4]!;
+  } else if (bytes.length - whole === 2) {
+    const n = (bytes[whole]! << 8) | bytes[whole + 1]!;
+    out += a[n >>> 10]! + a[(n >>> 4) & 63]! + a[(n & 15) << 2]!;
+  }
+  return out;
 }
 
 /** Decodes base64url (padding optional) to bytes. Throws on characters outside the alphabet. */

@@ -10,6 +10,8 @@ describe("destinationUrl and parseTarget", () => {
       { kind: "job", job: "send-email", hook: "failure" },
       { kind: "channel", channel: "notify", subscriber: "sms" },
       { kind: "channel", channel: "notify", subscriber: "sms", hook: "success" },
+      { kind: "channel", channel: "notify", subscriber: "email", flush: true },
+      { kind: "channel", channel: "notify", subscriber: "email", flush: true, hook: "failure" },
     ];
     for (const target of targets) {
       const url = new URL(destinationUrl(base, target));
@@ -19,7 +21,16 @@ describe("destinationUrl and parseTarget", () => {
   });
 
   it("reads nothing from an ambiguous or unknown query", () => {
-    for (const query of ["", "job=a&channel=b", "channel=b", "job=a&hook=later", "subscriber=x"]) {
+    for (const query of [
+      "",
+      "job=a&channel=b",
+      "channel=b",
+      "job=a&hook=later",
+      "subscriber=x",
+      "job=a&flush=1",
+      "workflow=w&flush=1",
+      "channel=c&subscriber=s&flush=yes",
+    ]) {
       expect(parseTarget(new URLSearchParams(query))).toBeUndefined();
     }
   });
@@ -30,5 +41,16 @@ describe("destinationUrl and parseTarget", () => {
       destinationUrl(base, { kind: "channel", channel: "c", subscriber: "s" }),
     );
     expect(describeTarget(hooked)).toBe('failure hook of channel "c" subscriber "s"');
+  });
+
+  it("keeps a flush apart from the subscriber's own deliveries, hook or not", () => {
+    const flush: RouteTarget = { kind: "channel", channel: "c", subscriber: "s", flush: true };
+    const url = destinationUrl(base, flush);
+    expect(url).toBe("https://app.test/api/sb?tenant=a&channel=c&subscriber=s&flush=1");
+    expect(url).not.toBe(destinationUrl(base, { kind: "channel", channel: "c", subscriber: "s" }));
+    expect(withoutHook({ ...flush, hook: "success" })).toEqual(flush);
+    expect(describeTarget({ ...flush, hook: "success" })).toBe(
+      'success hook of flush of channel "c" subscriber "s"',
+    );
   });
 });

@@ -1,10 +1,14 @@
 /** Which definition a delivery is for, as encoded in the destination URL's query. */
 export type RouteTarget =
   | { kind: "job"; job: string; hook?: Hook }
-  | { kind: "channel"; channel: string; subscriber: string; hook?: Hook }
+  | { kind: "channel"; channel: string; subscriber: string; hook?: Hook; flush?: true }
   | { kind: "workflow"; workflow: string; hook?: undefined };
 
-/** `success` and `failure` mark QStash callback and failure-callback deliveries. */
+/**
+ * `success` and `failure` mark QStash callback and failure-callback deliveries. A channel target
+ * with `flush: true` is a digest or debounce subscriber's flush: the delayed message that delivers
+ * a key's collected events (`&flush=1`), with hooks of its own.
+ */
 export type Hook = "success" | "failure";
 
 /**
@@ -17,6 +21,7 @@ export const QUERY = Object.freeze({
   subscriber: "subscriber",
   hook: "hook",
   workflow: "workflow",
+  flush: "flush",
 } as const);
 
 /** {@link QUERY}'s names, for checking a configured route URL. */
@@ -31,7 +36,7 @@ export const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/;
  */
 export function destinationUrl(base: string, target: RouteTarget): string {
   // Called for every delivery (the expected `sub`): memoise, since targets repeat.
-  const key = `${base}\n${target.kind}\n${nameOf(target)}\n${target.kind === "channel" ? target.subscriber : ""}\n${target.hook ?? ""}`;
+  const key = `${base}\n${target.kind}\n${nameOf(target)}\n${target.kind === "channel" ? `${target.subscriber}\n${target.flush ? 1 : 0}` : ""}\n${target.hook ?? ""}`;
   const cached = destinations.get(key);
   if (cached !== undefined) return cached;
   const built = buildDestination(base, target);
@@ -51,6 +56,7 @@ function buildDestination(base: string, target: RouteTarget): string {
   } else {
     url.searchParams.set(QUERY.channel, target.channel);
     url.searchParams.set(QUERY.subscriber, target.subscriber);
+    if (target.flush) url.searchParams.set(QUERY.flush, "1");
   }
   if (target.hook) url.searchParams.set(QUERY.hook, target.hook);
   return url.toString();
@@ -64,18 +70,27 @@ export function parseTarget(search: URLSearchParams): RouteTarget | undefined {
   const hookParam = search.get(QUERY.hook);
   if (hookParam !== null && hookParam !== "success" && hookParam !== "failure") return undefined;
   const hook = hookParam ?? undefined;
+  const flushParam = search.get(QUERY.flush);
+  if (flushParam !== null && flushParam !== "1") return undefined;
+  const flush = flushParam === "1";
   const workflow = search.get(QUERY.workflow);
   if (workflow !== null) {
     // Workflow callbacks come back to the workflow's own URL: it takes no other parameter.
-    return job === null && channel === null && subscriber === null && hook === undefined
+    return job === null && channel === null && subscriber === null && hook === undefined && !flush
       ? { kind: "workflow", workflow }
       : undefined;
   }
-  if (job !== null && channel === null && subscriber === null) {
+  if (job !== null && channel === null && subscriber === null && !flush) {
     return hook ? { kind: "job", job, hook } : { kind: "job", job };
   }
   if (job === null && channel !== null && subscriber !== null) {
-    return hook ? { kind: "channel", channel, subscriber, hook } : { kind: "channel", channel, subscriber };
+    return {
+      kind: "channel",
+      channel,
+      subscriber,
+      ...(hook ? { hook } : {}),
+      ...(flush ? { flush: true as const } : {}),
+    };
   }
   return undefined;
 }
@@ -83,16 +98,16 @@ export function parseTarget(search: URLSearchParams): RouteTarget | undefined {
 /** The same target without its hook: the message a callback reports on was sent to this. */
 export function withoutHook(target: RouteTarget): RouteTarget {
   if (!target.hook) return target;
-  return target.kind === "job"
-    ? { kind: "job", job: target.job }
-    : { kind: "channel", channel: target.channel, subscriber: target.subscriber };
+  if (target.kind === "job") return { kind: "job", job: target.job };
+  const { hook: _hook, ...rest } = target;
+  return rest;
 }
 
 /** Describes a target for messages: `job "send-email"` or `channel "notify" subscriber "sms"`. */
 export function describeTarget(target: RouteTarget): string {
   const what =
     target.kind === "channel"
-      ? `channel "${target.channel}" subscriber "${target.subscriber}"`
+      ? `${target.flush ? "flush of " : ""}channel "${target.channel}" subscriber "${target.subscriber}"`
       : `${target.kind} "${nameOf(target)}"`;
   return target.hook ? `${target.hook} hook of ${what}` : what;
 }

@@ -42,7 +42,9 @@ export {
 } from "./duration";
 export { DEFAULT_RETRIES, HEADERS, MAX_WAIT_SECONDS, PUBLISH_HEADERS, readCount } from "./headers";
 export { type RedisDriver, toRedisDriver } from "./redis-driver";
+export { decodeRedisReply } from "./redis-reply";
 export { compileRetryDelay, MAX_RETRY_DELAY_DEPTH, MAX_RETRY_DELAY_LENGTH } from "./retry-delay";
+export { scriptSha } from "./script-sha";
 export {
   type SignatureClaims,
   type SignatureResult,

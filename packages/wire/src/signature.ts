@@ -159,7 +159,7 @@ export async function signPayload(input: SignInput): Promise<string> {
   const iat = input.issuedAt ?? Math.floor(Date.now() / 1000);
   const body = ownBytes(typeof input.body === "string" ? encoder.encode(input.body) : input.body);
   const hash = toBase64Url(await cryptoPrimitives().sha256(body));
-  const header = encodeJson({ alg: "HS256", typ: "JWT" });
+  const header = JWT_HEADER;
   const claims = encodeJson({
     iss: "Upstash",
     sub: input.url,
@@ -190,6 +190,9 @@ function ownBytes(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
 function encodeJson(value: unknown): string {
   return toBase64Url(encoder.encode(JSON.stringify(value)));
 }
+
+/** The same for every signature QStash (and the dev server) sends. */
+const JWT_HEADER = encodeJson({ alg: "HS256", typ: "JWT" });
 
 const NON_ASCII = /[\u0080-\uffff]/;
 

@@ -44,6 +44,12 @@ export const ERROR_STATUS = {
   BODY_ALREADY_PARSED: 500,
   /** QStash refused or failed a publish, schedule or cancel request. */
   PUBLISH_FAILED: 502,
+  /**
+   * The Redis behind `createSwitchboard({ redis })` failed a call (unreachable, refused, or a
+   * script error), so nothing that depended on it happened: e.g. `publish` could not read
+   * preferences and sent nothing. Try again once Redis answers.
+   */
+  REDIS_FAILED: 503,
 } as const;
 
 /** The fixed set of codes a {@link SwitchboardError} can carry. */

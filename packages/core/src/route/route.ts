@@ -124,9 +124,13 @@ export function createRoute(runtime: Runtime, served: RouteDefinitions): FetchHa
       const owner = describeTarget(target);
       const json = parseJson(body, owner);
 
+      const validate = (value: unknown) => parseDelivered(definition, value, owner);
+      const prepare = (value: unknown) =>
+        endpoint.prepare ? endpoint.prepare(value, validate) : validate(value);
+
       if (target.hook) {
         const callback = readCallback(json, owner);
-        const payload = await parseDelivered(definition, callback.payload, owner);
+        const payload = await prepare(callback.payload);
         const ctx = await deliveryContext(runtime, request, env, endpoint);
         await runHandler(() =>
           target?.hook === "success"
@@ -136,9 +140,11 @@ export function createRoute(runtime: Runtime, served: RouteDefinitions): FetchHa
         return emptyAnswer();
       }
 
-      const payload = await parseDelivered(definition, json, owner);
+      const payload = await prepare(json);
       const ctx = await deliveryContext(runtime, request, env, endpoint);
-      const result = await traceDelivery(request, target, () => runHandler(() => endpoint.run(payload, ctx)));
+      const result = await traceDelivery(request, target, () =>
+        runHandler(() => endpoint.run(payload, ctx, env)),
+      );
       // Serialised outside runHandler: a result JSON cannot encode must never become a retry.
       return resultAnswer(result, owner, runtime.logger);
     } catch (error) {

@@ -4,7 +4,7 @@ import type { DeadLetters } from "../dead-letters/dead-letter";
 import { createDeadLetters } from "../dead-letters/dead-letters";
 import { type Definition, register } from "../definition";
 import { SwitchboardError } from "../errors/switchboard-error";
-import { checkDispatchPayload } from "../json-safe";
+import { checkDispatchPayload, preparePayload } from "../json-safe";
 import type { Runtime } from "../runtime";
 import { type AnySchema, assertSchema, type SchemaInput, type SchemaOutput } from "../schema";
 import { traceSend } from "../tracing/trace-send";
@@ -185,8 +185,8 @@ export function createJob<TSchema extends AnySchema, TResult, TContext extends o
       const messages: OutgoingMessage[] = [];
       for (const [index, payload] of payloads.entries()) {
         try {
-          await checkDispatchPayload(schema, payload, owner);
-          messages.push({ ...template, body: payload });
+          const { text } = await preparePayload(schema, payload, owner);
+          messages.push({ ...template, body: payload, text });
         } catch (error) {
           if (error instanceof SwitchboardError && error.code === "INVALID_PAYLOAD") {
             throw new SwitchboardError(

@@ -8,6 +8,8 @@ import { postToQStash, publishHeaders, type QStashEndpoint } from "./qstash-requ
 export interface OutgoingMessage {
   url: string;
   body: unknown;
+  /** `body` as JSON text, when the caller already encoded it (checking the payload does). */
+  text?: string | undefined;
   fields: QStashPublishFields;
   queue?: string | undefined;
   callback?: string | undefined;
@@ -164,7 +166,7 @@ function batchItemEncoder(): (message: OutgoingMessage) => string {
       url = message.url;
       destinationJson = JSON.stringify(url);
     }
-    const text: string | undefined = JSON.stringify(message.body);
+    const text: string | undefined = message.text ?? JSON.stringify(message.body);
     return `{"destination":${destinationJson},"headers":${headersJson}${
       text === undefined ? "" : `,"body":${JSON.stringify(text)}`
     }${message.queue ? `,"queue":${JSON.stringify(message.queue)}` : ""}}`;

@@ -1,5 +1,4 @@
 import { DEFAULT_RETRIES, HEADERS, MAX_WAIT_SECONDS, parseRetryAfter } from "@switchboard/wire";
-import { canonicalHeaderName } from "../api/message-options";
 import { newId } from "../store/ids";
 import type { DevEvent, DlqEntry, StoredMessage } from "../store/model";
 import { newStoredMessage } from "../store/new-stored-message";
@@ -7,7 +6,7 @@ import type { StateStore } from "../store/state-store";
 import { callbackPayload, type DeliveryResult } from "./callback-payload";
 import { deliveryHeaders } from "./delivery-headers";
 import { describeFailure, describeUnreachable } from "./describe-failure";
-import { DestinationClient } from "./destination-client";
+import { answerHeader, DestinationClient } from "./destination-client";
 import { DueTimeline } from "./due-timeline";
 import { FlowControl } from "./flow-control";
 import { Gate } from "./gate";
@@ -290,14 +289,15 @@ export class DeliveryEngine {
         signal: controller.signal,
       });
       status = response.status;
-      responseHeader = toMultiHeader(response.headers);
+      responseHeader = response.headers;
+      const header = (name: string) => answerHeader(response.headers, name);
       responseBody = response.body;
-      nonRetryable = status === 489 && response.headers.get("upstash-nonretryable-error") === "true";
+      nonRetryable = status === 489 && header("upstash-nonretryable-error") === "true";
       retryAfter =
-        parseRetryAfter(response.headers.get(HEADERS.retryAfter)) ??
-        parseRetryAfter(response.headers.get("x-ratelimit-reset")) ??
-        parseRetryAfter(response.headers.get("x-ratelimit-reset-requests")) ??
-        parseRetryAfter(response.headers.get("x-ratelimit-reset-tokens"));
+        parseRetryAfter(header(HEADERS.retryAfter)) ??
+        parseRetryAfter(header("x-ratelimit-reset")) ??
+        parseRetryAfter(header("x-ratelimit-reset-requests")) ??
+        parseRetryAfter(header("x-ratelimit-reset-tokens"));
       if (status < 200 || status >= 300)
         error = describeFailure({ status, body: responseBody, url: message.url, method: message.method });
     } catch (cause) {
@@ -449,13 +449,4 @@ export class DeliveryEngine {
     // Trim in bulk: splicing one entry off a full log on every event would be O(n) per event.
     if (this.events.length > MAX_EVENTS * 1.5) this.events.splice(0, this.events.length - MAX_EVENTS);
   }
-}
-
-function toMultiHeader(headers: Headers): Record<string, string[]> {
-  const out: Record<string, string[]> = {};
-  headers.forEach((value, name) => {
-    const canonical = canonicalHeaderName(name);
-    out[canonical] = [...(out[canonical] ?? []), value];
-  });
-  return out;
 }

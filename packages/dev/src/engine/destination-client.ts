@@ -2,6 +2,7 @@ import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from
 import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
 import type { Transform } from "node:stream";
 import { constants, createBrotliDecompress, createGunzip, createInflate } from "node:zlib";
+import { canonicalHeaderName } from "../api/message-options";
 
 /** One request to a destination, as {@link DestinationClient.send} sends it. */
 export interface DestinationRequest {
@@ -17,7 +18,12 @@ export interface DestinationRequest {
 /** A destination's answer: status, headers as sent, and the body up to the read limit. */
 export interface DestinationAnswer {
   status: number;
-  headers: Headers;
+  /**
+   * As QStash reports them (`responseHeader`): canonical names (`Retry-After`), a repeated header's
+   * values joined with ", " as `fetch`'s `Headers` joins them, `Set-Cookie` kept one per cookie.
+   * Read one with {@link answerHeader}.
+   */
+  headers: Record<string, string[]>;
   /** Decoded (gzip, deflate, br) when the answer says so, cut to the read limit. */
   body: Buffer;
 }
@@ -137,7 +143,7 @@ export class DestinationClient {
               kind: "answer",
               answer: {
                 status,
-                headers: webHeaders(res.rawHeaders),
+                headers: answerHeaders(res.rawHeaders),
                 body: decoded.length > this.bodyLimit ? decoded.subarray(0, this.bodyLimit) : decoded,
               },
             }),
@@ -162,16 +168,30 @@ function nodeHeaders(headers: Headers, body: Buffer | undefined): Record<string,
   return out;
 }
 
-function webHeaders(raw: string[]): Headers {
-  const headers = new Headers();
+/** Node's `rawHeaders` as {@link DestinationAnswer.headers}: built directly, no `Headers` per answer. */
+function answerHeaders(raw: string[]): Record<string, string[]> {
+  const headers: Record<string, string[]> = {};
   for (let index = 0; index + 1 < raw.length; index += 2) {
-    try {
-      headers.append(raw[index]!, raw[index + 1]!);
-    } catch {
-      // A header `Headers` refuses (an obsolete folded value) is left out, as fetch would refuse the answer.
-    }
+    const name = canonicalHeaderName(raw[index]!);
+    const value = raw[index + 1]!.trim();
+    const values = headers[name];
+    if (!values) headers[name] = [value];
+    else if (name === "Set-Cookie") values.push(value);
+    else values[0] = `${values[0]}, ${value}`;
   }
   return headers;
+}
+
+/**
+ * One header of an answer, by any spelling of its name, as `Headers.get` would give it.
+ *
+ * @example
+ * ```ts
+ * answerHeader(answer.headers, "retry-after"); // "7"
+ * ```
+ */
+export function answerHeader(headers: Record<string, string[]>, name: string): string | null {
+  return headers[canonicalHeaderName(name)]?.join(", ") ?? null;
 }
 
 /**
