@@ -6,10 +6,11 @@ import type { StateStore } from "../store/state-store";
 import { callbackPayload, type DeliveryResult } from "./callback-payload";
 import { deliveryHeaders } from "./delivery-headers";
 import { describeFailure, describeUnreachable } from "./describe-failure";
-import { answerHeader, DestinationClient } from "./destination-client";
+import { answerHeader, type DestinationAnswer, DestinationClient } from "./destination-client";
 import { DueTimeline } from "./due-timeline";
 import { FlowControl } from "./flow-control";
 import { Gate } from "./gate";
+import type { OutgoingHeaders } from "./outgoing-headers";
 import type { Reporter } from "./reporter";
 import { compileRetryDelay } from "./retry-delay";
 
@@ -43,7 +44,7 @@ export interface DeliveryHooks {
   /** The body to deliver instead of the stored one, or `undefined` to deliver it unchanged. */
   body(message: StoredMessage): Buffer<ArrayBuffer> | undefined;
   /** Adds headers to a delivery (after the message's own, before the signature). */
-  headers(message: StoredMessage, headers: Headers): void;
+  headers(message: StoredMessage, headers: OutgoingHeaders): void;
   /** Whether a message that failed for good reports to its success callback instead of the DLQ. */
   failureToCallback(message: StoredMessage): boolean;
   /** Extra headers, body fields and workflow record for a callback delivery of `source`. */
@@ -70,6 +71,7 @@ const MAX_EVENTS = 10_000;
 const DEFAULT_TIMEOUT_SECONDS = 15 * 60;
 const RESPONSE_LIMIT = 256 * 1024;
 const DEFAULT_MAX_IN_FLIGHT = 64;
+const NO_BODY = Buffer.alloc(0);
 
 /**
  * Delivers messages the way QStash does: signed requests at their due time, through queue and
@@ -95,7 +97,6 @@ export class DeliveryEngine {
    * retries and until its callback or failure callback has finished, so the next message waits.
    */
   private readonly queueSlots = new Map<string, () => void>();
-  private readonly inflight = new Map<string, AbortController>();
   private eventSeq = 0;
   private closed = false;
 
@@ -134,7 +135,7 @@ export class DeliveryEngine {
     const message = this.options.store.state.messages.get(messageId);
     if (!message) return false;
     this.timeline.remove(messageId);
-    this.inflight.get(messageId)?.abort();
+    this.client.abort(messageId);
     for (const gate of this.queueGates.values()) gate.remove((m) => m.messageId === messageId);
     this.flowControl.remove(messageId);
     this.releaseSlot(messageId);
@@ -169,13 +170,12 @@ export class DeliveryEngine {
 
   /** Deliveries in flight right now. */
   get activeCount(): number {
-    return this.inflight.size;
+    return this.client.inflight;
   }
 
   close(): void {
     this.closed = true;
     this.timeline.close();
-    for (const controller of this.inflight.values()) controller.abort();
     for (const gate of this.queueGates.values()) gate.close();
     this.flowControl.close();
     this.wire.close();
@@ -259,59 +259,60 @@ export class DeliveryEngine {
 
   /** One delivery attempt: the signed request, then delivered, retried or dead-lettered. */
   private async attempt(message: StoredMessage): Promise<void> {
+    const { store, hooks } = this.options;
     // Cancelled or stopped while it waited for the wire.
-    if (this.closed || !this.options.store.state.messages.has(message.messageId)) return;
-    const body = this.options.hooks?.body(message) ?? Buffer.from(message.body, "base64");
+    if (this.closed || !store.state.messages.has(message.messageId)) return;
+    const body = hooks?.body(message) ?? Buffer.from(message.body, "base64");
     const headers = await deliveryHeaders(message, body, this.options.signingKey);
-    this.options.hooks?.headers(message, headers);
+    hooks?.headers(message, headers);
     // Cancelled or stopped while it was being signed.
-    if (this.closed || !this.options.store.state.messages.has(message.messageId)) return;
-    const controller = new AbortController();
-    this.inflight.set(message.messageId, controller);
-    const timeout = setTimeout(
-      () => controller.abort(),
-      (message.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS) * 1000,
-    );
+    if (this.closed || !store.state.messages.has(message.messageId)) return;
+    const timeoutSeconds = message.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS;
     const started = Date.now();
     this.event(message, "ACTIVE");
-    let status = 0;
-    let responseHeader: Record<string, string[]> = {};
-    let responseBody: Buffer = Buffer.alloc(0);
+    let answer: DestinationAnswer | undefined;
     let error: string | undefined;
-    let retryAfter: number | undefined;
-    let nonRetryable = false;
     try {
-      const response = await this.client.send({
+      answer = await this.client.send({
         url: message.url,
         method: message.method,
         headers,
         body: message.method === "GET" || message.method === "HEAD" ? undefined : body,
-        signal: controller.signal,
+        timeoutMs: timeoutSeconds * 1000,
+        key: message.messageId, // cancel() aborts it
       });
-      status = response.status;
-      responseHeader = response.headers;
-      const header = (name: string) => answerHeader(response.headers, name);
-      responseBody = response.body;
+      if (answer.status < 200 || answer.status >= 300)
+        error = describeFailure({
+          status: answer.status,
+          body: answer.body,
+          url: message.url,
+          method: message.method,
+        });
+    } catch (cause) {
+      error =
+        (cause as { code?: unknown } | undefined)?.code === "DELIVERY_TIMEOUT"
+          ? `timed out after ${timeoutSeconds}s`
+          : describeUnreachable(cause, message.url);
+    }
+    // Cancelled (which aborts the request) or stopped while it was on the wire.
+    if (this.closed || !store.state.messages.has(message.messageId)) return;
+    const ms = Date.now() - started;
+    const attempt = message.retried + 1;
+    const status = answer?.status ?? 0;
+    const responseBody = answer?.body ?? NO_BODY;
+    // Only a failed attempt looks at the answer's headers; most answers are never asked.
+    let nonRetryable = false;
+    let retryAfter: number | undefined;
+    if (error !== undefined && answer) {
+      const header = (name: string) => answerHeader(answer.headers, name);
       nonRetryable = status === 489 && header("upstash-nonretryable-error") === "true";
       retryAfter =
         parseRetryAfter(header(HEADERS.retryAfter)) ??
         parseRetryAfter(header("x-ratelimit-reset")) ??
         parseRetryAfter(header("x-ratelimit-reset-requests")) ??
         parseRetryAfter(header("x-ratelimit-reset-tokens"));
-      if (status < 200 || status >= 300)
-        error = describeFailure({ status, body: responseBody, url: message.url, method: message.method });
-    } catch (cause) {
-      error = controller.signal.aborted
-        ? `timed out after ${message.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS}s`
-        : describeUnreachable(cause, message.url);
-    } finally {
-      clearTimeout(timeout);
-      this.inflight.delete(message.messageId);
     }
-    if (this.closed || !this.options.store.state.messages.has(message.messageId)) return;
-    const ms = Date.now() - started;
-    const attempt = message.retried + 1;
-    const result = { status, responseHeader, responseBody };
+    const result = (): DeliveryResult => ({ status, responseHeader: answer?.headers ?? {}, responseBody });
 
     const reportsToCallback =
       error !== undefined &&
@@ -332,7 +333,7 @@ export class DeliveryEngine {
       this.options.hooks?.settled(message, { outcome: "delivered" });
       this.finish(
         message.messageId,
-        message.callback ? this.spawnCallback(message, "success", result) : undefined,
+        message.callback ? this.spawnCallback(message, "success", result()) : undefined,
       );
     } else if (!nonRetryable && message.retried < message.retries) {
       const waitSeconds = Math.min(MAX_WAIT_SECONDS, retryAfter ?? this.backoffSeconds(message));
@@ -364,7 +365,7 @@ export class DeliveryEngine {
         ...message,
         dlqId,
         responseStatus: status,
-        responseHeader,
+        responseHeader: answer?.headers ?? {},
         responseBody: responseBody.toString("utf8"),
         failedAt: Date.now(),
       };
@@ -386,7 +387,7 @@ export class DeliveryEngine {
       this.options.hooks?.settled(message, { outcome: "failed", status, error, responseBody, dlqId });
       this.finish(
         message.messageId,
-        message.failureCallback ? this.spawnCallback(message, "failure", result, dlqId) : undefined,
+        message.failureCallback ? this.spawnCallback(message, "failure", result(), dlqId) : undefined,
       );
     }
   }

@@ -1,5 +1,6 @@
 import { HEADERS, signPayload } from "@switchboard/wire";
 import type { StoredMessage } from "../store/model";
+import { OutgoingHeaders } from "./outgoing-headers";
 
 /**
  * The headers of one delivery attempt, as QStash sends them: the message's own, then QStash's
@@ -16,10 +17,10 @@ export async function deliveryHeaders(
   body: Uint8Array,
   signingKey: string,
   now = Date.now(),
-): Promise<Headers> {
-  const headers = new Headers();
-  for (const [name, values] of Object.entries(message.header))
-    for (const v of values) headers.append(name, v);
+): Promise<OutgoingHeaders> {
+  const headers = new OutgoingHeaders();
+  for (const name of Object.keys(message.header))
+    for (const v of message.header[name]!) headers.append(name, v);
   headers.set("User-Agent", "Upstash-QStash");
   headers.set(
     HEADERS.signature,

@@ -1,0 +1,89 @@
+/** An HTTP token (RFC 9110): what a header name may be. */
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+/** HTTP whitespace `fetch` trims off both ends of a header value. */
+const EDGE_WHITESPACE = /^[\t\n\r ]+|[\t\n\r ]+$/g;
+/** What `fetch` refuses inside a value: NUL, CR, LF, and anything past one byte. */
+const FORBIDDEN_IN_VALUE = /[\0\r\n\u0100-\uffff]/;
+
+/**
+ * The headers of one delivery, kept the way `fetch`'s `Headers` keeps them (names lower-case, a
+ * repeated header's values joined with ", ", `Set-Cookie` one per cookie, values trimmed and
+ * checked the same way) in a plain map the destination client turns straight into the request
+ * line, with no web `Headers` object and its checks and copies per delivery.
+ *
+ * @example
+ * ```ts
+ * const headers = new OutgoingHeaders();
+ * headers.append("X-Tenant", "a");
+ * headers.append("x-tenant", "b");
+ * headers.get("X-Tenant"); // "a, b"
+ * ```
+ */
+export class OutgoingHeaders {
+  /** Lower-case name → value; an array only for `set-cookie`. */
+  private readonly values = new Map<string, string | string[]>();
+
+  /** Replaces every value of `name`. @throws TypeError for a name or value `fetch` would refuse. */
+  set(name: string, value: string): void {
+    const key = checkName(name);
+    const checked = checkValue(name, value);
+    this.values.set(key, key === "set-cookie" ? [checked] : checked);
+  }
+
+  /** Adds a value to `name`. @throws TypeError for a name or value `fetch` would refuse. */
+  append(name: string, value: string): void {
+    const key = checkName(name);
+    const checked = checkValue(name, value);
+    const previous = this.values.get(key);
+    if (previous === undefined) this.values.set(key, key === "set-cookie" ? [checked] : checked);
+    else if (Array.isArray(previous)) previous.push(checked);
+    else this.values.set(key, `${previous}, ${checked}`);
+  }
+
+  has(name: string): boolean {
+    return this.values.has(name.toLowerCase());
+  }
+
+  /** The value of `name` by any spelling, repeated values joined with ", "; `null` when absent. */
+  get(name: string): string | null {
+    const value = this.values.get(name.toLowerCase());
+    return value === undefined ? null : Array.isArray(value) ? value.join(", ") : value;
+  }
+
+  delete(name: string): void {
+    this.values.delete(name.toLowerCase());
+  }
+
+  /** Every header as `[name, value]`, lower-case names, one entry per `Set-Cookie` value. */
+  *[Symbol.iterator](): IterableIterator<[string, string]> {
+    for (const [name, value] of this.values)
+      if (Array.isArray(value)) for (const one of value) yield [name, one];
+      else yield [name, value];
+  }
+
+  /** Calls `each` for every header as the iterator yields them, without the iterator's allocations. */
+  forEach(each: (value: string, name: string) => void): void {
+    for (const [name, value] of this.values)
+      if (Array.isArray(value)) for (const one of value) each(one, name);
+      else each(value, name);
+  }
+}
+
+function checkName(name: string): string {
+  if (!TOKEN.test(name)) throw new TypeError(`Invalid header name: "${name}"`);
+  return name.toLowerCase();
+}
+
+function checkValue(name: string, value: string): string {
+  const trimmed =
+    isWhitespace(value.charCodeAt(0)) || isWhitespace(value.charCodeAt(value.length - 1))
+      ? value.replace(EDGE_WHITESPACE, "")
+      : value;
+  if (FORBIDDEN_IN_VALUE.test(trimmed)) throw new TypeError(`Invalid header value for "${name}"`);
+  return trimmed;
+}
+
+/** Tab, LF, CR or space (`NaN`, past either end, is not). */
+function isWhitespace(code: number): boolean {
+  return code === 0x20 || code === 0x09 || code === 0x0a || code === 0x0d;
+}
