@@ -168,7 +168,8 @@ export class DestinationClient {
     try {
       req = (pending.secure ? httpsRequest : httpRequest)(pending.options);
     } catch (error) {
-      return this.fail(pending, error); // a header value node:http refuses, say
+      this.fail(pending, error); // a header value node:http refuses, say
+      return;
     }
     pending.req = req;
     req.on("error", (error: NodeJS.ErrnoException) => {
@@ -287,9 +288,11 @@ function nodeHeaders(headers: OutgoingHeaders, body: Buffer | undefined, target:
   let authorization = false;
   headers.forEach((value, name) => {
     if (HOP_BY_HOP.has(name)) return;
-    if (name === "host") return void (out[1] = value);
-    if (name === "authorization") authorization = true;
-    out.push(name, value);
+    if (name === "host") out[1] = value;
+    else {
+      if (name === "authorization") authorization = true;
+      out.push(name, value);
+    }
   });
   if (!authorization && (target.username || target.password))
     out.push(
