@@ -222,7 +222,7 @@ export class DeliveryEngine {
           responseBody: "",
           failedAt: Date.now(),
         });
-        this.event(message, "FAILED", { error });
+        this.event(message, "FAILED", undefined, error);
         this.options.reporter.report({
           type: "dead-letter",
           messageId: message.messageId,
@@ -304,23 +304,21 @@ export class DeliveryEngine {
     let nonRetryable = false;
     let retryAfter: number | undefined;
     if (error !== undefined && answer) {
-      const header = (name: string) => answerHeader(answer.headers, name);
-      nonRetryable = status === 489 && header("upstash-nonretryable-error") === "true";
+      const { headers: answered } = answer;
+      nonRetryable = status === 489 && answerHeader(answered, "upstash-nonretryable-error") === "true";
       retryAfter =
-        parseRetryAfter(header(HEADERS.retryAfter)) ??
-        parseRetryAfter(header("x-ratelimit-reset")) ??
-        parseRetryAfter(header("x-ratelimit-reset-requests")) ??
-        parseRetryAfter(header("x-ratelimit-reset-tokens"));
+        parseRetryAfter(answerHeader(answered, HEADERS.retryAfter)) ??
+        parseRetryAfter(answerHeader(answered, "x-ratelimit-reset")) ??
+        parseRetryAfter(answerHeader(answered, "x-ratelimit-reset-requests")) ??
+        parseRetryAfter(answerHeader(answered, "x-ratelimit-reset-tokens"));
     }
-    const result = (): DeliveryResult => ({ status, responseHeader: answer?.headers ?? {}, responseBody });
-
     const reportsToCallback =
       error !== undefined &&
       (nonRetryable || message.retried >= message.retries) &&
       this.options.hooks?.failureToCallback(message) === true;
     if (error === undefined || reportsToCallback) {
       this.options.store.delete("messages", message.messageId);
-      this.event(message, "DELIVERED", { responseStatus: status });
+      this.event(message, "DELIVERED", status);
       this.options.reporter.report({
         type: "delivered",
         messageId: message.messageId,
@@ -333,7 +331,9 @@ export class DeliveryEngine {
       this.options.hooks?.settled(message, { outcome: "delivered" });
       this.finish(
         message.messageId,
-        message.callback ? this.spawnCallback(message, "success", result()) : undefined,
+        message.callback
+          ? this.spawnCallback(message, "success", deliveryResult(status, answer, responseBody))
+          : undefined,
       );
     } else if (!nonRetryable && message.retried < message.retries) {
       const waitSeconds = Math.min(MAX_WAIT_SECONDS, retryAfter ?? this.backoffSeconds(message));
@@ -344,8 +344,8 @@ export class DeliveryEngine {
         notBefore: Date.now() + nextInMs,
       };
       this.options.store.put("messages", next.messageId, next);
-      this.event(message, "ERROR", { responseStatus: status, error });
-      this.event(message, "RETRY", { responseStatus: status, error, nextDeliveryTime: next.notBefore });
+      this.event(message, "ERROR", status, error);
+      this.event(message, "RETRY", status, error, next.notBefore);
       this.options.reporter.report({
         type: "retry",
         messageId: message.messageId,
@@ -372,7 +372,7 @@ export class DeliveryEngine {
       this.options.store.delete("messages", message.messageId);
       // Callback deliveries that fail are not dead-lettered again with callbacks of their own.
       this.options.store.put("dlq", dlqId, entry);
-      this.event(message, "FAILED", { responseStatus: status, error });
+      this.event(message, "FAILED", status, error);
       this.options.reporter.report({
         type: "dead-letter",
         messageId: message.messageId,
@@ -387,7 +387,9 @@ export class DeliveryEngine {
       this.options.hooks?.settled(message, { outcome: "failed", status, error, responseBody, dlqId });
       this.finish(
         message.messageId,
-        message.failureCallback ? this.spawnCallback(message, "failure", result(), dlqId) : undefined,
+        message.failureCallback
+          ? this.spawnCallback(message, "failure", deliveryResult(status, answer, responseBody), dlqId)
+          : undefined,
       );
     }
   }
@@ -428,7 +430,14 @@ export class DeliveryEngine {
     return message.messageId;
   }
 
-  private event(message: StoredMessage, state: DevEvent["state"], extra: Partial<DevEvent> = {}): void {
+  /** Logs an event; one fixed shape for every event, so logging stays cheap per delivery. */
+  private event(
+    message: StoredMessage,
+    state: DevEvent["state"],
+    responseStatus?: number,
+    error?: string,
+    nextDeliveryTime?: number,
+  ): void {
     this.events.push({
       seq: ++this.eventSeq,
       time: Date.now(),
@@ -445,9 +454,20 @@ export class DeliveryEngine {
       header: message.header,
       body: message.body,
       redact: message.redact,
-      ...extra,
+      responseStatus,
+      error,
+      nextDeliveryTime,
     });
     // Trim in bulk: splicing one entry off a full log on every event would be O(n) per event.
     if (this.events.length > MAX_EVENTS * 1.5) this.events.splice(0, this.events.length - MAX_EVENTS);
   }
+}
+
+/** What an attempt got back, as its callback reports it (the answer's headers built only now). */
+function deliveryResult(
+  status: number,
+  answer: DestinationAnswer | undefined,
+  responseBody: Buffer,
+): DeliveryResult {
+  return { status, responseHeader: answer?.headers ?? {}, responseBody };
 }

@@ -203,14 +203,12 @@ export class DestinationClient {
       const raw = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
       const encoding = rawHeader(res.rawHeaders, "content-encoding");
       const method = pending.options.method!;
-      const answer = (body: Buffer) =>
-        this.succeed(
-          pending,
-          new Answer(status, res.rawHeaders, body.length > limit ? body.subarray(0, limit) : body),
-        );
       if (!encoding || raw.length === 0 || method === "HEAD" || status === 204 || status === 304)
-        return answer(raw);
-      void decode(raw, encoding, limit).then(answer);
+        this.succeed(pending, new Answer(status, res.rawHeaders, raw, limit));
+      else
+        void decode(raw, encoding, limit).then((body) =>
+          this.succeed(pending, new Answer(status, res.rawHeaders, body, limit)),
+        );
     });
   }
 
@@ -260,11 +258,16 @@ export class DestinationClient {
 class Answer implements DestinationAnswer {
   private built: Record<string, string[]> | undefined;
 
+  readonly body: Buffer;
+
   constructor(
     readonly status: number,
     private readonly rawHeaders: string[],
-    readonly body: Buffer,
-  ) {}
+    body: Buffer,
+    limit: number,
+  ) {
+    this.body = body.length > limit ? body.subarray(0, limit) : body;
+  }
 
   get headers(): Record<string, string[]> {
     this.built ??= answerHeaders(this.rawHeaders);

@@ -40,6 +40,14 @@ export class OutgoingHeaders {
     else this.values.set(key, `${previous}, ${checked}`);
   }
 
+  /**
+   * Sets a header the server itself makes (a signature, an id, a count): `name` a lower-case token
+   * and `value` already valid, so nothing is checked.
+   */
+  setOwn(lowerName: string, value: string): void {
+    this.values.set(lowerName, value);
+  }
+
   has(name: string): boolean {
     return this.values.has(name.toLowerCase());
   }
@@ -69,9 +77,19 @@ export class OutgoingHeaders {
   }
 }
 
+/**
+ * Names already checked, as given → lower-case: most deliveries repeat a handful of names. Bounded
+ * (count and length), so names a client makes up cannot grow it.
+ */
+const CHECKED_NAMES = new Map<string, string>();
+
 function checkName(name: string): string {
+  const known = CHECKED_NAMES.get(name);
+  if (known !== undefined) return known;
   if (!TOKEN.test(name)) throw new TypeError(`Invalid header name: "${name}"`);
-  return name.toLowerCase();
+  const lower = name.toLowerCase();
+  if (CHECKED_NAMES.size < 1024 && name.length <= 64) CHECKED_NAMES.set(name, lower);
+  return lower;
 }
 
 function checkValue(name: string, value: string): string {
