@@ -8,6 +8,7 @@ import { deliveryHeaders } from "./delivery-headers";
 import { describeFailure, describeUnreachable } from "./describe-failure";
 import { answerHeader, type DestinationAnswer, DestinationClient } from "./destination-client";
 import { DueTimeline } from "./due-timeline";
+import { EventLog } from "./event-log";
 import { FlowControl } from "./flow-control";
 import { Gate } from "./gate";
 import type { OutgoingHeaders } from "./outgoing-headers";
@@ -80,7 +81,6 @@ const NO_BODY = Buffer.alloc(0);
  * the DLQ, and firing callbacks and failure callbacks as signed deliveries of their own.
  */
 export class DeliveryEngine {
-  readonly events: DevEvent[] = [];
   /** Flow-control keys: limits, pause and pins (`/v2/flowControl/{key}`). */
   readonly flowControl: FlowControl;
   /** Messages waiting for their due time (a delay, a backoff, a not-before). */
@@ -97,7 +97,7 @@ export class DeliveryEngine {
    * retries and until its callback or failure callback has finished, so the next message waits.
    */
   private readonly queueSlots = new Map<string, () => void>();
-  private eventSeq = 0;
+  private readonly log = new EventLog(MAX_EVENTS);
   private closed = false;
 
   constructor(private readonly options: DeliveryEngineOptions) {
@@ -166,6 +166,16 @@ export class DeliveryEngine {
       this.queueGates.set(name, gate);
     }
     return gate;
+  }
+
+  /** The last {@link MAX_EVENTS} events, oldest first, as records made on each read. */
+  get events(): DevEvent[] {
+    return this.log.list();
+  }
+
+  /** The number of the last event (changes with every event), without making the records. */
+  get lastEventSeq(): number | undefined {
+    return this.log.lastSeq;
   }
 
   /** Deliveries in flight right now. */
@@ -430,7 +440,6 @@ export class DeliveryEngine {
     return message.messageId;
   }
 
-  /** Logs an event; one fixed shape for every event, so logging stays cheap per delivery. */
   private event(
     message: StoredMessage,
     state: DevEvent["state"],
@@ -438,28 +447,7 @@ export class DeliveryEngine {
     error?: string,
     nextDeliveryTime?: number,
   ): void {
-    this.events.push({
-      seq: ++this.eventSeq,
-      time: Date.now(),
-      messageId: message.messageId,
-      state,
-      url: message.url,
-      topicName: message.topicName,
-      queueName: message.queueName,
-      scheduleId: message.scheduleId,
-      endpointName: message.endpointName,
-      label: message.label,
-      flowControlKey: message.flowControlKey,
-      callerIp: message.callerIp,
-      header: message.header,
-      body: message.body,
-      redact: message.redact,
-      responseStatus,
-      error,
-      nextDeliveryTime,
-    });
-    // Trim in bulk: splicing one entry off a full log on every event would be O(n) per event.
-    if (this.events.length > MAX_EVENTS * 1.5) this.events.splice(0, this.events.length - MAX_EVENTS);
+    this.log.add(message, state, Date.now(), responseStatus, error, nextDeliveryTime);
   }
 }
 

@@ -20,60 +20,71 @@ const FORBIDDEN_IN_VALUE = /[\0\r\n\u0100-\uffff]/;
  * ```
  */
 export class OutgoingHeaders {
-  /** Lower-case name → value; an array only for `set-cookie`. */
-  private readonly values = new Map<string, string | string[]>();
+  /**
+   * `[name, value, name, value, …]`, lower-case names, one entry per name except `set-cookie`: a
+   * flat list searched in place, since a delivery has a dozen headers at most (no map per delivery).
+   */
+  private readonly list: string[] = [];
 
   /** Replaces every value of `name`. @throws TypeError for a name or value `fetch` would refuse. */
   set(name: string, value: string): void {
-    const key = checkName(name);
-    const checked = checkValue(name, value);
-    this.values.set(key, key === "set-cookie" ? [checked] : checked);
+    this.setOwn(checkName(name), checkValue(name, value));
   }
 
   /** Adds a value to `name`. @throws TypeError for a name or value `fetch` would refuse. */
   append(name: string, value: string): void {
     const key = checkName(name);
     const checked = checkValue(name, value);
-    const previous = this.values.get(key);
-    if (previous === undefined) this.values.set(key, key === "set-cookie" ? [checked] : checked);
-    else if (Array.isArray(previous)) previous.push(checked);
-    else this.values.set(key, `${previous}, ${checked}`);
+    const at = key === "set-cookie" ? -1 : this.indexOf(key);
+    if (at < 0) this.list.push(key, checked);
+    else this.list[at + 1] = `${this.list[at + 1]!}, ${checked}`;
   }
 
   /**
-   * Sets a header the server itself makes (a signature, an id, a count): `name` a lower-case token
-   * and `value` already valid, so nothing is checked.
+   * Sets a header the server itself makes (a signature, an id, a count): `lowerName` a lower-case
+   * token and `value` already valid, so nothing is checked.
    */
   setOwn(lowerName: string, value: string): void {
-    this.values.set(lowerName, value);
+    this.remove(lowerName);
+    this.list.push(lowerName, value);
   }
 
   has(name: string): boolean {
-    return this.values.has(name.toLowerCase());
+    return this.indexOf(name.toLowerCase()) >= 0;
   }
 
   /** The value of `name` by any spelling, repeated values joined with ", "; `null` when absent. */
   get(name: string): string | null {
-    const value = this.values.get(name.toLowerCase());
-    return value === undefined ? null : Array.isArray(value) ? value.join(", ") : value;
+    const key = name.toLowerCase();
+    let found: string | null = null;
+    for (let at = 0; at < this.list.length; at += 2)
+      if (this.list[at] === key)
+        found = found === null ? this.list[at + 1]! : `${found}, ${this.list[at + 1]!}`;
+    return found;
   }
 
   delete(name: string): void {
-    this.values.delete(name.toLowerCase());
+    this.remove(name.toLowerCase());
   }
 
   /** Every header as `[name, value]`, lower-case names, one entry per `Set-Cookie` value. */
   *[Symbol.iterator](): IterableIterator<[string, string]> {
-    for (const [name, value] of this.values)
-      if (Array.isArray(value)) for (const one of value) yield [name, one];
-      else yield [name, value];
+    for (let at = 0; at < this.list.length; at += 2) yield [this.list[at]!, this.list[at + 1]!];
   }
 
   /** Calls `each` for every header as the iterator yields them, without the iterator's allocations. */
   forEach(each: (value: string, name: string) => void): void {
-    for (const [name, value] of this.values)
-      if (Array.isArray(value)) for (const one of value) each(one, name);
-      else each(value, name);
+    for (let at = 0; at < this.list.length; at += 2) each(this.list[at + 1]!, this.list[at]!);
+  }
+
+  private indexOf(lowerName: string): number {
+    for (let at = 0; at < this.list.length; at += 2) if (this.list[at] === lowerName) return at;
+    return -1;
+  }
+
+  private remove(lowerName: string): void {
+    for (let at = this.list.length - 2; at >= 0; at -= 2)
+      if (this.list[at] === lowerName) this.list.splice(at, 2);
   }
 }
 
