@@ -18,14 +18,28 @@ export interface HeaderLookup {
  * `Headers` per batch item costs more than the rest of accepting the message.
  */
 export function headerLookup(record: Record<string, string>): HeaderLookup {
-  const lower = new Map<string, string>();
-  for (const name of Object.keys(record)) lower.set(lowerName(name), String(record[name]));
-  return {
-    get: (name) => lower.get(lowerName(name)) ?? null,
-    forEach: (callback) => {
-      for (const [name, value] of Object.entries(record)) callback(String(value), name);
-    },
-  };
+  return new RecordLookup(record);
+}
+
+/** {@link headerLookup}'s view: `[name, value, …]` with lower-case names, searched in place. */
+class RecordLookup implements HeaderLookup {
+  private readonly lower: string[] = [];
+
+  constructor(private readonly record: Record<string, string>) {
+    for (const name of Object.keys(record)) this.lower.push(lowerName(name), String(record[name]));
+  }
+
+  get(name: string): string | null {
+    const key = lowerName(name);
+    // The last spelling wins, as a map keyed by the lower-case name would keep it.
+    for (let at = this.lower.length - 2; at >= 0; at -= 2)
+      if (this.lower[at] === key) return this.lower[at + 1]!;
+    return null;
+  }
+
+  forEach(callback: (value: string, name: string) => void): void {
+    for (const name of Object.keys(this.record)) callback(String(this.record[name]), name);
+  }
 }
 
 /**

@@ -106,12 +106,7 @@ export class DeliveryEngine {
       (message) => new Promise<void>((settled) => this.wire.enter({ message, settled })),
     );
     const maxInFlight = options.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT;
-    this.wire = new Gate<WireTicket>({ parallelism: maxInFlight }, ({ message, settled }) => {
-      void this.attemptSafely(message).finally(() => {
-        this.wire.leave();
-        settled?.();
-      });
-    });
+    this.wire = new Gate<WireTicket>({ parallelism: maxInFlight }, (ticket) => void this.onTheWire(ticket));
     this.client = new DestinationClient(maxInFlight, RESPONSE_LIMIT);
   }
 
@@ -212,45 +207,57 @@ export class DeliveryEngine {
   }
 
   /**
-   * Runs one delivery attempt and never rejects: a fault inside the server (a disk error, a stored record
-   * an older version accepted) dead-letters the message with the error and logs it, and frees its
-   * queue slot, instead of becoming an unhandled rejection that stops the process.
+   * Runs one delivery attempt in a wire slot and never rejects: a fault inside the server (a disk
+   * error, a stored record an older version accepted) dead-letters the message with the error and
+   * logs it, and frees its queue slot, instead of becoming an unhandled rejection that stops the
+   * process. Then the slot is freed and flow control told. One async frame per attempt, no
+   * `.catch`/`.finally` chain.
    */
-  private attemptSafely(message: StoredMessage): Promise<void> {
-    return this.attempt(message).catch((cause: unknown) => {
-      const error = `dev server error: ${cause instanceof Error ? cause.message : String(cause)}`;
-      try {
-        const { store } = this.options;
-        if (this.closed || !store.state.messages.has(message.messageId)) return;
-        const dlqId = newId("dlq");
-        store.delete("messages", message.messageId);
-        store.put("dlq", dlqId, {
-          ...message,
-          dlqId,
-          responseStatus: 0,
-          responseHeader: {},
-          responseBody: "",
-          failedAt: Date.now(),
-        });
-        this.event(message, "FAILED", undefined, error);
-        this.options.reporter.report({
-          type: "dead-letter",
-          messageId: message.messageId,
-          url: message.url,
-          status: 0,
-          attempt: message.retried + 1,
-          ms: 0,
-          callbackOf: message.callbackOf,
-          dlqId,
-          error,
-        });
-      } catch (secondary) {
-        // Even the failure could not be recorded (the disk is gone): say so, keep serving.
-        console.error(`switchboard dev: ${error}; then: ${String(secondary)}`);
-      } finally {
-        this.releaseSlot(message.messageId);
-      }
-    });
+  private async onTheWire({ message, settled }: WireTicket): Promise<void> {
+    try {
+      await this.attempt(message);
+    } catch (cause) {
+      this.faulted(message, cause);
+    } finally {
+      this.wire.leave();
+      settled?.();
+    }
+  }
+
+  /** Dead-letters `message` after a fault inside the server (see {@link onTheWire}). */
+  private faulted(message: StoredMessage, cause: unknown): void {
+    const error = `dev server error: ${cause instanceof Error ? cause.message : String(cause)}`;
+    try {
+      const { store } = this.options;
+      if (this.closed || !store.state.messages.has(message.messageId)) return;
+      const dlqId = newId("dlq");
+      store.delete("messages", message.messageId);
+      store.put("dlq", dlqId, {
+        ...message,
+        dlqId,
+        responseStatus: 0,
+        responseHeader: {},
+        responseBody: "",
+        failedAt: Date.now(),
+      });
+      this.event(message, "FAILED", undefined, error);
+      this.options.reporter.report({
+        type: "dead-letter",
+        messageId: message.messageId,
+        url: message.url,
+        status: 0,
+        attempt: message.retried + 1,
+        ms: 0,
+        callbackOf: message.callbackOf,
+        dlqId,
+        error,
+      });
+    } catch (secondary) {
+      // Even the failure could not be recorded (the disk is gone): say so, keep serving.
+      console.error(`switchboard dev: ${error}; then: ${String(secondary)}`);
+    } finally {
+      this.releaseSlot(message.messageId);
+    }
   }
 
   private releaseSlot(messageId: string): void {
