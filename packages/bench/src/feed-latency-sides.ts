@@ -65,10 +65,10 @@ export async function subjectSide(options: {
     redis: observed,
     prefix: options.prefix,
     pubsub: options.pubsub,
-    // The shared poll (MGET) is the idle cost, measured by feed.idleCommandsPerSec; opening a
-    // stream (its EVAL) happens before the pushes, when the counter is reset.
-    onCommand: (name, count) => {
-      if (name !== "MGET" && name !== "SUBSCRIBE") side.commands += count;
+    // The shared poll (its `versions` read) is the idle cost, measured by feed.idleCommandsPerSec;
+    // opening a stream (a `since` read) happens before the pushes, when the counter is reset.
+    onCommand: (_name, count, step) => {
+      if (step !== "versions" && step !== "subscribe") side.commands += count;
     },
   });
   const feed = createFeed({ schema, store, pollIntervalMs: options.pollMs, maxItems: 50 });

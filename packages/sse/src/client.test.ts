@@ -6,7 +6,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { manualClock } from "../test/manual-clock";
 import { condition } from "../test/until";
-import { type ClientFeedItem, type EventSourceConstructor, subscribeToFeed } from "./client";
+import {
+  type ClientFeedItem,
+  type EventSourceConstructor,
+  type FeedCounts,
+  type FeedStateChange,
+  subscribeToFeed,
+} from "./client";
 import { createFeed } from "./create-feed";
 
 /** A minimal EventSource stand-in: enough to drive the helper's listeners. */
@@ -63,6 +69,30 @@ describe("subscribeToFeed", () => {
     expect(source.closed).toBe(true);
   });
 
+  it("decodes counts, state and refresh events, dropping malformed ones", () => {
+    const counts: unknown[] = [];
+    const states: unknown[] = [];
+    let refreshes = 0;
+    subscribeToFeed(
+      "/api/stream",
+      { onCounts: (c) => counts.push(c), onState: (s) => states.push(s), onRefresh: () => refreshes++ },
+      { EventSource: FakeEventSource as unknown as EventSourceConstructor },
+    );
+    const source = FakeEventSource.last!;
+    source.emit("counts", JSON.stringify({ total: 3, unseen: 1, unread: 2, archived: 0 }));
+    source.emit("counts", "oops");
+    source.emit("state", JSON.stringify({ ids: [1, 2], read: true, seen: true }));
+    source.emit("state", JSON.stringify({ ids: "all", seen: true }));
+    source.emit("state", JSON.stringify({ ids: 7 }));
+    source.emit("refresh", "{}");
+    expect(counts).toEqual([{ total: 3, unseen: 1, unread: 2, archived: 0 }]);
+    expect(states).toEqual([
+      { ids: [1, 2], read: true, seen: true },
+      { ids: "all", seen: true },
+    ]);
+    expect(refreshes).toBe(1);
+  });
+
   it("says what to do where there is no EventSource", () => {
     expect(() => subscribeToFeed("/x", {}, { EventSource: undefined as never })).toThrow(
       typeof globalThis.EventSource === "function" ? /$^/ : /no EventSource here/,
@@ -108,6 +138,9 @@ describe("subscribeToFeed with a real EventSource against feed.stream over HTTP"
   it("gets every item exactly once across the server's maxDuration reconnects, and the unread count", async () => {
     const items: number[] = [];
     const unread: number[] = [];
+    const counts: FeedCounts[] = [];
+    const states: FeedStateChange[] = [];
+    let refreshes = 0;
     let opens = 0;
     const stop = subscribeToFeed<{ title: string }>(
       url,
@@ -122,6 +155,18 @@ describe("subscribeToFeed with a real EventSource against feed.stream over HTTP"
         },
         onOpen: () => {
           opens++;
+          seen.changed();
+        },
+        onCounts: (c) => {
+          counts.push(c);
+          seen.changed();
+        },
+        onState: (state) => {
+          states.push(state);
+          seen.changed();
+        },
+        onRefresh: () => {
+          refreshes++;
           seen.changed();
         },
       },
@@ -143,6 +188,10 @@ describe("subscribeToFeed with a real EventSource against feed.stream over HTTP"
     await seen.until(() => unread.at(-1) === 30);
     await feed.markRead("u1", "all");
     await seen.until(() => unread.at(-1) === 0);
+    expect(refreshes).toBe(3); // one per resume: flags may have changed while it was away
+    await seen.until(() => states.length === 1 && counts.at(-1)?.unread === 0);
+    expect(states).toEqual([{ ids: "all", read: true, seen: true }]);
+    expect(counts.at(-1)).toEqual({ total: 30, unseen: 0, unread: 0, archived: 0 });
     stop();
   });
 

@@ -1,17 +1,40 @@
 import { type Clock, systemClock } from "./clock";
+import type { FeedActor, FeedCounts, FeedStateChange } from "./feed-item";
 
 export type { Clock } from "./clock";
+export type { FeedActor, FeedCounts, FeedStateChange, FeedStatus } from "./feed-item";
 
 /** A feed item as the browser receives it (the server's `FeedItem`, JSON-decoded). */
 export interface ClientFeedItem<TData = unknown> {
   id: number;
   createdAt: number;
+  /** Opened (read implies seen). */
   read: boolean;
+  /** Shown in the open bell; the badge (`counts.unseen`) counts items not seen. */
+  seen: boolean;
+  archived: boolean;
   data: TData;
   /** Set for grouped items: an item with the same `groupKey` and a higher id replaces this one. */
   groupKey?: string | null | undefined;
   count: number;
   summary: boolean;
+  category?: string | null | undefined;
+  /** Distinct actors, most recent first (at most the feed's `maxActors`). */
+  actors: FeedActor[];
+  /** Distinct actors in all: "Ada, Bob and {actorCount - actors.length} others". */
+  actorCount: number;
+  /** The payloads this item stands for, most recent first (`grouped[0]` is `data`). */
+  grouped: TData[];
+}
+
+/** A page from `GET {route}?view=page` (the server's `FeedPage`, JSON-decoded). */
+export interface ClientFeedPage<TData = unknown> {
+  /** Newest first. */
+  items: ClientFeedItem<TData>[];
+  /** Pass as `before` for the next (older) page with the same filters; `null` on the last page. */
+  nextCursor: number | null;
+  unread: number;
+  counts: FeedCounts;
 }
 
 /** Callbacks for {@link subscribeToFeed}. */
@@ -20,6 +43,15 @@ export interface FeedHandlers<TData> {
   onItem?: (item: ClientFeedItem<TData>) => void;
   /** The unread count changed (a push, or a mark-read in another tab). */
   onUnread?: (unread: number) => void;
+  /** The counts changed: `unseen` is the badge. Sent when the stream opens and on every change. */
+  onCounts?: (counts: FeedCounts) => void;
+  /** Flags changed on items this page may show (another tab marked them): update them in place. */
+  onState?: (state: FeedStateChange) => void;
+  /**
+   * Something changed that the stream cannot describe (a removal, a change it learned by polling,
+   * a reconnect): refetch the pages you show.
+   */
+  onRefresh?: () => void;
   /** Too much was missed while disconnected: refetch the first page of history. */
   onReset?: () => void;
   /** The connection dropped; the helper reconnects and resumes after the last item. */
@@ -71,7 +103,9 @@ export type EventSourceConstructor = new (url: string, init?: EventSourceInit) =
  *
  * const stop = subscribeToFeed<{ title: string }>("/api/notifications/stream", {
  *   onItem: (item) => console.log(item.data.title),
- *   onUnread: (n) => console.log("badge", n),
+ *   onCounts: (counts) => console.log("badge", counts.unseen),
+ *   onState: ({ ids, read }) => console.log("marked elsewhere", ids, read),
+ *   onRefresh: () => console.log("refetch the pages shown"),
  *   onReset: () => console.log("refetch the first page"),
  * });
  * ```
@@ -116,6 +150,18 @@ export function subscribeToFeed<TData = unknown>(
     current.addEventListener("unread", (event) => {
       const body = parse<{ unread: number }>(event);
       if (body) handlers.onUnread?.(body.unread);
+    });
+    current.addEventListener("counts", (event) => {
+      const counts = parse<FeedCounts>(event);
+      if (counts && typeof counts.unseen === "number") handlers.onCounts?.(counts);
+    });
+    current.addEventListener("state", (event) => {
+      const state = parse<FeedStateChange>(event);
+      if (state && (state.ids === "all" || Array.isArray(state.ids))) handlers.onState?.(state);
+    });
+    current.addEventListener("refresh", (event) => {
+      parse(event);
+      handlers.onRefresh?.();
     });
     current.addEventListener("reset", (event) => {
       parse(event);

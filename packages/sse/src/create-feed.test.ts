@@ -27,7 +27,12 @@ describe.each(feedStores())("feed on $name", (stores) => {
     const last = await feed.list(u, { before: 6, limit: 10 });
     expect(last.items.map((i) => i.id)).toEqual([5, 4, 3, 2, 1]);
     expect(last.nextCursor).toBeUndefined();
-    expect(await feed.list(user())).toEqual({ items: [], nextCursor: undefined, unread: 0 });
+    expect(await feed.list(user())).toEqual({
+      items: [],
+      nextCursor: undefined,
+      unread: 0,
+      counts: { total: 0, unseen: 0, unread: 0, archived: 0 },
+    });
   });
 
   it("stores item data byte for byte (unicode, nesting, numbers that look like strings)", async () => {
@@ -202,7 +207,12 @@ describe("createFeed", () => {
     await clock.advance(999);
     expect((await feed.list("u")).items.map((i) => i.id)).toEqual([2]);
     await clock.advance(1);
-    expect(await feed.list("u")).toEqual({ items: [], nextCursor: undefined, unread: 0 });
+    expect(await feed.list("u")).toEqual({
+      items: [],
+      nextCursor: undefined,
+      unread: 0,
+      counts: { total: 0, unseen: 0, unread: 0, archived: 0 },
+    });
   });
 
   it("takes the time from `now` when given, over the clock's, for items and the memory store's TTL", async () => {

@@ -1,8 +1,17 @@
 import type { StandardSchemaV1 } from "@standard-schema/spec";
 import { type Clock, systemClock } from "./clock";
 import { FeedError } from "./feed-error";
-import type { FeedItem, FeedPage } from "./feed-item";
-import type { AppendOptions, FeedStore } from "./feed-store";
+import { type FeedHandlerOptions, feedHandler } from "./feed-handler";
+import {
+  checkActor,
+  checkCategory,
+  checkDedupeKey,
+  checkIds,
+  checkRecipient,
+  checkStatus,
+} from "./feed-input";
+import type { FeedActor, FeedCounts, FeedItem, FeedPage, FeedStatus } from "./feed-item";
+import type { AppendOptions, FeedFlags, FeedStore } from "./feed-store";
 import { type StreamOptions, streamFeed } from "./feed-stream";
 import { memoryFeedStore } from "./memory-feed-store";
 import { type FeedRedisClient, redisFeedStore } from "./redis-feed-store";
@@ -35,6 +44,12 @@ export interface FeedOptions<TSchema extends StandardSchemaV1> {
   ttlSeconds?: number;
   /** Pushes with the same `groupKey` within this window collapse into one item. @default 600000 (10 minutes) */
   groupWindowMs?: number;
+  /** A grouped item keeps this many of its most recent distinct actors (`actorCount` counts all). @default 5 */
+  maxActors?: number;
+  /** A grouped item keeps this many of its most recent payloads in `grouped`. @default 10 */
+  maxGrouped?: number;
+  /** How long a push's `dedupeKey` is remembered. @default 86400000 (one day) */
+  dedupeWindowMs?: number;
   /** Per-recipient limit: at most `max` pushes per `windowMs`; the rest collapse into one summary item. @default off */
   rateLimit?: { max: number; windowMs: number };
   /** How often the shared poller checks every open stream's recipient (one command per tick). @default 1000 */
@@ -61,16 +76,37 @@ export interface FeedOptions<TSchema extends StandardSchemaV1> {
 export interface PushOptions {
   /** Collapse with earlier pushes of the same key inside the group window (e.g. `"comments:task-234"`). */
   groupKey?: string;
+  /**
+   * What kind of notification this is (e.g. `"comments"`), for `list({ category })` and
+   * preferences: a non-empty string of at most 100 characters without control characters.
+   */
+  category?: string;
+  /** Who did it. A group keeps its distinct actors, most recent first ("Ada, Bob and 13 others"). */
+  actor?: FeedActor;
+  /**
+   * Makes the push safe to repeat: a second push with the same key for the same recipient within
+   * the feed's `dedupeWindowMs` changes nothing (no new item, no count, no event) and returns the
+   * item now standing for the first push. Pass the delivery's message id from a channel
+   * subscriber (`ctx.messageId`), so a retried delivery is not counted twice. At most 200
+   * characters, no control characters.
+   */
+  dedupeKey?: string;
 }
 
-/** Options for `feed.handler`: the stream options, with the recipient read from each request. */
-export interface HandlerOptions extends Omit<StreamOptions, "recipient"> {
-  /**
-   * Reads the signed-in user's id from the request with your own auth (cookie session, token).
-   * `null` or `undefined` answers 401. Never read it from the query string.
-   */
-  recipient: (request: Request) => string | null | undefined | Promise<string | null | undefined>;
+/** Options for `feed.list`. */
+export interface ListOptions {
+  /** `nextCursor` of the previous page (same filters). */
+  before?: number;
+  /** @default 20 (at most 100) */
+  limit?: number;
+  /** Which items: the inbox (not archived), unread or unseen inbox items, archived ones, or all. @default "inbox" */
+  status?: FeedStatus;
+  /** Only items pushed with this category. */
+  category?: string;
 }
+
+/** Options for `feed.handler`. */
+export type HandlerOptions = FeedHandlerOptions;
 
 /** A per-recipient notification feed. */
 export interface Feed<TData, TInput = TData> {
@@ -84,16 +120,35 @@ export interface Feed<TData, TInput = TData> {
    */
   push(recipient: string, item: TInput, options?: PushOptions): Promise<FeedItem<TData>>;
   /**
-   * Newest first; pass `nextCursor` as `before` for older items. `limit` defaults to 20 (max 100).
+   * Newest first; pass `nextCursor` as `before` (with the same filters) for older items. `limit`
+   * defaults to 20 (max 100); `status` defaults to `"inbox"` (every item not archived).
    * @example
    * ```ts
-   * const { items, nextCursor, unread } = await feed.list("u_42", { limit: 20 });
+   * const { items, nextCursor, counts } = await feed.list("u_42", { limit: 20 });
+   * const unread = await feed.list("u_42", { status: "unread", category: "comments" });
    * ```
    */
-  list(recipient: string, options?: { before?: number; limit?: number }): Promise<FeedPage<TData>>;
+  list(recipient: string, options?: ListOptions): Promise<FeedPage<TData>>;
   /**
-   * Marks items, or all of them, read; returns the unread count after. Open streams get an
-   * `unread` event.
+   * The recipient's counts: `total`, `unseen` (the badge) and `unread` of the inbox, and `archived`.
+   * @example
+   * ```ts
+   * const { unseen } = await feed.counts("u_42");
+   * ```
+   */
+  counts(recipient: string): Promise<FeedCounts>;
+  /**
+   * Marks items, or all, seen (shown in the open bell): the badge counts unseen items. Open streams
+   * get `state` and `counts` events.
+   * @example
+   * ```ts
+   * await feed.markSeen("u_42", "all"); // the bell was opened
+   * ```
+   */
+  markSeen(recipient: string, ids: readonly number[] | "all"): Promise<FeedCounts>;
+  /**
+   * Marks items, or all of them, read (and so seen); returns the unread count after. Open streams
+   * get `state`, `counts` and `unread` events.
    * @example
    * ```ts
    * await feed.markRead("u_42", [3, 4]);
@@ -101,6 +156,31 @@ export interface Feed<TData, TInput = TData> {
    * ```
    */
   markRead(recipient: string, ids: readonly number[] | "all"): Promise<number>;
+  /**
+   * Marks items unread again (they stay seen).
+   * @example
+   * ```ts
+   * await feed.markUnread("u_42", [3]);
+   * ```
+   */
+  markUnread(recipient: string, ids: readonly number[]): Promise<FeedCounts>;
+  /**
+   * Moves items, or all, out of the inbox: they keep their flags, and leave the inbox counts.
+   * A group update un-archives its item (it is news again).
+   * @example
+   * ```ts
+   * await feed.archive("u_42", [3, 4]);
+   * ```
+   */
+  archive(recipient: string, ids: readonly number[] | "all"): Promise<FeedCounts>;
+  /**
+   * Moves archived items back to the inbox.
+   * @example
+   * ```ts
+   * await feed.unarchive("u_42", [3]);
+   * ```
+   */
+  unarchive(recipient: string, ids: readonly number[]): Promise<FeedCounts>;
   /**
    * The recipient's unread count.
    * @example
@@ -127,11 +207,15 @@ export interface Feed<TData, TInput = TData> {
    */
   stream(request: Request, options: StreamOptions): Response;
   /**
-   * A fetch-style route handler that reads the recipient with your (possibly async) auth callback,
-   * then streams: `feed.stream` for auth that needs a promise.
+   * The feed's one route: reads the recipient with your (possibly async) auth callback, then
+   * serves `GET` the live stream, `GET ?view=page` a JSON page (`before`, `limit`, `status`,
+   * `category`), and `POST` a JSON action `{ action: "seen" | "read" | "unread" | "archive" |
+   * "unarchive", ids }` answering `{ counts }`. Cross-site POSTs get 403, other content types 415.
    * @example
    * ```ts
-   * export const GET = feed.handler({ recipient: async () => (await auth())?.user?.id });
+   * // app/api/notifications/route.ts
+   * const route = feed.handler({ recipient: async () => (await auth())?.user?.id });
+   * export { route as GET, route as POST };
    * ```
    */
   handler(options: HandlerOptions): (request: Request) => Promise<Response>;
@@ -174,6 +258,9 @@ export function createFeed<TSchema extends StandardSchemaV1>(
   }
   const maxItems = positiveInt(options.maxItems ?? 500, "maxItems");
   const groupWindowMs = positiveInt(options.groupWindowMs ?? 600_000, "groupWindowMs");
+  const maxActors = positiveInt(options.maxActors ?? 5, "maxActors");
+  const maxGrouped = positiveInt(options.maxGrouped ?? 10, "maxGrouped");
+  const dedupeWindowMs = positiveInt(options.dedupeWindowMs ?? 86_400_000, "dedupeWindowMs");
   const pollIntervalMs = positiveInt(options.pollIntervalMs ?? 1000, "pollIntervalMs");
   const ttlSeconds = options.ttlSeconds ?? 0;
   if (!Number.isInteger(ttlSeconds) || ttlSeconds < 0)
@@ -217,6 +304,10 @@ export function createFeed<TSchema extends StandardSchemaV1>(
       ) {
         throw new FeedError("push: groupKey must be a non-empty string of at most 200 characters.");
       }
+      if (pushOptions.category !== undefined) checkCategory(pushOptions.category, "push");
+      const actor = pushOptions.actor === undefined ? undefined : checkActor(pushOptions.actor);
+      const { dedupeKey } = pushOptions;
+      if (dedupeKey !== undefined) checkDedupeKey(dedupeKey);
       const result = await schema["~standard"].validate(item);
       if (result.issues) {
         const issues = result.issues.map((issue) => ({
@@ -235,18 +326,27 @@ export function createFeed<TSchema extends StandardSchemaV1>(
         groupWindowMs,
         rateLimit: rateLimit?.max ?? 0,
         rateWindowMs: rateLimit?.windowMs ?? 0,
+        actor,
+        category: pushOptions.category,
+        maxActors,
+        maxGrouped,
+        dedupeKey,
+        dedupeWindowMs,
       };
       const {
         item: stored,
         version,
         unread,
+        counts,
         epoch,
+        duplicate,
       } = await store.append(recipient, result.value, now(), appendOptions);
+      if (duplicate) return stored as FeedItem<Data>; // nothing changed: nothing to tell streams
       // Streams in this process write the item as it is: no read back.
       sharedPoller.notify(
         recipient,
         version,
-        epoch === undefined ? undefined : { version, epoch, unread, item: stored },
+        epoch === undefined ? undefined : { version, epoch, unread, counts, item: stored },
       );
       return stored as FeedItem<Data>;
     },
@@ -258,26 +358,47 @@ export function createFeed<TSchema extends StandardSchemaV1>(
       const before = listOptions.before;
       if (before !== undefined && (!Number.isSafeInteger(before) || before < 0))
         throw new FeedError("list: before must be an item id (a whole number).");
-      const { items, unread, more } = await store.list(recipient, before, limit);
-      return { items: items as FeedItem<Data>[], unread, nextCursor: more ? items.at(-1)?.id : undefined };
+      const status = listOptions.status ?? "inbox";
+      checkStatus(status);
+      const { category } = listOptions;
+      if (category !== undefined) checkCategory(category, "list");
+      const { items, unread, counts, more } = await store.list(recipient, before, limit, {
+        status,
+        category,
+      });
+      return {
+        items: items as FeedItem<Data>[],
+        unread,
+        counts,
+        nextCursor: more ? items.at(-1)?.id : undefined,
+      };
     },
-    async markRead(recipient, ids) {
+    async counts(recipient) {
       checkRecipient(recipient);
-      if (ids !== "all") checkIds(ids, "markRead");
-      const { unread, version, epoch } = await store.markRead(recipient, ids);
-      sharedPoller.notify(recipient, version, epoch === undefined ? undefined : { version, epoch, unread });
-      return unread;
+      return store.counts(recipient);
     },
+    markSeen: (recipient, ids) => mark(recipient, ids, { seen: true }, "markSeen", true),
+    async markRead(recipient, ids) {
+      return (await mark(recipient, ids, { read: true }, "markRead", true)).unread;
+    },
+    markUnread: (recipient, ids) => mark(recipient, ids, { read: false }, "markUnread", false),
+    archive: (recipient, ids) => mark(recipient, ids, { archived: true }, "archive", true),
+    unarchive: (recipient, ids) => mark(recipient, ids, { archived: false }, "unarchive", false),
     async unreadCount(recipient) {
       checkRecipient(recipient);
       return store.unreadCount(recipient);
     },
     async remove(recipient, ids) {
       checkRecipient(recipient);
-      checkIds(ids, "remove");
+      checkIds(ids, "remove", false);
       if (ids.length === 0) return 0;
-      const { removed, version, unread, epoch } = await store.remove(recipient, ids);
-      sharedPoller.notify(recipient, version, epoch === undefined ? undefined : { version, epoch, unread });
+      const { removed, version, unread, counts, epoch } = await store.remove(recipient, ids);
+      // No `state`: a stream cannot say which items went, so it tells the client to refresh.
+      sharedPoller.notify(
+        recipient,
+        version,
+        epoch === undefined ? undefined : { version, epoch, unread, counts },
+      );
       return removed;
     },
     stream(request, streamOptions) {
@@ -289,34 +410,31 @@ export function createFeed<TSchema extends StandardSchemaV1>(
       );
     },
     handler(handlerOptions) {
-      if (typeof handlerOptions?.recipient !== "function") {
-        throw new FeedError(
-          "feed.handler: pass { recipient: (request) => userId } that reads the user from your own auth.",
-        );
-      }
-      return async (request) =>
-        feed.stream(request, { ...handlerOptions, recipient: await handlerOptions.recipient(request) });
+      return feedHandler(feed as unknown as Feed<unknown>, handlerOptions, mark);
     },
   };
+
+  /** One flag write: validated, stored atomically, and told to this process's streams. */
+  async function mark(
+    recipient: string,
+    ids: readonly number[] | "all",
+    flags: FeedFlags,
+    where: string,
+    all: boolean,
+  ): Promise<FeedCounts> {
+    checkRecipient(recipient);
+    checkIds(ids, where, all);
+    if (ids !== "all" && ids.length === 0) return store.counts(recipient); // nothing to change
+    const written = await store.mark(recipient, ids, flags);
+    const { version, unread, counts, epoch, state } = written;
+    sharedPoller.notify(
+      recipient,
+      version,
+      epoch === undefined ? undefined : { version, epoch, unread, counts, state },
+    );
+    return { ...counts };
+  }
   return feed;
-}
-
-function checkRecipient(recipient: unknown): asserts recipient is string {
-  if (typeof recipient !== "string" || recipient === "") {
-    throw new FeedError("The recipient must be a non-empty string, e.g. the signed-in user's id.");
-  }
-  if (recipient.length > 200)
-    throw new FeedError("The recipient id is longer than 200 characters; use a user id, not a payload.");
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: rejecting control characters is the point
-  if (/[\u0000-\u001f\u007f]/.test(recipient))
-    throw new FeedError("The recipient id contains control characters.");
-}
-
-function checkIds(ids: unknown, where: string): void {
-  if (!Array.isArray(ids) || !ids.every((id) => Number.isSafeInteger(id) && id > 0)) {
-    throw new FeedError(`${where}: pass an array of item ids (whole numbers), or "all".`);
-  }
-  if (ids.length > 1000) throw new FeedError(`${where}: pass at most 1000 ids per call.`);
 }
 
 function positiveInt(value: number, option: string): number {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { useTestRedis } from "../test/feed-stores";
+import { useTestRedis, useTestTcpRedis } from "../test/feed-stores";
 import { manualClock } from "../test/manual-clock";
 import { type ParsedEvent, readSse } from "../test/read-sse";
 import { condition } from "../test/until";
@@ -11,6 +11,7 @@ import { redisFeedStore } from "./redis-feed-store";
 
 const schema = z.object({ title: z.string() });
 const test = useTestRedis();
+const tcp = useTestTcpRedis();
 
 /** Resolves once Redis counts `n` subscribers on the store's change channel (the REST stream is open). */
 async function subscribed(prefix: string, n = 1): Promise<void> {
@@ -84,6 +85,44 @@ describe("change messages", () => {
     await subscribed(prefix, 0); // the last stream closed: so did the process's subscription
   });
 
+  it("carries state and counts in the message: another instance's marks reach open tabs with no Redis read", async () => {
+    const { prefix, commands, writer, open } = twoInstances();
+    for (let i = 0; i < 3; i++) await writer.push("u", { title: `${i}` });
+    const stream = open("u");
+    await readSse(stream.response, (e) => e.some((x) => x.event === "counts"));
+    await subscribed(prefix);
+    commands.length = 0;
+    const next = async () =>
+      (await readSse(stream.response, (e) => e.some((x) => x.event === "counts"))).events
+        .filter((e) => e.event !== "comment")
+        .map((e) => [e.event, JSON.parse(e.data)]);
+    await writer.markSeen("u", "all");
+    expect(await next()).toEqual([
+      ["state", { ids: "all", seen: true }],
+      ["counts", { total: 3, unseen: 0, unread: 3, archived: 0 }],
+    ]);
+    await writer.archive("u", [1, 3, 42]);
+    expect(await next()).toEqual([
+      ["state", { ids: [1, 3], archived: true }],
+      ["unread", { unread: 1 }],
+      ["counts", { total: 1, unseen: 0, unread: 1, archived: 2 }],
+    ]);
+    await writer.markUnread("u", [42]); // nothing exists: an empty state, counts unchanged
+    await writer.push("u", { title: "after" }, { actor: { id: "ada", name: "Ada" }, category: "comments" });
+    const pushed = await readSse(stream.response, (e) => e.some((x) => x.event === "notification"));
+    const note = pushed.events.find((e) => e.event === "notification");
+    expect(JSON.parse(note!.data)).toMatchObject({
+      id: 4,
+      actors: [{ id: "ada", name: "Ada" }],
+      actorCount: 1,
+      category: "comments",
+      grouped: [{ title: "after" }],
+      seen: false,
+    });
+    expect(commands).toEqual([]);
+    stream.close();
+  });
+
   it("reads on a gap (a change it never got), and stays exact and in order", async () => {
     const { prefix, commands, open } = twoInstances();
     const quiet = createFeed({ schema, store: redisFeedStore({ redis: test.redis, prefix, pubsub: false }) });
@@ -152,7 +191,7 @@ describe("change messages", () => {
     await readSse(stream.response, (e) => notifications(e).length === 1);
     expect(commands).toEqual(["EVAL"]); // the small one came in its message
     await arrived.until(() => messages.length === 2);
-    expect(messages[0]).toEqual({ r: "u", v: 1, e: expect.any(String), u: 1, id: 1 });
+    expect(messages[0]).toEqual({ r: "u", v: 1, e: expect.any(String), u: 1, c: [1, 1, 1, 0], id: 1 });
     expect(messages[1]).toMatchObject({ r: "u", v: 2, u: 2, i: { id: 2, data: { title: "small" } } });
     expect(JSON.stringify(messages[1]).length).toBeLessThan(300);
     await spy.unsubscribe();
@@ -175,7 +214,7 @@ describe("change messages", () => {
       "for u0",
       ...Array.from({ length: n }, (_, i) => `for u${i}`),
     ]);
-    expect(commands).toEqual(["MGET", "EVAL"]);
+    expect(commands).toEqual(["EVAL", "EVAL"]); // the counters of all, then the reads of the changed
     for (const s of streams) s.close();
   });
 });
@@ -210,5 +249,46 @@ describe("in-process writes", () => {
     await readSse(response, (e) => e.some((x) => x.event === "unread" && x.data === '{"unread":0}'));
     expect(reads).toBe(0);
     controller.abort();
+  });
+});
+
+describe("change messages over plain Redis (ioredis, TCP SUBSCRIBE)", () => {
+  it("wakes a stream in another process at once with the item and state, reading nothing", async () => {
+    const prefix = test.prefix();
+    const commands: string[] = [];
+    const reader = createFeed({
+      schema,
+      clock: manualClock(), // no poll ever runs: only the message can wake the stream
+      store: redisFeedStore({
+        redis: tcp.redis,
+        prefix,
+        onCommand: (name, _n, step) => void commands.push(`${name}:${step}`),
+      }),
+    });
+    const writer = createFeed({ schema, store: redisFeedStore({ redis: tcp.other, prefix }) });
+    const controller = new AbortController();
+    const response = reader.stream(new Request("http://app.test/s", { signal: controller.signal }), {
+      recipient: "u",
+    });
+    await readSse(response, (e) => e.some((x) => x.event === "counts"));
+    await subscribed(prefix);
+    commands.length = 0;
+    const pushed = await writer.push("u", { title: "over tcp" }, { actor: { id: "ada" } });
+    const { events } = await readSse(response, (e) => notifications(e).length === 1);
+    expect(JSON.parse(notifications(events)[0]!.data)).toEqual({
+      ...pushed,
+      groupKey: undefined,
+      category: undefined,
+    });
+    await writer.markRead("u", [pushed.id]);
+    const marked = await readSse(response, (e) => e.some((x) => x.event === "state"));
+    expect(JSON.parse(marked.events.find((e) => e.event === "state")!.data)).toEqual({
+      ids: [pushed.id],
+      read: true,
+      seen: true,
+    });
+    expect(commands).toEqual([]);
+    controller.abort();
+    await subscribed(prefix, 0); // the last stream closed: so did the duplicate connection's subscription
   });
 });

@@ -1,5 +1,13 @@
-/** The codes an sse route answers with, each with its status (a subset of core's error codes). */
-const STATUS = { UNAUTHORIZED: 401 } as const;
+/** The codes an sse route answers with, each with its status (core's names where core has one). */
+const STATUS = {
+  BAD_REQUEST: 400,
+  UNAUTHORIZED: 401,
+  FORBIDDEN: 403,
+  METHOD_NOT_ALLOWED: 405,
+  PAYLOAD_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  FEED_FAILED: 500,
+} as const;
 
 /** An error code an sse route can answer with. */
 export type FeedErrorCode = keyof typeof STATUS;
@@ -12,10 +20,24 @@ const encoder = new TextEncoder();
  * sends it in one write). Internal. Core's `errorResponse` is not exported and lives beside
  * server-only code; when core exports a runtime-neutral helper, this should become a call to it.
  */
-export function feedErrorResponse(code: FeedErrorCode, message: string): Response {
-  const bytes = encoder.encode(JSON.stringify({ error: { code, message } }));
+export function feedErrorResponse(
+  code: FeedErrorCode,
+  message: string,
+  headers: Record<string, string> = {},
+): Response {
+  return jsonResponse({ error: { code, message } }, STATUS[code], headers);
+}
+
+/** A JSON response that no cache keeps (it is one user's feed). Internal. */
+export function jsonResponse(body: unknown, status = 200, headers: Record<string, string> = {}): Response {
+  const bytes = encoder.encode(JSON.stringify(body));
   return new Response(bytes, {
-    status: STATUS[code],
-    headers: { "Content-Type": "application/json", "Content-Length": String(bytes.byteLength) },
+    status,
+    headers: {
+      "Content-Type": "application/json",
+      "Content-Length": String(bytes.byteLength),
+      "Cache-Control": "no-store",
+      ...headers,
+    },
   });
 }

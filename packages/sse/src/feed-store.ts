@@ -1,4 +1,11 @@
-import type { FeedItem, StoredFeedItem } from "./feed-item";
+import type {
+  FeedActor,
+  FeedCounts,
+  FeedItem,
+  FeedStateChange,
+  FeedStatus,
+  StoredFeedItem,
+} from "./feed-item";
 
 /** How a push is stored: the write rules the store must apply atomically. */
 export interface AppendOptions {
@@ -16,14 +23,30 @@ export interface AppendOptions {
   /** At most this many pushes per `rateWindowMs`; the overflow collapses into one summary item. 0 = off. */
   rateLimit: number;
   rateWindowMs: number;
+  /** Who did it; a group keeps its distinct actors. */
+  actor?: FeedActor | undefined;
+  category?: string | undefined;
+  /** A group keeps at most this many actors (most recent first). */
+  maxActors: number;
+  /** A group keeps at most this many payloads (most recent first). */
+  maxGrouped: number;
+  /** A push with a key seen within `dedupeWindowMs` changes nothing (a retried delivery). */
+  dedupeKey?: string | undefined;
+  dedupeWindowMs?: number;
 }
 
-/** The result of a push: the stored item and the recipient's unread count after it. */
+/** The result of a push: the stored item and the recipient's counts after it. */
 export interface AppendResult {
   item: FeedItem;
   unread: number;
+  counts: FeedCounts;
   /** The id of the item this push replaced (a group or summary update), if any. */
   replaced: number | undefined;
+  /**
+   * `true` when the push's `dedupeKey` was seen within the window: nothing changed, and `item` is
+   * the item now standing for the first push (see `PushOptions.dedupeKey`).
+   */
+  duplicate?: boolean;
   /** The recipient's change counter after the push. */
   version: number;
   /**
@@ -35,8 +58,9 @@ export interface AppendResult {
 
 /** A write's effect on the recipient: what streams need to know. */
 export interface WriteResult {
-  /** Unread count after the write. */
+  /** Unread count after the write (`counts.unread`). */
   unread: number;
+  counts: FeedCounts;
   /** The recipient's change counter after the write. */
   version: number;
   /** The feed's epoch ("" while it does not exist); see {@link AppendResult.epoch}. */
@@ -54,6 +78,10 @@ export interface FeedChange {
   epoch: string;
   /** Unread count after the write. */
   unread: number;
+  /** Counts after the write (absent in a message from a writer before counts). */
+  counts?: FeedCounts;
+  /** Flags the write changed on existing items (mark seen / read / unread, archive). */
+  state?: FeedStateChange;
   /** The pushed item, for a push whose item fit in the message. */
   item?: FeedItem;
   /** A push whose item was too large to carry: its id only, so streams read it. */
@@ -76,6 +104,7 @@ export interface SinceResult {
   /** `true` when more than `limit` items follow `after`. */
   more: boolean;
   unread: number;
+  counts: FeedCounts;
   /** The newest id ever issued to the recipient (0 when empty). */
   latestId: number;
   version: number;
@@ -93,22 +122,34 @@ export interface SinceResult {
  */
 export interface FeedStore {
   append(recipient: string, data: unknown, createdAt: number, options: AppendOptions): Promise<AppendResult>;
-  /** Newest first, ids below `before` (exclusive), at most `limit`. */
+  /**
+   * Newest first, ids below `before` (exclusive), at most `limit`, only those matching `filter`
+   * (default: the inbox, every item not archived).
+   */
   list(
     recipient: string,
     before: number | undefined,
     limit: number,
-  ): Promise<{ items: FeedItem[]; unread: number; more: boolean }>;
+    filter?: ListFilter,
+  ): Promise<{ items: FeedItem[]; unread: number; counts: FeedCounts; more: boolean }>;
   /**
    * Items after `after` with the unread count, newest id and change counter, read together: what
    * a stream needs when it opens or wakes. One round trip when nothing is new.
    */
   since(recipient: string, after: number, limit: number): Promise<SinceResult>;
-  /** Marks items (or all) read. */
-  markRead(recipient: string, ids: readonly number[] | "all"): Promise<WriteResult>;
+  /**
+   * Sets flags on existing items (or all): `read: true` also sets `seen`. Ids that do not exist
+   * are ignored; `WriteResult.state` lists the ids that do.
+   */
+  mark(
+    recipient: string,
+    ids: readonly number[] | "all",
+    flags: FeedFlags,
+  ): Promise<WriteResult & { state: FeedStateChange }>;
   /** Deletes items; `removed` is how many existed. */
   remove(recipient: string, ids: readonly number[]): Promise<WriteResult & { removed: number }>;
   unreadCount(recipient: string): Promise<number>;
+  counts(recipient: string): Promise<FeedCounts>;
   /**
    * A change counter per recipient, for many recipients in ONE round trip: the shared poller calls
    * this once per interval for every open stream, so idle cost does not grow with connections.
@@ -129,17 +170,63 @@ export interface FeedStore {
   subscribe?(onChange: (recipient: string, version: number, change?: FeedChange) => void): () => void;
 }
 
+/** Which items {@link FeedStore.list} returns. */
+export interface ListFilter {
+  /** @default "inbox" */
+  status?: FeedStatus;
+  category?: string | undefined;
+}
+
+/** The flags {@link FeedStore.mark} sets; one left out is not changed. */
+export interface FeedFlags {
+  seen?: boolean;
+  read?: boolean;
+  archived?: boolean;
+}
+
+/** An item's flags, as a store keeps them. */
+export interface ItemFlags {
+  read: boolean;
+  seen: boolean;
+  archived: boolean;
+}
+
 /** Turns a stored item into a public one. */
-export function toFeedItem(stored: StoredFeedItem, read: boolean): FeedItem {
+export function toFeedItem(stored: StoredFeedItem, flags: ItemFlags): FeedItem {
   return {
     id: stored.id,
     createdAt: stored.createdAt,
-    read,
+    read: flags.read,
+    seen: flags.seen,
+    archived: flags.archived,
     data: stored.data,
     groupKey: stored.groupKey,
     count: stored.count,
     summary: stored.summary,
+    category: stored.category,
+    actors: stored.actors,
+    actorCount: stored.actorCount,
+    grouped: stored.grouped,
   };
+}
+
+/** The flags of a fresh push (or a group update): unread, unseen, in the inbox. */
+export const FRESH: ItemFlags = { read: false, seen: false, archived: false };
+
+/** Whether an item with `flags` is listed under `status`. */
+export function matchesStatus(flags: ItemFlags, status: FeedStatus): boolean {
+  switch (status) {
+    case "all":
+      return true;
+    case "archived":
+      return flags.archived;
+    case "unread":
+      return !flags.archived && !flags.read;
+    case "unseen":
+      return !flags.archived && !flags.seen;
+    default:
+      return !flags.archived;
+  }
 }
 
 /** The group key under which pushes over the rate limit collapse into one summary item. */
@@ -151,4 +238,36 @@ export const OVERFLOW_GROUP = "~overflow";
  */
 export function groupField(groupKey: string, summary: boolean): string {
   return summary ? OVERFLOW_GROUP : `g:${groupKey}`;
+}
+
+/** The `state` a mark sends: `read: true` implies `seen: true`. */
+export function stateChange(
+  ids: number[] | "all",
+  set: { seen?: boolean; read?: boolean; archived?: boolean },
+): FeedStateChange {
+  const change: FeedStateChange = { ids };
+  if (set.read !== undefined) change.read = set.read;
+  if (set.seen !== undefined || set.read === true) change.seen = set.seen ?? true;
+  if (set.archived !== undefined) change.archived = set.archived;
+  return change;
+}
+
+/**
+ * The item a duplicate push stands for when it no longer exists (removed, or trimmed): rebuilt
+ * from this push, with the first push's id. Only `push` returns it; nothing is stored.
+ */
+export function gone(id: number, data: unknown, createdAt: number, o: AppendOptions): StoredFeedItem {
+  return {
+    id,
+    createdAt,
+    data,
+    groupKey: o.groupKey,
+    groupStartedAt: createdAt,
+    count: 1,
+    summary: false,
+    category: o.category,
+    actors: o.actor ? [o.actor] : [],
+    actorCount: o.actor ? 1 : 0,
+    grouped: [data],
+  };
 }

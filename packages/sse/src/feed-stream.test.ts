@@ -240,7 +240,8 @@ describe.each(feedStores())("stream on $name", (stores) => {
     expect([...first.events, ...second.events].filter((e) => e.event !== "comment")).toMatchObject([
       { event: "notification", id: epochId(1) },
       { event: "unread", data: '{"unread":1}' },
-      { event: "notification", id: epochId(2) }, // replaces item 1 (same groupKey): unread stays 1
+      { event: "counts", data: '{"total":1,"unseen":1,"unread":1,"archived":0}' },
+      { event: "notification", id: epochId(2) }, // replaces item 1 (same groupKey): counts stay
     ]);
     expect(JSON.parse(notifications(second.events)[0]!.data)).toMatchObject({
       count: 2,
@@ -319,7 +320,7 @@ describe.each(feedStores())("stream on $name", (stores) => {
       maxDurationMs: 250,
     });
     const opened = await readSse(response, hasUnread);
-    expect(opened.events.map((e) => e.event)).toEqual(["ready", "unread"]);
+    expect(opened.events.map((e) => e.event)).toEqual(["ready", "unread", "counts"]);
     // One ping per 30 ms, read as it comes (a client that reads nothing for a beat is cut off).
     const ping = { event: "comment", id: undefined, data: "", comment: "ping" };
     let pings = 0;

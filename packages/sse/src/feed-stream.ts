@@ -2,7 +2,7 @@ import type { Clock } from "./clock";
 import { EPOCH_PATTERN } from "./feed-epoch";
 import { FeedError } from "./feed-error";
 import { feedErrorResponse } from "./feed-error-response";
-import type { FeedItem } from "./feed-item";
+import type { FeedCounts, FeedItem, FeedStateChange } from "./feed-item";
 import type { FeedChange, FeedStore, SinceResult } from "./feed-store";
 import type { FeedWatcher, SharedPoller } from "./shared-poller";
 import { formatSseComment, formatSseEvent } from "./sse-event";
@@ -55,7 +55,9 @@ const NOTHING_AFTER = Number.MAX_SAFE_INTEGER;
 
 /**
  * The SSE `Response` for one recipient. Sends `event: notification` (with `id:`) for each new
- * item, `event: unread` for the unread count, `event: reset` when a reconnect missed more than
+ * item, `event: unread` and `event: counts` when they change, `event: state` for flags changed on
+ * existing items, `event: refresh` when something changed that it cannot describe (a removal, a
+ * change learned by polling, a resume), `event: reset` when a reconnect missed more than
  * `maxReplay` items (or the feed no longer has the id), and a comment heartbeat. Resumes after
  * `Last-Event-ID` (header, or the `lastEventId` query parameter for the first connect) exactly;
  * ends on abort or `maxDurationMs`, and errors (the connection drops) when a client that stopped
@@ -90,6 +92,9 @@ export function streamFeed(source: StreamSource, request: Request, options: Stre
         let lastId = 0;
         let epoch = "";
         let lastUnread = -1;
+        let lastCounts = "";
+        /** The newest id issued (the feed's sequence) at change counter `version`. */
+        let knownSeq = 0;
         /**
          * `synced`: everything up to change counter `version` has been written (or was not this
          * stream's to write), so a change at `version + 1` can be written as it comes.
@@ -151,6 +156,16 @@ export function streamFeed(source: StreamSource, request: Request, options: Stre
           lastUnread = unread;
           emit(formatSseEvent({ event: "unread", id: eventId(), data: JSON.stringify({ unread }) }));
         };
+        const sendCounts = (counts: FeedCounts) => {
+          const data = JSON.stringify(counts);
+          if (data === lastCounts) return;
+          lastCounts = data;
+          emit(formatSseEvent({ event: "counts", id: eventId(), data }));
+        };
+        const sendState = (state: FeedStateChange) =>
+          emit(formatSseEvent({ event: "state", id: eventId(), data: JSON.stringify(state) }));
+        /** Something changed that this stream cannot describe: the client refetches what it shows. */
+        const sendRefresh = () => emit(formatSseEvent({ event: "refresh", id: eventId(), data: "{}" }));
         const sendReset = (now: SinceResult, reason: "gap" | "unknown-id", lastEventId: number | null) => {
           lastId = now.latestId;
           epoch = now.epoch;
@@ -165,18 +180,26 @@ export function streamFeed(source: StreamSource, request: Request, options: Stre
          */
         const apply = (now: SinceResult) => {
           let complete = true;
+          let reset = false;
           // The feed went backwards or was created again (its keys expired or were
           // deleted): its ids are not the ones this stream sent, so start over.
-          if (now.latestId < lastId || (epoch !== "" && now.epoch !== epoch))
+          if (now.latestId < lastId || (epoch !== "" && now.epoch !== epoch)) {
             sendReset(now, "unknown-id", lastId);
-          else {
+            reset = true;
+          } else {
             epoch = now.epoch;
             complete = sendItems(now.items);
           }
           const caughtUp = complete && !now.more;
           if (caughtUp) {
+            // Every push adds one id and one change; more changes than new ids means flags
+            // changed or items went (another process, unannounced): say so, the client refetches.
+            const unannounced = !reset && now.version - version > now.latestId - knownSeq;
             sendUnread(now.unread);
+            sendCounts(now.counts);
+            if (unannounced) sendRefresh();
             version = now.version;
+            knownSeq = now.latestId;
           }
           synced = caughtUp;
           flush();
@@ -228,6 +251,7 @@ export function streamFeed(source: StreamSource, request: Request, options: Stre
             !synced ||
             change.version !== version + 1 ||
             change.itemId !== undefined ||
+            change.counts === undefined ||
             (item !== undefined && item.id !== lastId + 1)
           )
             return read();
@@ -238,8 +262,13 @@ export function streamFeed(source: StreamSource, request: Request, options: Stre
             flush();
             return;
           }
+          if (change.state) sendState(change.state);
           version = change.version;
+          if (item) knownSeq = item.id;
           sendUnread(change.unread);
+          sendCounts(change.counts);
+          // Neither an item nor flags (a removal): the client refetches what it shows.
+          if (!item && !change.state) sendRefresh();
           flush();
         };
         const watcher: FeedWatcher = {
@@ -312,6 +341,7 @@ export function streamFeed(source: StreamSource, request: Request, options: Stre
           const from = resume.kind === "id" ? resume.id : NOTHING_AFTER;
           const opened = await store.since(recipient, from, maxReplay);
           if (closed) return;
+          let resumed = false;
           if (resume.kind === "none") {
             lastId = opened.latestId;
             epoch = opened.epoch;
@@ -325,10 +355,17 @@ export function streamFeed(source: StreamSource, request: Request, options: Stre
           else {
             lastId = resume.id;
             epoch = opened.epoch;
+            resumed = true;
             if (!sendItems(opened.items)) behind = true;
           }
-          if (!behind) sendUnread(opened.unread);
+          if (!behind) {
+            sendUnread(opened.unread);
+            sendCounts(opened.counts);
+            // Back after a drop: flags may have changed meanwhile, and no event says which.
+            if (resumed) sendRefresh();
+          }
           version = opened.version;
+          knownSeq = opened.latestId;
           synced = !behind;
           flush();
           unwatch = poller.watch(recipient, watcher, opened.version, opened.epoch);

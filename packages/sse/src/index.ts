@@ -4,21 +4,37 @@ export {
   type Feed,
   type FeedOptions,
   type HandlerOptions,
+  type ListOptions,
   type PushOptions,
 } from "./create-feed";
 export { FeedError, type FeedIssue } from "./feed-error";
-export type { FeedItem, FeedPage } from "./feed-item";
+export type {
+  FeedActor,
+  FeedCounts,
+  FeedItem,
+  FeedPage,
+  FeedStateChange,
+  FeedStatus,
+} from "./feed-item";
 export type {
   AppendOptions,
   AppendResult,
   FeedChange,
+  FeedFlags,
   FeedStore,
+  ItemFlags,
+  ListFilter,
   SinceRequest,
   SinceResult,
   WriteResult,
 } from "./feed-store";
 export type { StreamOptions } from "./feed-stream";
-export type { InferFeedData, InferFeedItem } from "./infer-feed";
+export type { InferFeedData, InferFeedItem, InferFeedPage } from "./infer-feed";
 export { type MemoryFeedStoreOptions, memoryFeedStore } from "./memory-feed-store";
-export { type FeedRedisClient, type RedisFeedStoreOptions, redisFeedStore } from "./redis-feed-store";
+export {
+  type FeedRedisClient,
+  type FeedStoreStep,
+  type RedisFeedStoreOptions,
+  redisFeedStore,
+} from "./redis-feed-store";
 export { formatSseComment, formatSseEvent, type SseEvent } from "./sse-event";

@@ -1,5 +1,5 @@
 import type { StandardSchemaV1 } from "@standard-schema/spec";
-import type { ClientFeedItem } from "./client";
+import type { ClientFeedItem, ClientFeedPage } from "./client";
 
 /** What the type helpers need of a feed: its schema. Any `createFeed(...)` result fits. */
 interface FeedWithSchema {
@@ -41,3 +41,18 @@ export type InferFeedData<TFeed extends FeedWithSchema> = StandardSchemaV1.Infer
  * ```
  */
 export type InferFeedItem<TFeed extends FeedWithSchema> = ClientFeedItem<InferFeedData<TFeed>>;
+
+/**
+ * A page of a feed as the browser gets it from `GET {route}?view=page` (see `feed.handler`): that
+ * is `ClientFeedPage` of the feed's {@link InferFeedData}.
+ *
+ * @example
+ * ```ts
+ * "use client";
+ * import type { InferFeedPage } from "@switchboard/sse";
+ * import type { feed } from "@/lib/switchboard";
+ *
+ * const page = (await (await fetch("/api/notifications?view=page&status=unread")).json()) as InferFeedPage<typeof feed>;
+ * ```
+ */
+export type InferFeedPage<TFeed extends FeedWithSchema> = ClientFeedPage<InferFeedData<TFeed>>;

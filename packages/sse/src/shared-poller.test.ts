@@ -37,7 +37,7 @@ describe("shared poller", () => {
       // One second of the feed's clock: each 100 ms tick's poll runs to completion before the next.
       await clock.advance(1000);
       // 10 polls whether 10 or 200 streams are open (per-stream polling would be 100 and 2,000).
-      expect(commands).toEqual(Array(10).fill("MGET"));
+      expect(commands).toEqual(Array(10).fill("EVAL"));
       for (const c of controllers) c.abort();
       expect(clock.pending).toBe(0); // the last stream closed: polling stopped, no heartbeat left
       commands.length = 0;

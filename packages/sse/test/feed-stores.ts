@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { type DevServer, startDevServer } from "@switchboard/dev";
 import { Redis } from "@upstash/redis";
+import { Redis as TcpRedis } from "ioredis";
 import { afterAll, beforeAll } from "vitest";
 import type { FeedStore } from "../src/feed-store";
 import { memoryFeedStore } from "../src/memory-feed-store";
@@ -9,11 +10,15 @@ import { type ManualClock, manualClock } from "./manual-clock";
 
 /** One store kind the shared suites run against. Test-only. */
 export interface StoreCase {
-  name: "memory" | "redis";
+  /** `redis`: Upstash REST (the dev server's endpoint); `redis-tcp`: a plain ioredis client. */
+  name: "memory" | "redis" | "redis-tcp";
   /** A fresh, empty store. */
   make(options?: Omit<RedisFeedStoreOptions, "redis" | "prefix">): FeedStore;
-  /** Two store objects over the same data, as two processes would have (memory: one object). */
-  pair(): [FeedStore, FeedStore];
+  /**
+   * Two store objects over the same data, as two processes would have (memory: one object).
+   * Redis options (e.g. `{ pubsub: false }`) apply to both.
+   */
+  pair(options?: Omit<RedisFeedStoreOptions, "redis" | "prefix">): [FeedStore, FeedStore];
   /**
    * A fresh store for a feed with `ttlSeconds`, its clock (pass it to `createFeed` as `clock`), and
    * `expire(recipient)`, which makes the recipient's feed expire now: memory moves the clock past
@@ -60,9 +65,90 @@ export function useTestRedis(): { readonly redis: Redis; prefix(): string } {
   };
 }
 
-/** The memory store and the Redis store, for `describe.each`. Test-only. */
+/**
+ * A plain ioredis client (TCP, real SUBSCRIBE on a duplicate connection) to the real Redis at
+ * 127.0.0.1:6379, connected before the suite and closed after it. With no Redis the connect
+ * rejects and every test using it fails: never skipped. Test-only.
+ */
+export function useTestTcpRedis(): { readonly redis: TcpRedis; readonly other: TcpRedis } {
+  let clients: TcpRedis[] = [];
+  beforeAll(async () => {
+    // Two connections: `pair()` gives each "process" its own, as two servers would have.
+    clients = [0, 1].map(
+      () => new TcpRedis("redis://127.0.0.1:6379", { lazyConnect: true, maxRetriesPerRequest: 1 }),
+    );
+    await Promise.all(clients.map((client) => client.connect()));
+  });
+  afterAll(() => {
+    for (const client of clients) client.disconnect();
+  });
+  const get = (i: number) => {
+    const client = clients[i];
+    if (!client) throw new Error("Redis is not up: is redis-server running on 127.0.0.1:6379?");
+    return client;
+  };
+  return {
+    get redis() {
+      return get(0);
+    },
+    get other() {
+      return get(1);
+    },
+  };
+}
+
+/**
+ * The same store cases over a Redis client: Upstash REST, or plain ioredis over TCP. Keys go under
+ * `test`'s run prefix (deleted afterwards); `test.redis` inspects them either way (one server).
+ */
+function redisCase(
+  name: "redis" | "redis-tcp",
+  test: ReturnType<typeof useTestRedis>,
+  client: () => object,
+  other: () => object,
+): StoreCase {
+  return {
+    name,
+    // Without pub/sub unless asked: these suites test what a stream sends, woken by its own
+    // process or the poll, and check that nothing is left running; a subscription opened
+    // by one test would still be closing on the server during the next. The default (pub/sub)
+    // is tested in feed-change.test.ts, and by `pair()` below.
+    make: (options = {}) =>
+      redisFeedStore({ pubsub: false, ...options, redis: client(), prefix: test.prefix() }),
+    pair: (options = {}) => {
+      const prefix = test.prefix();
+      return [
+        redisFeedStore({ ...options, redis: client(), prefix }),
+        redisFeedStore({ ...options, redis: other(), prefix }),
+      ];
+    },
+    expiring: (ttlSeconds) => {
+      const prefix = test.prefix();
+      return {
+        store: redisFeedStore({ redis: client(), prefix, pubsub: false }),
+        clock: manualClock(),
+        expire: async (recipient) => {
+          const keys = await test.redis.keys(`${prefix}:${recipient}:*`);
+          if (keys.length === 0) throw new Error(`expire: ${recipient} has no keys under ${prefix}`);
+          for (const key of keys) {
+            const ttl = await test.redis.ttl(key);
+            if (ttl <= 0 || ttl > ttlSeconds)
+              throw new Error(`expire: ${key} has TTL ${ttl}, so it would outlive the feed`);
+          }
+          await test.redis.del(...keys);
+        },
+      };
+    },
+  };
+}
+
+/**
+ * The memory store, the Redis store over Upstash REST, and the Redis store over a plain ioredis
+ * client (TCP), for `describe.each`. Test-only.
+ */
 export function feedStores(): StoreCase[] {
   const test = useTestRedis();
+  const tcp = useTestTcpRedis();
   return [
     {
       name: "memory",
@@ -80,35 +166,17 @@ export function feedStores(): StoreCase[] {
         };
       },
     },
-    {
-      name: "redis",
-      // Without pub/sub unless asked: these suites test what a stream sends, woken by its own
-      // process or the poll, and check that nothing is left running; a REST subscription opened
-      // by one test would still be closing on the server during the next. The default (pub/sub)
-      // is tested in feed-change.test.ts, and by `pair()` below.
-      make: (options = {}) =>
-        redisFeedStore({ pubsub: false, ...options, redis: test.redis, prefix: test.prefix() }),
-      pair: () => {
-        const prefix = test.prefix();
-        return [redisFeedStore({ redis: test.redis, prefix }), redisFeedStore({ redis: test.redis, prefix })];
-      },
-      expiring: (ttlSeconds) => {
-        const prefix = test.prefix();
-        return {
-          store: redisFeedStore({ redis: test.redis, prefix, pubsub: false }),
-          clock: manualClock(),
-          expire: async (recipient) => {
-            const keys = await test.redis.keys(`${prefix}:${recipient}:*`);
-            if (keys.length === 0) throw new Error(`expire: ${recipient} has no keys under ${prefix}`);
-            for (const key of keys) {
-              const ttl = await test.redis.ttl(key);
-              if (ttl <= 0 || ttl > ttlSeconds)
-                throw new Error(`expire: ${key} has TTL ${ttl}, so it would outlive the feed`);
-            }
-            await test.redis.del(...keys);
-          },
-        };
-      },
-    },
+    redisCase(
+      "redis",
+      test,
+      () => test.redis,
+      () => test.redis,
+    ),
+    redisCase(
+      "redis-tcp",
+      test,
+      () => tcp.redis,
+      () => tcp.other,
+    ),
   ];
 }
