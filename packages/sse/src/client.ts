@@ -58,16 +58,22 @@ export interface FeedHandlers<TData> {
   onError?: (event: Event) => void;
   /** The stream is (re)connected. */
   onOpen?: () => void;
+  /**
+   * Each event's SSE id (`<epoch>:<id>`), just before its handler runs: where a new connection
+   * would resume (what `lastEventId` takes), e.g. for another tab that takes over the stream.
+   */
+  onEventId?: (id: string) => void;
 }
 
 /** Options for {@link subscribeToFeed}. */
 export interface SubscribeOptions {
   /**
    * The newest item id the page already shows (from `feed.list`): the first connection resumes
-   * after it, so nothing pushed between rendering and connecting is lost.
+   * after it, so nothing pushed between rendering and connecting is lost. Also takes an event id
+   * as the stream sent it (`<epoch>:<id>`, from `onEventId`).
    * @default undefined (start from now)
    */
-  lastEventId?: number;
+  lastEventId?: number | string;
   /** Send cookies to a cross-origin stream URL. @default false */
   withCredentials?: boolean;
   /**
@@ -132,7 +138,10 @@ export function subscribeToFeed<TData = unknown>(
 
   const parse = <T>(event: Event): T | undefined => {
     const message = event as MessageEvent<string>;
-    if (message.lastEventId) lastEventId = message.lastEventId;
+    if (message.lastEventId) {
+      lastEventId = message.lastEventId;
+      handlers.onEventId?.(lastEventId);
+    }
     try {
       return JSON.parse(message.data) as T;
     } catch {

@@ -2,7 +2,7 @@ import type { StandardSchemaV1 } from "@standard-schema/spec";
 import type { ClientFeedItem, ClientFeedPage } from "./client";
 
 /** What the type helpers need of a feed: its schema. Any `createFeed(...)` result fits. */
-interface FeedWithSchema {
+export interface FeedWithSchema {
   readonly schema: StandardSchemaV1;
 }
 
