@@ -24,6 +24,18 @@ export function PreferencesPanel() {
   }, []);
 
   async function toggle(category: string, subscriber: string, on: boolean) {
+    const before = settings;
+    // Shown at once; the server's answer (the preferences after the change) confirms or undoes it.
+    setSettings(
+      (current) =>
+        current && {
+          ...current,
+          preferences: {
+            ...current.preferences,
+            [category]: { ...current.preferences[category], [subscriber]: on },
+          },
+        },
+    );
     const response = await fetch("/api/preferences", {
       method: "PATCH",
       headers: { "Content-Type": "application/json" },
@@ -31,10 +43,9 @@ export function PreferencesPanel() {
     });
     const body = (await response.json()) as { preferences?: Settings["preferences"]; error?: string };
     setError(body.error ?? "");
-    if (body.preferences) {
-      const preferences = body.preferences;
-      setSettings((current) => current && { ...current, preferences });
-    }
+    const preferences = body.preferences;
+    if (preferences) setSettings((current) => current && { ...current, preferences });
+    else setSettings(before);
   }
 
   if (!settings) return <p className="muted">Loading preferences…</p>;

@@ -17,14 +17,24 @@ export async function GET(request: NextRequest) {
   });
 }
 
+function hostOf(origin: string): string | undefined {
+  try {
+    return new URL(origin).host;
+  } catch {
+    return undefined;
+  }
+}
+
 /** `PATCH { "comments": { "sms": true } }` → the preferences after the change. */
 export async function PATCH(request: NextRequest) {
   // A form on another site can post text/plain with the user's cookies; JSON needs a preflight.
   if (request.headers.get("sec-fetch-site") === "cross-site") {
     return NextResponse.json({ error: "Cross-site requests are refused." }, { status: 403 });
   }
+  // Next's request URL may name another host (localhost for 127.0.0.1): compare with `Host`, which
+  // is what the browser sent.
   const origin = request.headers.get("origin");
-  if (origin !== null && origin !== request.nextUrl.origin) {
+  if (origin !== null && hostOf(origin) !== request.headers.get("host")) {
     return NextResponse.json(
       { error: `Requests from ${origin.slice(0, 100)} are refused.` },
       { status: 403 },
