@@ -3,7 +3,7 @@ import {
   type FeedAction,
   type FeedCounts,
   type FeedPageBody,
-  type FeedView,
+  type FeedStatus,
   readCounts,
   readPage,
 } from "./feed-protocol";
@@ -18,7 +18,7 @@ export interface FeedHttp {
 export interface PageQuery {
   before?: number | undefined;
   limit: number;
-  status: FeedView;
+  status: FeedStatus;
   category?: string | undefined;
 }
 

@@ -1,42 +1,13 @@
 import type { ClientFeedItem } from "../client";
+import type { FeedCounts, FeedStateChange } from "../feed-item";
 
-/**
- * The feed's counts (SPEC-17): `total`, `unseen` and `unread` count items that are not archived;
- * `archived` counts archived ones. The badge of a bell is `unseen`.
- */
-export interface FeedCounts {
-  total: number;
-  unseen: number;
-  unread: number;
-  archived: number;
-}
-
-/** Which items a page (and the hook) shows. `inbox` is every item not archived. */
-export type FeedView = "inbox" | "unread" | "unseen" | "archived" | "all";
+export type { FeedCounts, FeedStateChange, FeedStatus } from "../feed-item";
 
 /** What a mark does: the `action` of the feed route's POST body. */
 export type FeedAction = "seen" | "read" | "unread" | "archive" | "unarchive";
 
-/**
- * Flags changed on existing items: the data of the stream's `state` event, and what a mark
- * does to the items it names.
- */
-export interface FeedStateChange {
-  ids: readonly number[] | "all";
-  seen?: boolean;
-  read?: boolean;
-  archived?: boolean;
-}
-
-/**
- * An item as the hook keeps it: the stream's and the page's item, with the flags of the feed
- * model. A server from before seen/archived sends neither: `seen` is then `read`, `archived` false.
- */
-export type LiveFeedItem<TData = unknown> = ClientFeedItem<TData> & {
-  seen?: boolean;
-  archived?: boolean;
-  category?: string | null;
-};
+/** An item as the hook keeps it: the stream's and the page's item. */
+export type LiveFeedItem<TData = unknown> = ClientFeedItem<TData>;
 
 /** One page as `GET <url>?view=page` answers it. */
 export interface FeedPageBody<TData = unknown> {
@@ -46,7 +17,8 @@ export interface FeedPageBody<TData = unknown> {
 }
 
 /** The change a mark makes to each item it names. */
-export function changeOf(action: FeedAction, ids: readonly number[] | "all"): FeedStateChange {
+export function changeOf(action: FeedAction, marked: readonly number[] | "all"): FeedStateChange {
+  const ids = marked === "all" ? "all" : [...marked];
   switch (action) {
     case "seen":
       return { ids, seen: true };
@@ -68,14 +40,14 @@ const isId = (value: unknown): value is number => Number.isSafeInteger(value) &&
 
 /** An item from the wire (a page, a stream event, another tab), or `undefined` when it is not one. */
 export function readItem<TData>(value: unknown): LiveFeedItem<TData> | undefined {
-  if (!isRecord(value) || !isId(value.id) || typeof value.read !== "boolean") return undefined;
-  if (!isCount(value.count) || typeof value.summary !== "boolean" || !Number.isFinite(value.createdAt))
+  if (!isRecord(value) || !isId(value.id) || !Number.isFinite(value.createdAt)) return undefined;
+  const { read, seen, archived, count, summary, actors, actorCount, grouped } = value;
+  if (typeof read !== "boolean" || typeof seen !== "boolean" || typeof archived !== "boolean")
     return undefined;
-  if (value.seen !== undefined && typeof value.seen !== "boolean") return undefined;
-  if (value.archived !== undefined && typeof value.archived !== "boolean") return undefined;
-  const groupKey = value.groupKey;
+  if (!isCount(count) || typeof summary !== "boolean" || !isCount(actorCount)) return undefined;
+  if (!Array.isArray(actors) || !Array.isArray(grouped)) return undefined;
+  const { groupKey, category } = value;
   if (groupKey !== undefined && groupKey !== null && typeof groupKey !== "string") return undefined;
-  const category = value.category;
   if (category !== undefined && category !== null && typeof category !== "string") return undefined;
   return value as unknown as LiveFeedItem<TData>;
 }
@@ -103,10 +75,7 @@ export function readStateChange(value: unknown): FeedStateChange | undefined {
   return change;
 }
 
-/**
- * A page body, or `undefined`. A server from before the counts (only `unread`) gets counts
- * from what it does say: `unseen` is `unread`, `total` the items of the page.
- */
+/** A page body (`{ items, nextCursor, counts }`), or `undefined`. */
 export function readPage<TData>(value: unknown): FeedPageBody<TData> | undefined {
   if (!isRecord(value) || !Array.isArray(value.items)) return undefined;
   const items: LiveFeedItem<TData>[] = [];
@@ -117,10 +86,6 @@ export function readPage<TData>(value: unknown): FeedPageBody<TData> | undefined
   }
   const { nextCursor } = value;
   if (nextCursor !== undefined && nextCursor !== null && !isId(nextCursor)) return undefined;
-  let counts = readCounts(value.counts);
-  if (!counts) {
-    if (!isCount(value.unread)) return undefined;
-    counts = { total: items.length, unseen: value.unread, unread: value.unread, archived: 0 };
-  }
-  return { items, nextCursor: nextCursor ?? undefined, counts };
+  const counts = readCounts(value.counts);
+  return counts && { items, nextCursor: nextCursor ?? undefined, counts };
 }

@@ -79,20 +79,6 @@ describe("feed state", () => {
     expect(withChange(state, { ids: [99], read: true })).toBe(state);
   });
 
-  it("a server without seen/archived: seen follows read, nothing is archived", () => {
-    const old = {
-      id: 1,
-      createdAt: 1,
-      read: true,
-      data: "x",
-      count: 1,
-      summary: false,
-    } as LiveFeedItem<string>;
-    const state = withPage(EMPTY_FEED, { items: [old], nextCursor: undefined, counts }, true);
-    expect(viewFeed(state, [], "unseen").items).toEqual([]);
-    expect(viewFeed(state, [], "inbox").items).toHaveLength(1);
-  });
-
   it("marks move the counts by what changed among the held items, and 'all' sets them", () => {
     let state: FeedState<string> = withPage(EMPTY_FEED, page([3, 2, 1]), true);
     state = withChange(state, { ids: [1], read: true });

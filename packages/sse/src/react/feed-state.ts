@@ -4,7 +4,7 @@ import {
   type FeedCounts,
   type FeedPageBody,
   type FeedStateChange,
-  type FeedView,
+  type FeedStatus,
   type LiveFeedItem,
 } from "./feed-protocol";
 
@@ -39,10 +39,6 @@ export const EMPTY_FEED: FeedState<never> = {
   cursor: undefined,
   pages: 0,
 };
-
-/** `seen` and `archived` of an item, for a server that sends neither. */
-const seenOf = (item: LiveFeedItem<unknown>) => item.seen ?? item.read;
-const archivedOf = (item: LiveFeedItem<unknown>) => item.archived ?? false;
 
 /**
  * A page arrived. The first page (`first`) replaces what the tab held, keeping only stream items
@@ -106,9 +102,9 @@ export function withChange<TData>(
 function changed1<TData>(item: LiveFeedItem<TData>, change: FeedStateChange): LiveFeedItem<TData> {
   const read = change.read ?? item.read;
   // Read implies seen; an unread item keeps whether it was seen.
-  const seen = change.seen ?? (read ? true : seenOf(item));
-  const archived = change.archived ?? archivedOf(item);
-  if (read === item.read && seen === seenOf(item) && archived === archivedOf(item)) return item;
+  const seen = change.seen ?? (read ? true : item.seen);
+  const archived = change.archived ?? item.archived;
+  if (read === item.read && seen === item.seen && archived === item.archived) return item;
   return { ...item, read, seen, archived };
 }
 
@@ -124,8 +120,8 @@ export function withUnread<TData>(state: FeedState<TData>, unread: number): Feed
 
 /** What an item adds to the counts. */
 function weigh(item: LiveFeedItem<unknown>): FeedCounts {
-  if (archivedOf(item)) return { total: 0, unseen: 0, unread: 0, archived: 1 };
-  return { total: 1, unseen: seenOf(item) ? 0 : 1, unread: item.read ? 0 : 1, archived: 0 };
+  if (item.archived) return { total: 0, unseen: 0, unread: 0, archived: 1 };
+  return { total: 1, unseen: item.seen ? 0 : 1, unread: item.read ? 0 : 1, archived: 0 };
 }
 
 /**
@@ -157,19 +153,19 @@ export function withMark<TData>(state: FeedState<TData>, mark: PendingMark): Fee
 }
 
 /** Whether an item belongs in a view. */
-export function inView(item: LiveFeedItem<unknown>, view: FeedView, category?: string): boolean {
+export function inView(item: LiveFeedItem<unknown>, view: FeedStatus, category?: string): boolean {
   if (category !== undefined && item.category !== category) return false;
   switch (view) {
     case "all":
       return true;
     case "archived":
-      return archivedOf(item);
+      return item.archived;
     case "unread":
-      return !archivedOf(item) && !item.read;
+      return !item.archived && !item.read;
     case "unseen":
-      return !archivedOf(item) && !seenOf(item);
+      return !item.archived && !item.seen;
     case "inbox":
-      return !archivedOf(item);
+      return !item.archived;
   }
 }
 
@@ -177,7 +173,7 @@ export function inView(item: LiveFeedItem<unknown>, view: FeedView, category?: s
 export function viewFeed<TData>(
   state: FeedState<TData>,
   pending: readonly PendingMark[],
-  view: FeedView,
+  view: FeedStatus,
   category?: string,
 ): { items: LiveFeedItem<TData>[]; counts: FeedCounts } {
   const shown = pending.reduce(withMark, state);

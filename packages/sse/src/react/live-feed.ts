@@ -6,7 +6,7 @@ import {
   changeOf,
   type FeedAction,
   type FeedCounts,
-  type FeedView,
+  type FeedStatus,
   type LiveFeedItem,
 } from "./feed-protocol";
 import {
@@ -40,7 +40,7 @@ export type FeedConnectionStatus = "connecting" | "open" | "reconnecting" | "clo
  */
 export interface UseFeedOptions {
   /** Which items to show: `inbox` (not archived), `unread`, `unseen`, `archived` or `all`. @default "inbox" */
-  status?: FeedView;
+  status?: FeedStatus;
   /** Only items of this category. @default every category */
   category?: string;
   /** Items per page (first page and each `loadMore`), 1 to 100. @default 20 */
