@@ -1,4 +1,9 @@
-import { createSwitchboard, type SubscriberContext } from "@switchboard/core";
+import {
+  type BatchContext,
+  createSwitchboard,
+  type DigestOptions,
+  type SubscriberContext,
+} from "@switchboard/core";
 import { createFeed } from "@switchboard/sse";
 import { Redis } from "@upstash/redis";
 import { z } from "zod";
@@ -55,7 +60,7 @@ type NotifyEvent = z.infer<typeof notifyEvent>;
  * How long the email digest collects a user's events before sending one email: 10 s so the demo
  * shows it quickly (a real app would say "10m"); `DIGEST_WINDOW` changes it.
  */
-const digestWindow = (process.env.DIGEST_WINDOW ?? "10s") as `${number}s`;
+const digestWindow = (process.env.DIGEST_WINDOW ?? "10s") as DigestOptions<NotifyEvent>["window"];
 
 /** The SMS subscriber: one message per event through the simulated provider, every attempt logged. */
 async function sendSms(event: NotifyEvent, ctx: SubscriberContext) {
@@ -81,7 +86,7 @@ function digestTitle(events: NotifyEvent[]): string {
 }
 
 /** One email for all of a user's events in the window, through the simulated provider. */
-async function sendDigestEmail(events: NotifyEvent[], ctx: SubscriberContext & { key: string }) {
+async function sendDigestEmail(events: NotifyEvent[], ctx: BatchContext) {
   const attempt = { subscriber: "email" as const, title: digestTitle(events), attempt: ctx.attempt };
   try {
     const text = events.map((e) => `${e.actor ? `${e.actor}: ` : ""}${e.title}: ${e.message}`).join("\n");

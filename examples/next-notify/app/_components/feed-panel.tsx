@@ -34,10 +34,11 @@ export function FeedPanel() {
   >("/api/notifications", { limit: 10 });
   const [open, setOpen] = useState(false);
 
-  // While the bell is open, what arrives is shown, so it is seen.
+  // While the bell is open, what arrives is shown, so it is seen. (Not again after a refused
+  // mark: its rollback brings the count back, and retrying at once would loop.)
   useEffect(() => {
-    if (open && counts.unseen > 0) void markSeen("all");
-  }, [open, counts.unseen, markSeen]);
+    if (open && counts.unseen > 0 && !error) void markSeen("all");
+  }, [open, counts.unseen, error, markSeen]);
 
   return (
     <section className="card">
