@@ -191,7 +191,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
   );
   // The dashboard's pages hear of every change: what the engine reports, and (below) every
   // request that may change state.
-  const feed = new ChangeFeed(() => engine.events.at(-1)?.seq);
+  const feed = new ChangeFeed(() => engine.lastEventSeq);
   const reporter: Reporter = {
     report(event) {
       terminal.report(event);

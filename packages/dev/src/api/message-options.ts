@@ -18,14 +18,43 @@ export interface HeaderLookup {
  * `Headers` per batch item costs more than the rest of accepting the message.
  */
 export function headerLookup(record: Record<string, string>): HeaderLookup {
-  const lower = new Map<string, string>();
-  for (const [name, value] of Object.entries(record)) lower.set(name.toLowerCase(), String(value));
-  return {
-    get: (name) => lower.get(name.toLowerCase()) ?? null,
-    forEach: (callback) => {
-      for (const [name, value] of Object.entries(record)) callback(String(value), name);
-    },
-  };
+  return new RecordLookup(record);
+}
+
+/** {@link headerLookup}'s view: `[name, value, …]` with lower-case names, searched in place. */
+class RecordLookup implements HeaderLookup {
+  private readonly lower: string[] = [];
+
+  constructor(private readonly record: Record<string, string>) {
+    for (const name of Object.keys(record)) this.lower.push(lowerName(name), String(record[name]));
+  }
+
+  get(name: string): string | null {
+    const key = lowerName(name);
+    // The last spelling wins, as a map keyed by the lower-case name would keep it.
+    for (let at = this.lower.length - 2; at >= 0; at -= 2)
+      if (this.lower[at] === key) return this.lower[at + 1]!;
+    return null;
+  }
+
+  forEach(callback: (value: string, name: string) => void): void {
+    for (const name of Object.keys(this.record)) callback(String(this.record[name]), name);
+  }
+}
+
+/**
+ * Header names lower-cased once: options parsing asks for the same few dozen names per message.
+ * Bounded (count and length), so names a client makes up cannot grow it.
+ */
+const LOWER_NAMES = new Map<string, string>();
+
+function lowerName(name: string): string {
+  let lower = LOWER_NAMES.get(name);
+  if (lower === undefined) {
+    lower = name.toLowerCase();
+    if (LOWER_NAMES.size < 1024 && name.length <= 64) LOWER_NAMES.set(name, lower);
+  }
+  return lower;
 }
 
 const FORWARD_PREFIX = PUBLISH_HEADERS.forwardPrefix.toLowerCase();
@@ -55,7 +84,7 @@ export function parseMessageOptions(headers: HeaderLookup, now = Date.now()): Me
   const contentType = headers.get("content-type");
   if (contentType) header["Content-Type"] = [contentType];
   headers.forEach((value, name) => {
-    const lower = name.toLowerCase();
+    const lower = lowerName(name);
     if (lower.startsWith(FORWARD_PREFIX)) {
       const forwarded = canonicalHeaderName(name.slice(FORWARD_PREFIX.length));
       header[forwarded] = [...(header[forwarded] ?? []), value];
@@ -87,8 +116,8 @@ export function parseMessageOptions(headers: HeaderLookup, now = Date.now()): Me
     contentBasedDeduplication: headers.get(PUBLISH_HEADERS.contentBasedDeduplication) === "true",
     callback: urlHeader(headers, PUBLISH_HEADERS.callback),
     failureCallback: urlHeader(headers, PUBLISH_HEADERS.failureCallback),
-    callbackOptions: callbackOptions(headers, PUBLISH_HEADERS.callback),
-    failureCallbackOptions: callbackOptions(headers, PUBLISH_HEADERS.failureCallback),
+    callbackOptions: callbackOptions(headers, CALLBACK_OPTIONS),
+    failureCallbackOptions: callbackOptions(headers, FAILURE_CALLBACK_OPTIONS),
     label: headers.get(PUBLISH_HEADERS.label) ?? undefined,
     redact: parseRedactFields(headers.get("upstash-redact-fields")),
     queueName: headers.get("upstash-queue-name") ?? undefined,
@@ -193,11 +222,27 @@ function urlHeader(headers: HeaderLookup, name: string): string | undefined {
   return value === null ? undefined : checkDestination(value);
 }
 
-function callbackOptions(headers: HeaderLookup, prefix: string): CallbackOptions {
+/** The header names of a callback's options, made once per prefix instead of per message. */
+function callbackOptionNames(prefix: string) {
   return {
-    retries: intHeader(headers, `${prefix}-retries`),
-    timeoutSeconds: durationHeader(headers, `${prefix}-timeout`, MAX_TIMEOUT_SECONDS),
-    delaySeconds: durationHeader(headers, `${prefix}-delay`, MAX_DELAY_SECONDS),
-    method: headers.get(`${prefix}-method`)?.toUpperCase() ?? undefined,
+    retries: `${prefix}-retries`,
+    timeout: `${prefix}-timeout`,
+    delay: `${prefix}-delay`,
+    method: `${prefix}-method`,
+  };
+}
+
+const CALLBACK_OPTIONS = callbackOptionNames(PUBLISH_HEADERS.callback);
+const FAILURE_CALLBACK_OPTIONS = callbackOptionNames(PUBLISH_HEADERS.failureCallback);
+
+function callbackOptions(
+  headers: HeaderLookup,
+  names: ReturnType<typeof callbackOptionNames>,
+): CallbackOptions {
+  return {
+    retries: intHeader(headers, names.retries),
+    timeoutSeconds: durationHeader(headers, names.timeout, MAX_TIMEOUT_SECONDS),
+    delaySeconds: durationHeader(headers, names.delay, MAX_DELAY_SECONDS),
+    method: headers.get(names.method)?.toUpperCase() ?? undefined,
   };
 }

@@ -6,10 +6,12 @@ import type { StateStore } from "../store/state-store";
 import { callbackPayload, type DeliveryResult } from "./callback-payload";
 import { deliveryHeaders } from "./delivery-headers";
 import { describeFailure, describeUnreachable } from "./describe-failure";
-import { answerHeader, DestinationClient } from "./destination-client";
+import { answerHeader, type DestinationAnswer, DestinationClient } from "./destination-client";
 import { DueTimeline } from "./due-timeline";
+import { EventLog } from "./event-log";
 import { FlowControl } from "./flow-control";
 import { Gate } from "./gate";
+import type { OutgoingHeaders } from "./outgoing-headers";
 import type { Reporter } from "./reporter";
 import { compileRetryDelay } from "./retry-delay";
 
@@ -43,7 +45,7 @@ export interface DeliveryHooks {
   /** The body to deliver instead of the stored one, or `undefined` to deliver it unchanged. */
   body(message: StoredMessage): Buffer<ArrayBuffer> | undefined;
   /** Adds headers to a delivery (after the message's own, before the signature). */
-  headers(message: StoredMessage, headers: Headers): void;
+  headers(message: StoredMessage, headers: OutgoingHeaders): void;
   /** Whether a message that failed for good reports to its success callback instead of the DLQ. */
   failureToCallback(message: StoredMessage): boolean;
   /** Extra headers, body fields and workflow record for a callback delivery of `source`. */
@@ -70,6 +72,7 @@ const MAX_EVENTS = 10_000;
 const DEFAULT_TIMEOUT_SECONDS = 15 * 60;
 const RESPONSE_LIMIT = 256 * 1024;
 const DEFAULT_MAX_IN_FLIGHT = 64;
+const NO_BODY = Buffer.alloc(0);
 
 /**
  * Delivers messages the way QStash does: signed requests at their due time, through queue and
@@ -78,7 +81,6 @@ const DEFAULT_MAX_IN_FLIGHT = 64;
  * the DLQ, and firing callbacks and failure callbacks as signed deliveries of their own.
  */
 export class DeliveryEngine {
-  readonly events: DevEvent[] = [];
   /** Flow-control keys: limits, pause and pins (`/v2/flowControl/{key}`). */
   readonly flowControl: FlowControl;
   /** Messages waiting for their due time (a delay, a backoff, a not-before). */
@@ -95,8 +97,7 @@ export class DeliveryEngine {
    * retries and until its callback or failure callback has finished, so the next message waits.
    */
   private readonly queueSlots = new Map<string, () => void>();
-  private readonly inflight = new Map<string, AbortController>();
-  private eventSeq = 0;
+  private readonly log = new EventLog(MAX_EVENTS);
   private closed = false;
 
   constructor(private readonly options: DeliveryEngineOptions) {
@@ -105,12 +106,7 @@ export class DeliveryEngine {
       (message) => new Promise<void>((settled) => this.wire.enter({ message, settled })),
     );
     const maxInFlight = options.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT;
-    this.wire = new Gate<WireTicket>({ parallelism: maxInFlight }, ({ message, settled }) => {
-      void this.attemptSafely(message).finally(() => {
-        this.wire.leave();
-        settled?.();
-      });
-    });
+    this.wire = new Gate<WireTicket>({ parallelism: maxInFlight }, (ticket) => void this.onTheWire(ticket));
     this.client = new DestinationClient(maxInFlight, RESPONSE_LIMIT);
   }
 
@@ -134,7 +130,7 @@ export class DeliveryEngine {
     const message = this.options.store.state.messages.get(messageId);
     if (!message) return false;
     this.timeline.remove(messageId);
-    this.inflight.get(messageId)?.abort();
+    this.client.abort(messageId);
     for (const gate of this.queueGates.values()) gate.remove((m) => m.messageId === messageId);
     this.flowControl.remove(messageId);
     this.releaseSlot(messageId);
@@ -167,15 +163,24 @@ export class DeliveryEngine {
     return gate;
   }
 
+  /** The last {@link MAX_EVENTS} events, oldest first, as records made on each read. */
+  get events(): DevEvent[] {
+    return this.log.list();
+  }
+
+  /** The number of the last event (changes with every event), without making the records. */
+  get lastEventSeq(): number | undefined {
+    return this.log.lastSeq;
+  }
+
   /** Deliveries in flight right now. */
   get activeCount(): number {
-    return this.inflight.size;
+    return this.client.inflight;
   }
 
   close(): void {
     this.closed = true;
     this.timeline.close();
-    for (const controller of this.inflight.values()) controller.abort();
     for (const gate of this.queueGates.values()) gate.close();
     this.flowControl.close();
     this.wire.close();
@@ -202,45 +207,57 @@ export class DeliveryEngine {
   }
 
   /**
-   * Runs one delivery attempt and never rejects: a fault inside the server (a disk error, a stored record
-   * an older version accepted) dead-letters the message with the error and logs it, and frees its
-   * queue slot, instead of becoming an unhandled rejection that stops the process.
+   * Runs one delivery attempt in a wire slot and never rejects: a fault inside the server (a disk
+   * error, a stored record an older version accepted) dead-letters the message with the error and
+   * logs it, and frees its queue slot, instead of becoming an unhandled rejection that stops the
+   * process. Then the slot is freed and flow control told. One async frame per attempt, no
+   * `.catch`/`.finally` chain.
    */
-  private attemptSafely(message: StoredMessage): Promise<void> {
-    return this.attempt(message).catch((cause: unknown) => {
-      const error = `dev server error: ${cause instanceof Error ? cause.message : String(cause)}`;
-      try {
-        const { store } = this.options;
-        if (this.closed || !store.state.messages.has(message.messageId)) return;
-        const dlqId = newId("dlq");
-        store.delete("messages", message.messageId);
-        store.put("dlq", dlqId, {
-          ...message,
-          dlqId,
-          responseStatus: 0,
-          responseHeader: {},
-          responseBody: "",
-          failedAt: Date.now(),
-        });
-        this.event(message, "FAILED", { error });
-        this.options.reporter.report({
-          type: "dead-letter",
-          messageId: message.messageId,
-          url: message.url,
-          status: 0,
-          attempt: message.retried + 1,
-          ms: 0,
-          callbackOf: message.callbackOf,
-          dlqId,
-          error,
-        });
-      } catch (secondary) {
-        // Even the failure could not be recorded (the disk is gone): say so, keep serving.
-        console.error(`switchboard dev: ${error}; then: ${String(secondary)}`);
-      } finally {
-        this.releaseSlot(message.messageId);
-      }
-    });
+  private async onTheWire({ message, settled }: WireTicket): Promise<void> {
+    try {
+      await this.attempt(message);
+    } catch (cause) {
+      this.faulted(message, cause);
+    } finally {
+      this.wire.leave();
+      settled?.();
+    }
+  }
+
+  /** Dead-letters `message` after a fault inside the server (see {@link onTheWire}). */
+  private faulted(message: StoredMessage, cause: unknown): void {
+    const error = `dev server error: ${cause instanceof Error ? cause.message : String(cause)}`;
+    try {
+      const { store } = this.options;
+      if (this.closed || !store.state.messages.has(message.messageId)) return;
+      const dlqId = newId("dlq");
+      store.delete("messages", message.messageId);
+      store.put("dlq", dlqId, {
+        ...message,
+        dlqId,
+        responseStatus: 0,
+        responseHeader: {},
+        responseBody: "",
+        failedAt: Date.now(),
+      });
+      this.event(message, "FAILED", undefined, error);
+      this.options.reporter.report({
+        type: "dead-letter",
+        messageId: message.messageId,
+        url: message.url,
+        status: 0,
+        attempt: message.retried + 1,
+        ms: 0,
+        callbackOf: message.callbackOf,
+        dlqId,
+        error,
+      });
+    } catch (secondary) {
+      // Even the failure could not be recorded (the disk is gone): say so, keep serving.
+      console.error(`switchboard dev: ${error}; then: ${String(secondary)}`);
+    } finally {
+      this.releaseSlot(message.messageId);
+    }
   }
 
   private releaseSlot(messageId: string): void {
@@ -259,67 +276,66 @@ export class DeliveryEngine {
 
   /** One delivery attempt: the signed request, then delivered, retried or dead-lettered. */
   private async attempt(message: StoredMessage): Promise<void> {
+    const { store, hooks } = this.options;
     // Cancelled or stopped while it waited for the wire.
-    if (this.closed || !this.options.store.state.messages.has(message.messageId)) return;
-    const body = this.options.hooks?.body(message) ?? Buffer.from(message.body, "base64");
+    if (this.closed || !store.state.messages.has(message.messageId)) return;
+    const body = hooks?.body(message) ?? Buffer.from(message.body, "base64");
     const headers = await deliveryHeaders(message, body, this.options.signingKey);
-    this.options.hooks?.headers(message, headers);
+    hooks?.headers(message, headers);
     // Cancelled or stopped while it was being signed.
-    if (this.closed || !this.options.store.state.messages.has(message.messageId)) return;
-    const controller = new AbortController();
-    this.inflight.set(message.messageId, controller);
-    const timeout = setTimeout(
-      () => controller.abort(),
-      (message.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS) * 1000,
-    );
+    if (this.closed || !store.state.messages.has(message.messageId)) return;
+    const timeoutSeconds = message.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS;
     const started = Date.now();
     this.event(message, "ACTIVE");
-    let status = 0;
-    let responseHeader: Record<string, string[]> = {};
-    let responseBody: Buffer = Buffer.alloc(0);
+    let answer: DestinationAnswer | undefined;
     let error: string | undefined;
-    let retryAfter: number | undefined;
-    let nonRetryable = false;
     try {
-      const response = await this.client.send({
+      answer = await this.client.send({
         url: message.url,
         method: message.method,
         headers,
         body: message.method === "GET" || message.method === "HEAD" ? undefined : body,
-        signal: controller.signal,
+        timeoutMs: timeoutSeconds * 1000,
+        key: message.messageId, // cancel() aborts it
       });
-      status = response.status;
-      responseHeader = response.headers;
-      const header = (name: string) => answerHeader(response.headers, name);
-      responseBody = response.body;
-      nonRetryable = status === 489 && header("upstash-nonretryable-error") === "true";
-      retryAfter =
-        parseRetryAfter(header(HEADERS.retryAfter)) ??
-        parseRetryAfter(header("x-ratelimit-reset")) ??
-        parseRetryAfter(header("x-ratelimit-reset-requests")) ??
-        parseRetryAfter(header("x-ratelimit-reset-tokens"));
-      if (status < 200 || status >= 300)
-        error = describeFailure({ status, body: responseBody, url: message.url, method: message.method });
+      if (answer.status < 200 || answer.status >= 300)
+        error = describeFailure({
+          status: answer.status,
+          body: answer.body,
+          url: message.url,
+          method: message.method,
+        });
     } catch (cause) {
-      error = controller.signal.aborted
-        ? `timed out after ${message.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS}s`
-        : describeUnreachable(cause, message.url);
-    } finally {
-      clearTimeout(timeout);
-      this.inflight.delete(message.messageId);
+      error =
+        (cause as { code?: unknown } | undefined)?.code === "DELIVERY_TIMEOUT"
+          ? `timed out after ${timeoutSeconds}s`
+          : describeUnreachable(cause, message.url);
     }
-    if (this.closed || !this.options.store.state.messages.has(message.messageId)) return;
+    // Cancelled (which aborts the request) or stopped while it was on the wire.
+    if (this.closed || !store.state.messages.has(message.messageId)) return;
     const ms = Date.now() - started;
     const attempt = message.retried + 1;
-    const result = { status, responseHeader, responseBody };
-
+    const status = answer?.status ?? 0;
+    const responseBody = answer?.body ?? NO_BODY;
+    // Only a failed attempt looks at the answer's headers; most answers are never asked.
+    let nonRetryable = false;
+    let retryAfter: number | undefined;
+    if (error !== undefined && answer) {
+      const { headers: answered } = answer;
+      nonRetryable = status === 489 && answerHeader(answered, "upstash-nonretryable-error") === "true";
+      retryAfter =
+        parseRetryAfter(answerHeader(answered, HEADERS.retryAfter)) ??
+        parseRetryAfter(answerHeader(answered, "x-ratelimit-reset")) ??
+        parseRetryAfter(answerHeader(answered, "x-ratelimit-reset-requests")) ??
+        parseRetryAfter(answerHeader(answered, "x-ratelimit-reset-tokens"));
+    }
     const reportsToCallback =
       error !== undefined &&
       (nonRetryable || message.retried >= message.retries) &&
       this.options.hooks?.failureToCallback(message) === true;
     if (error === undefined || reportsToCallback) {
       this.options.store.delete("messages", message.messageId);
-      this.event(message, "DELIVERED", { responseStatus: status });
+      this.event(message, "DELIVERED", status);
       this.options.reporter.report({
         type: "delivered",
         messageId: message.messageId,
@@ -332,7 +348,9 @@ export class DeliveryEngine {
       this.options.hooks?.settled(message, { outcome: "delivered" });
       this.finish(
         message.messageId,
-        message.callback ? this.spawnCallback(message, "success", result) : undefined,
+        message.callback
+          ? this.spawnCallback(message, "success", deliveryResult(status, answer, responseBody))
+          : undefined,
       );
     } else if (!nonRetryable && message.retried < message.retries) {
       const waitSeconds = Math.min(MAX_WAIT_SECONDS, retryAfter ?? this.backoffSeconds(message));
@@ -343,8 +361,8 @@ export class DeliveryEngine {
         notBefore: Date.now() + nextInMs,
       };
       this.options.store.put("messages", next.messageId, next);
-      this.event(message, "ERROR", { responseStatus: status, error });
-      this.event(message, "RETRY", { responseStatus: status, error, nextDeliveryTime: next.notBefore });
+      this.event(message, "ERROR", status, error);
+      this.event(message, "RETRY", status, error, next.notBefore);
       this.options.reporter.report({
         type: "retry",
         messageId: message.messageId,
@@ -364,14 +382,14 @@ export class DeliveryEngine {
         ...message,
         dlqId,
         responseStatus: status,
-        responseHeader,
+        responseHeader: answer?.headers ?? {},
         responseBody: responseBody.toString("utf8"),
         failedAt: Date.now(),
       };
       this.options.store.delete("messages", message.messageId);
       // Callback deliveries that fail are not dead-lettered again with callbacks of their own.
       this.options.store.put("dlq", dlqId, entry);
-      this.event(message, "FAILED", { responseStatus: status, error });
+      this.event(message, "FAILED", status, error);
       this.options.reporter.report({
         type: "dead-letter",
         messageId: message.messageId,
@@ -386,7 +404,9 @@ export class DeliveryEngine {
       this.options.hooks?.settled(message, { outcome: "failed", status, error, responseBody, dlqId });
       this.finish(
         message.messageId,
-        message.failureCallback ? this.spawnCallback(message, "failure", result, dlqId) : undefined,
+        message.failureCallback
+          ? this.spawnCallback(message, "failure", deliveryResult(status, answer, responseBody), dlqId)
+          : undefined,
       );
     }
   }
@@ -427,26 +447,22 @@ export class DeliveryEngine {
     return message.messageId;
   }
 
-  private event(message: StoredMessage, state: DevEvent["state"], extra: Partial<DevEvent> = {}): void {
-    this.events.push({
-      seq: ++this.eventSeq,
-      time: Date.now(),
-      messageId: message.messageId,
-      state,
-      url: message.url,
-      topicName: message.topicName,
-      queueName: message.queueName,
-      scheduleId: message.scheduleId,
-      endpointName: message.endpointName,
-      label: message.label,
-      flowControlKey: message.flowControlKey,
-      callerIp: message.callerIp,
-      header: message.header,
-      body: message.body,
-      redact: message.redact,
-      ...extra,
-    });
-    // Trim in bulk: splicing one entry off a full log on every event would be O(n) per event.
-    if (this.events.length > MAX_EVENTS * 1.5) this.events.splice(0, this.events.length - MAX_EVENTS);
+  private event(
+    message: StoredMessage,
+    state: DevEvent["state"],
+    responseStatus?: number,
+    error?: string,
+    nextDeliveryTime?: number,
+  ): void {
+    this.log.add(message, state, Date.now(), responseStatus, error, nextDeliveryTime);
   }
+}
+
+/** What an attempt got back, as its callback reports it (the answer's headers built only now). */
+function deliveryResult(
+  status: number,
+  answer: DestinationAnswer | undefined,
+  responseBody: Buffer,
+): DeliveryResult {
+  return { status, responseHeader: answer?.headers ?? {}, responseBody };
 }

@@ -3,6 +3,7 @@ import type { AddressInfo, Socket } from "node:net";
 import { brotliCompressSync, deflateSync, gzipSync } from "node:zlib";
 import { afterEach, describe, expect, it } from "vitest";
 import { answerHeader, DestinationClient } from "./destination-client";
+import { OutgoingHeaders } from "./outgoing-headers";
 
 const servers: Server[] = [];
 const clients: DestinationClient[] = [];
@@ -33,12 +34,12 @@ function client(limit = 1024): DestinationClient {
   return made;
 }
 
-const post = (url: string, headers = new Headers(), body = Buffer.from("hi")) => ({
+const post = (url: string, headers = new OutgoingHeaders(), body = Buffer.from("hi")) => ({
   url,
   method: "POST",
   headers,
   body,
-  signal: new AbortController().signal,
+  timeoutMs: 60_000,
 });
 
 describe("DestinationClient", () => {
@@ -50,7 +51,9 @@ describe("DestinationClient", () => {
       res.writeHead(503, { "Retry-After": "7" });
       res.end("busy");
     });
-    const headers = new Headers({ "Content-Type": "text/plain", "X-Tenant": "acme" });
+    const headers = new OutgoingHeaders();
+    headers.set("Content-Type", "text/plain");
+    headers.set("X-Tenant", "acme");
     headers.append("X-Tenant", "other");
     headers.set("Connection", "upgrade"); // a forwarded hop-by-hop header must not break the framing
     const answer = await client().send({ ...post(`${url}/job?x=1`, headers), method: "PUT" });
@@ -139,12 +142,77 @@ describe("DestinationClient", () => {
     });
   });
 
-  it("rejects with the signal's reason when aborted mid-answer", async () => {
+  it("rejects with DELIVERY_ABORTED when its key is aborted mid-answer, and ends the request", async () => {
+    let received!: () => void;
+    let closed!: () => void;
+    const requestReceived = new Promise<void>((done) => (received = done));
+    const requestClosed = new Promise<void>((done) => (closed = done));
+    const url = await serve((_req, res) => {
+      res.on("close", closed);
+      res.write("partial"); // never ends
+      received();
+    });
+    const one = client();
+    const sent = one.send({ ...post(url), key: "msg_1" });
+    await requestReceived;
+    expect(one.abort("msg_1")).toBe(true);
+    await expect(sent).rejects.toMatchObject({ code: "DELIVERY_ABORTED" });
+    await requestClosed;
+    expect(one.inflight).toBe(0);
+    expect(one.abort("msg_1")).toBe(false);
+  });
+
+  it("rejects with DELIVERY_TIMEOUT past its timeout, each request by its own deadline", async () => {
+    const url = await serve((req, res) => {
+      if (req.url === "/slow")
+        res.write("partial"); // never ends
+      else res.end("ok");
+    });
+    const one = client();
+    const slow = one.send({ ...post(`${url}/slow`), timeoutMs: 10 });
+    const patient = one.send({ ...post(`${url}/slow`), timeoutMs: 60_000, key: "patient" });
+    await expect(slow).rejects.toMatchObject({ code: "DELIVERY_TIMEOUT" });
+    expect((await one.send({ ...post(url), timeoutMs: 10 })).status).toBe(200);
+    expect(one.inflight).toBe(1); // the patient one still waits
+    one.abort("patient");
+    await expect(patient).rejects.toMatchObject({ code: "DELIVERY_ABORTED" });
+  });
+
+  it("sends the URL's host, a forwarded Host instead, and Basic credentials from the URL", async () => {
+    const seen: IncomingMessage["headers"][] = [];
+    const url = await serve((req, res) => {
+      seen.push(req.headers);
+      res.end();
+    });
+    const withUser = url.replace("http://", "http://ada:p%40ss@");
+    await client().send(post(`${withUser}/x`));
+    const forwarded = new OutgoingHeaders();
+    forwarded.set("Host", "app.test");
+    await client().send(post(url, forwarded));
+    expect(seen[0]?.host).toBe(new URL(url).host);
+    expect(seen[0]?.authorization).toBe(`Basic ${Buffer.from("ada:p@ss").toString("base64")}`);
+    expect(seen[1]?.host).toBe("app.test");
+    expect(seen[1]?.authorization).toBeUndefined();
+  });
+
+  it("sends GET without a body or Content-Length", async () => {
+    let seen: IncomingMessage["headers"] = {};
+    const url = await serve((req, res) => {
+      seen = req.headers;
+      res.end("ok");
+    });
+    const answer = await client().send({ ...post(url), method: "GET", body: undefined });
+    expect(answer.body.toString()).toBe("ok");
+    expect(seen["content-length"]).toBeUndefined();
+    expect(seen["transfer-encoding"]).toBeUndefined();
+  });
+
+  it("closes with the requests under way rejected", async () => {
     const url = await serve((_req, res) => res.write("partial")); // never ends
-    const controller = new AbortController();
-    const sent = client().send({ ...post(url), signal: controller.signal });
-    setImmediate(() => controller.abort(new Error("timed out")));
-    await expect(sent).rejects.toThrow("timed out");
+    const one = client();
+    const sent = one.send(post(url));
+    setImmediate(() => one.close());
+    await expect(sent).rejects.toMatchObject({ code: "DELIVERY_ABORTED" });
   });
 
   it("keeps connections open between requests", async () => {

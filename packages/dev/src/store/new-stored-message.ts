@@ -81,10 +81,26 @@ export function messageSettings(from: MessageSettings): MessageSettings {
  * ```
  */
 export function newStoredMessage(settings: MessageSettings, message: NewMessage): StoredMessage {
+  // One literal with every field (not a spread of messageSettings): every stored message then has
+  // the same shape, made without an intermediate object.
   return {
     messageId: newId("msg"),
     url: message.url,
-    ...messageSettings(settings),
+    method: settings.method,
+    header: settings.header,
+    retries: settings.retries,
+    retryDelay: settings.retryDelay,
+    timeoutSeconds: settings.timeoutSeconds,
+    callback: settings.callback,
+    failureCallback: settings.failureCallback,
+    callbackOptions: settings.callbackOptions,
+    failureCallbackOptions: settings.failureCallbackOptions,
+    label: settings.label,
+    flowControlKey: settings.flowControlKey,
+    parallelism: settings.parallelism,
+    rate: settings.rate,
+    periodSeconds: settings.periodSeconds,
+    redact: settings.redact,
     body: message.body,
     retried: 0,
     notBefore: message.notBefore,

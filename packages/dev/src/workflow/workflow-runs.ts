@@ -1,5 +1,6 @@
 import { DevServerError } from "../dev-server-error";
 import type { DeliveryEngine, DeliveryHooks, Settlement } from "../engine/delivery-engine";
+import type { OutgoingHeaders } from "../engine/outgoing-headers";
 import type { StoredMessage } from "../store/model";
 import { callbackHeaders, callTypeOf, RUN_ID_HEADER } from "./workflow-headers";
 import type { RunState, StepError, Waiter, WorkflowRun } from "./workflow-run";
@@ -182,7 +183,7 @@ export class WorkflowRuns {
     return Buffer.from(JSON.stringify(raw));
   }
 
-  private deliveryHeaders(message: StoredMessage, headers: Headers): void {
+  private deliveryHeaders(message: StoredMessage, headers: OutgoingHeaders): void {
     const workflow = message.workflow;
     if (!workflow || callTypeOf(workflow) === "toCallback") return;
     const run = this.runOf(message);
