@@ -22,6 +22,28 @@ export function toBase64Url(bytes: Uint8Array): string {
   return out;
 }
 
+/**
+ * {@link toBase64Url} of text whose characters are all below U+0080 (its UTF-8 bytes are its char
+ * codes), read straight from the string: no byte array per JWT part. The caller checks ASCII.
+ */
+export function asciiToBase64Url(text: string): string {
+  const a = URL_ALPHABET;
+  const whole = text.length - (text.length % 3);
+  let out = "";
+  for (let i = 0; i < whole; i += 3) {
+    const n = (text.charCodeAt(i) << 16) | (text.charCodeAt(i + 1) << 8) | text.charCodeAt(i + 2);
+    out += a[n >>> 18]! + a[(n >>> 12) & 63]! + a[(n >>> 6) & 63]! + a[n & 63]!;
+  }
+  if (text.length - whole === 1) {
+    const n = text.charCodeAt(whole);
+    out += a[n >>> 2]! + a[(n & 3) << 4]!;
+  } else if (text.length - whole === 2) {
+    const n = (text.charCodeAt(whole) << 8) | text.charCodeAt(whole + 1);
+    out += a[n >>> 10]! + a[(n >>> 4) & 63]! + a[(n & 15) << 2]!;
+  }
+  return out;
+}
+
 /** Decodes base64url (padding optional) to bytes. Throws on characters outside the alphabet. */
 export function fromBase64Url(text: string): Uint8Array<ArrayBuffer> {
   return bytesOfBinary(binaryFromBase64Url(text));

@@ -1,4 +1,4 @@
-import { binaryFromBase64Url, bytesOfBinary, fromBase64Url, toBase64Url } from "./base64";
+import { asciiToBase64Url, binaryFromBase64Url, bytesOfBinary, fromBase64Url, toBase64Url } from "./base64";
 import { cryptoPrimitives } from "./crypto-primitives";
 
 /** QStash's two signing keys. `next` takes over when QStash rotates keys. */
@@ -169,7 +169,7 @@ export async function signPayload(input: SignInput): Promise<string> {
     jti: `jwt_${crypto.randomUUID().replace(/-/g, "")}`,
     body: hash,
   });
-  const mac = await cryptoPrimitives().hmacSha256(input.key, encoder.encode(`${header}.${claims}`));
+  const mac = await cryptoPrimitives().hmacSha256(input.key, `${header}.${claims}`);
   return `${header}.${claims}.${toBase64Url(mac)}`;
 }
 
@@ -187,14 +187,16 @@ function ownBytes(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
   return bytes.buffer instanceof ArrayBuffer ? (bytes as Uint8Array<ArrayBuffer>) : new Uint8Array(bytes);
 }
 
+/** JSON as base64url; ASCII text (every claim set but a URL with non-ASCII) without a TextEncoder. */
 function encodeJson(value: unknown): string {
-  return toBase64Url(encoder.encode(JSON.stringify(value)));
+  const text = JSON.stringify(value);
+  return NON_ASCII.test(text) ? toBase64Url(encoder.encode(text)) : asciiToBase64Url(text);
 }
+
+const NON_ASCII = /[\u0080-\uffff]/;
 
 /** The same for every signature QStash (and the dev server) sends. */
 const JWT_HEADER = encodeJson({ alg: "HS256", typ: "JWT" });
-
-const NON_ASCII = /[\u0080-\uffff]/;
 
 function decodeJson(part: string): Record<string, unknown> | undefined {
   try {

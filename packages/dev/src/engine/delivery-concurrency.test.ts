@@ -87,22 +87,22 @@ async function until(check: () => boolean): Promise<void> {
 }
 
 describe("deliveries on the wire", () => {
-  it("never has more than 64 deliveries at a destination at once; the first 64 due go first", async () => {
+  it("never has more than 128 deliveries at a destination at once; the first 128 due go first", async () => {
     sink.holding = true;
     await publishBatch(200);
-    await until(() => sink.arrived.length === 64);
+    await until(() => sink.arrived.length === 128);
     // Every delivery is on hold: had the cap let more through, they would be arriving now.
     expect(sink.arrived.sort((a, b) => Number(a) - Number(b))).toEqual(
-      Array.from({ length: 64 }, (_, i) => String(i)),
+      Array.from({ length: 128 }, (_, i) => String(i)),
     );
     sink.release();
     await until(() => sink.arrived.length === 200);
-    expect(sink.maxConcurrent).toBe(64);
+    expect(sink.maxConcurrent).toBe(128);
   });
 
   it("reuses keep-alive connections instead of opening one per delivery", async () => {
     await publishBatch(300);
     await until(() => sink.arrived.length === 300);
-    expect(sink.connections).toBeLessThanOrEqual(64);
+    expect(sink.connections).toBeLessThanOrEqual(128);
   });
 });

@@ -26,7 +26,7 @@ export interface DeliveryEngineOptions {
   hooks?: DeliveryHooks | undefined;
   /**
    * Deliveries on the wire at once, across all destinations; the rest wait in due order. Queue
-   * and flow-control limits apply before this one. @default 64
+   * and flow-control limits apply before this one. @default 128
    */
   maxInFlight?: number | undefined;
 }
@@ -71,7 +71,7 @@ interface WireTicket {
 const MAX_EVENTS = 10_000;
 const DEFAULT_TIMEOUT_SECONDS = 15 * 60;
 const RESPONSE_LIMIT = 256 * 1024;
-const DEFAULT_MAX_IN_FLIGHT = 64;
+const DEFAULT_MAX_IN_FLIGHT = 128;
 const NO_BODY = Buffer.alloc(0);
 
 /**
