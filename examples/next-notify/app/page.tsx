@@ -3,6 +3,7 @@ import { SESSION_COOKIE, userFromCookie } from "@/lib/session";
 import { DeliveriesPanel } from "./_components/deliveries-panel";
 import { EventForm } from "./_components/event-form";
 import { FeedPanel } from "./_components/feed-panel";
+import { PreferencesPanel } from "./_components/preferences-panel";
 import { ProviderSwitches } from "./_components/provider-switches";
 import { UserSwitch } from "./_components/user-switch";
 
@@ -19,7 +20,8 @@ export default async function Home() {
         </div>
         <p className="muted">
           One <code>notify</code> channel fans out to email, SMS and in-app. Each subscriber is delivered and
-          retried on its own; the in-app feed streams over Server-Sent Events.
+          retried on its own; email is a digest (one email per user per window), the in-app feed groups events
+          and remembers who did them, and each user chooses per category what reaches them.
         </p>
       </header>
       <div className="grid">
@@ -28,6 +30,8 @@ export default async function Home() {
           <EventForm />
           <h3>Providers</h3>
           <ProviderSwitches />
+          <h3>Your preferences</h3>
+          <PreferencesPanel />
         </section>
         <FeedPanel />
         <DeliveriesPanel />

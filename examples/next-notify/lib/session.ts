@@ -1,5 +1,3 @@
-import type { NextRequest } from "next/server";
-
 /** The demo's fake session: a cookie set by `/api/session`, never a query parameter. */
 export const SESSION_COOKIE = "sb-demo-user";
 
@@ -12,7 +10,11 @@ export function userFromCookie(value: string | undefined): User {
   return USERS.find((user) => user === value) ?? USERS[0];
 }
 
-/** The signed-in user of a request, from its session cookie. */
-export function currentUser(request: NextRequest): User {
-  return userFromCookie(request.cookies.get(SESSION_COOKIE)?.value);
+/** The signed-in user of a request (any fetch `Request`, a `NextRequest` too), from its session cookie. */
+export function currentUser(request: Request): User {
+  const cookies = request.headers.get("cookie")?.split(";") ?? [];
+  const value = cookies
+    .map((cookie) => cookie.trim().split("="))
+    .find(([name]) => name === SESSION_COOKIE)?.[1];
+  return userFromCookie(value);
 }

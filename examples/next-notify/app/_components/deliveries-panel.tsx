@@ -8,11 +8,12 @@ type Delivery = {
   subscriber: string;
   title: string;
   attempt: number;
-  outcome: "delivered" | "failed" | "failed-last" | "dead-letter";
+  outcome: "delivered" | "failed" | "failed-last" | "dead-letter" | "skipped";
+  events: number;
   detail: string;
 };
 
-type Totals = { attempts: number; delivered: number; failed: number; deadLetters: number };
+type Totals = { attempts: number; delivered: number; failed: number; deadLetters: number; skipped: number };
 const SUBSCRIBERS = ["email", "sms", "inApp"] as const;
 
 const LABEL = {
@@ -20,12 +21,14 @@ const LABEL = {
   failed: "↻ failed, will retry",
   "failed-last": "✗ failed, last attempt",
   "dead-letter": "✗ dead letter",
+  skipped: "⊘ skipped",
 } as const;
 
 /** Every subscriber's delivery attempts as they happen (polled once a second). */
 export function DeliveriesPanel() {
   const [deliveries, setDeliveries] = useState<Delivery[]>([]);
   const [totals, setTotals] = useState<Record<string, Totals>>({});
+  const [streams, setStreams] = useState<Record<string, number>>({});
 
   useEffect(() => {
     let stopped = false;
@@ -34,9 +37,11 @@ export function DeliveriesPanel() {
         const body = (await (await fetch("/api/deliveries")).json()) as {
           totals: Record<string, Totals>;
           deliveries: Delivery[];
+          openStreams: Record<string, number>;
         };
         if (stopped) return;
         setTotals(body.totals);
+        setStreams(body.openStreams);
         setDeliveries(body.deliveries);
       } catch {
         // the server restarted; try again on the next tick
@@ -55,7 +60,13 @@ export function DeliveriesPanel() {
       <h2>Deliveries</h2>
       <div className="stats">
         {SUBSCRIBERS.map((subscriber) => {
-          const t = totals[subscriber] ?? { attempts: 0, delivered: 0, failed: 0, deadLetters: 0 };
+          const t = totals[subscriber] ?? {
+            attempts: 0,
+            delivered: 0,
+            failed: 0,
+            deadLetters: 0,
+            skipped: 0,
+          };
           return (
             <div key={subscriber} className="stat" data-testid={`totals-${subscriber}`}>
               <strong>{subscriber}</strong>
@@ -63,10 +74,17 @@ export function DeliveriesPanel() {
               <span>{t.attempts} attempts</span>
               <span className={t.failed ? "bad" : ""}>{t.failed} failed</span>
               <span className={t.deadLetters ? "bad" : ""}>{t.deadLetters} dead</span>
+              <span>{t.skipped} skipped</span>
             </div>
           );
         })}
       </div>
+      <p className="muted" data-testid="open-streams">
+        Feed streams open on the server:{" "}
+        {Object.entries(streams)
+          .map(([user, count]) => `${user} ${count}`)
+          .join(", ") || "none"}
+      </p>
       <div className="scroll">
         <table data-testid="deliveries">
           <thead>
@@ -74,6 +92,7 @@ export function DeliveriesPanel() {
               <th>Time</th>
               <th>Subscriber</th>
               <th>Event</th>
+              <th>Events</th>
               <th>Attempt</th>
               <th>Outcome</th>
             </tr>
@@ -81,7 +100,7 @@ export function DeliveriesPanel() {
           <tbody>
             {deliveries.length === 0 && (
               <tr>
-                <td colSpan={5} className="muted">
+                <td colSpan={6} className="muted">
                   Nothing delivered yet.
                 </td>
               </tr>
@@ -91,7 +110,8 @@ export function DeliveriesPanel() {
                 <td>{new Date(d.at).toLocaleTimeString()}</td>
                 <td>{d.subscriber}</td>
                 <td>{d.title}</td>
-                <td>{d.attempt}</td>
+                <td data-testid="delivery-events">{d.events}</td>
+                <td>{d.outcome === "skipped" ? "–" : d.attempt}</td>
                 <td title={d.detail}>
                   {LABEL[d.outcome]} <span className="muted">{d.detail}</span>
                 </td>

@@ -1,139 +1,135 @@
 "use client";
 
-import type { InferFeedData, InferFeedItem } from "@switchboard/sse";
-import { subscribeToFeed } from "@switchboard/sse/client";
-import { useCallback, useEffect, useState } from "react";
+import { type UseFeedItem, useFeed } from "@switchboard/sse/react";
+import { useEffect, useState } from "react";
 // Type-only: the item type comes from the feed's schema, and no server code reaches the bundle.
 import type { feed } from "@/lib/switchboard";
 
-type Item = InferFeedItem<typeof feed>;
+type Item = UseFeedItem<typeof feed>;
 
-/** The in-app feed: live over SSE, with an unread badge, mark-as-read and history pages. */
+const STATUS_LABEL = {
+  connecting: "connecting",
+  open: "live",
+  reconnecting: "reconnecting",
+  closed: "closed",
+};
+
+/** "Ada, Bob and 13 others": the item's most recent actors, then how many more there were. */
+export function actorsLine(item: Pick<Item, "actors" | "actorCount">): string {
+  const names = item.actors.slice(0, 2).map((actor) => actor.name ?? actor.id);
+  const others = item.actorCount - names.length;
+  if (names.length === 0) return "";
+  if (others <= 0) return names.join(" and ");
+  return `${names.join(", ")} and ${others} other${others === 1 ? "" : "s"}`;
+}
+
+/**
+ * The in-app feed as a bell, with `useFeed`: the badge counts unseen items and opening the bell
+ * marks them seen; clicking an item marks it read; archive moves it out of the inbox. One stream
+ * per browser, shared by the tabs; marks made in one tab show in the others.
+ */
 export function FeedPanel() {
-  const [items, setItems] = useState<Item[]>([]);
-  const [unread, setUnread] = useState(0);
-  const [cursor, setCursor] = useState<number | undefined>();
-  const [live, setLive] = useState(false);
+  const { items, counts, status, hasMore, loadMore, markSeen, markRead, archive, error } = useFeed<
+    typeof feed
+  >("/api/notifications", { limit: 10 });
+  const [open, setOpen] = useState(false);
 
-  const loadFirstPage = useCallback(async () => {
-    const page = (await (await fetch("/api/notifications")).json()) as {
-      items: Item[];
-      nextCursor?: number;
-      unread: number;
-    };
-    setItems(page.items);
-    setCursor(page.nextCursor);
-    setUnread(page.unread);
-    return page.items[0]?.id ?? 0;
-  }, []);
-
+  // While the bell is open, what arrives is shown, so it is seen. (Not again after a refused
+  // mark: its rollback brings the count back, and retrying at once would loop.)
   useEffect(() => {
-    let stop = () => {};
-    let cancelled = false;
-    void loadFirstPage().then((newest) => {
-      if (cancelled) return;
-      // The stream resumes right after the newest item the page already shows, so nothing
-      // pushed between the fetch and the connection is lost.
-      stop = subscribeToFeed<InferFeedData<typeof feed>>(
-        "/api/notifications/stream",
-        {
-          onOpen: () => setLive(true),
-          onError: () => setLive(false),
-          onItem: (item) =>
-            setItems((current) => [
-              item,
-              // A group's update replaces its older item; a user group and the rate-limit
-              // summary never replace each other, even with the same key.
-              ...current.filter(
-                (i) =>
-                  i.id !== item.id &&
-                  !(item.groupKey && i.groupKey === item.groupKey && i.summary === item.summary),
-              ),
-            ]),
-          onUnread: setUnread,
-          onReset: () => void loadFirstPage(),
-        },
-        { lastEventId: newest },
-      );
-    });
-    return () => {
-      cancelled = true;
-      stop();
-    };
-  }, [loadFirstPage]);
-
-  async function markRead(ids: number[] | "all") {
-    const response = await fetch("/api/notifications", {
-      method: "POST",
-      headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ ids }),
-    });
-    const body = (await response.json()) as { unread: number };
-    setUnread(body.unread);
-    setItems((current) =>
-      current.map((i) => (ids === "all" || ids.includes(i.id) ? { ...i, read: true } : i)),
-    );
-  }
-
-  async function loadMore() {
-    const page = (await (await fetch(`/api/notifications?before=${cursor}`)).json()) as {
-      items: Item[];
-      nextCursor?: number;
-    };
-    setItems((current) => [...current, ...page.items.filter((i) => !current.some((c) => c.id === i.id))]);
-    setCursor(page.nextCursor);
-  }
+    if (open && counts.unseen > 0 && !error) void markSeen("all");
+  }, [open, counts.unseen, error, markSeen]);
 
   return (
     <section className="card">
       <h2>
-        In-app feed{" "}
-        <span
-          className={unread > 0 ? "badge" : "badge zero"}
-          data-testid="unread-badge"
-          title={`${unread} unread`}
-        >
-          {unread}
-        </span>
-        <span className={live ? "dot live" : "dot"} title={live ? "live" : "reconnecting"} />
-      </h2>
-      <div className="row">
         <button
           type="button"
-          className="secondary"
-          onClick={() => void markRead("all")}
-          disabled={unread === 0}
+          className="bell"
+          aria-expanded={open}
+          aria-label={`Notifications, ${counts.unseen} unseen`}
+          onClick={() => setOpen(!open)}
         >
-          Mark all read
+          🔔{" "}
+          <span className={counts.unseen > 0 ? "badge" : "badge zero"} data-testid="unseen-badge">
+            {counts.unseen}
+          </span>
         </button>
-      </div>
-      <ul className="feed" data-testid="feed">
-        {items.length === 0 && <li className="muted">No notifications yet. Fire an event.</li>}
-        {items.map((item) => (
-          <li key={item.id} className={item.read ? "read" : "unread"} data-testid="feed-item">
-            <div>
-              <strong>{item.data.title}</strong>
-              {item.count > 1 && (
-                <span className="count">
-                  {item.summary ? `+${item.count} more (rate limited)` : `×${item.count}`}
-                </span>
-              )}
-              <p>{item.data.message}</p>
-              <time className="muted">{new Date(item.createdAt).toLocaleTimeString()}</time>
-            </div>
-            {!item.read && (
-              <button type="button" className="link" onClick={() => void markRead([item.id])}>
-                Mark read
-              </button>
-            )}
-          </li>
-        ))}
-      </ul>
-      {cursor !== undefined && (
-        <button type="button" className="secondary" onClick={() => void loadMore()}>
-          Load more
-        </button>
+        In-app feed
+        <span className={status === "open" ? "dot live" : "dot"} title={STATUS_LABEL[status]} />
+        <span className="muted" data-testid="connection">
+          {STATUS_LABEL[status]}
+        </span>
+      </h2>
+      <p className="muted">
+        <span data-testid="unread-count">{counts.unread}</span> unread ·{" "}
+        <span data-testid="archived-count">{counts.archived}</span> archived
+      </p>
+      {error && (
+        <p className="bad" role="alert">
+          {error.message}
+        </p>
+      )}
+      {open && (
+        <>
+          <div className="row">
+            <button
+              type="button"
+              className="secondary"
+              onClick={() => void markRead("all")}
+              disabled={counts.unread === 0}
+            >
+              Mark all read
+            </button>
+          </div>
+          <ul className="feed" data-testid="feed">
+            {items.length === 0 && <li className="muted">No notifications yet. Fire an event.</li>}
+            {items.map((item) => (
+              <FeedRow key={item.id} item={item} onRead={markRead} onArchive={archive} />
+            ))}
+          </ul>
+          {hasMore && (
+            <button type="button" className="secondary" onClick={() => void loadMore()}>
+              Load more
+            </button>
+          )}
+        </>
       )}
     </section>
+  );
+}
+
+function FeedRow({
+  item,
+  onRead,
+  onArchive,
+}: {
+  item: Item;
+  onRead: (ids: number[]) => Promise<void>;
+  onArchive: (ids: number[]) => Promise<void>;
+}) {
+  const actors = actorsLine(item);
+  return (
+    <li className={item.read ? "read" : "unread"} data-testid="feed-item" data-id={item.id}>
+      <button type="button" className="open" onClick={() => void onRead([item.id])}>
+        {actors && (
+          <span className="actors" data-testid="actors">
+            {actors}
+          </span>
+        )}
+        <strong>{item.data.title}</strong>
+        {item.count > 1 && (
+          <span className="count">
+            {item.summary ? `+${item.count} more (rate limited)` : `×${item.count}`}
+          </span>
+        )}
+        {item.category && <span className="tag">{item.category}</span>}
+        <p>{item.data.message}</p>
+        <time className="muted">{new Date(item.createdAt).toLocaleTimeString()}</time>
+      </button>
+      <button type="button" className="link" onClick={() => void onArchive([item.id])}>
+        Archive
+      </button>
+    </li>
   );
 }

@@ -27,4 +27,18 @@ describe("POST /api/events", () => {
     const response = await POST(post(JSON.stringify({ title: "Hi", channels: ["fax"] })));
     expect(response.status).toBe(400);
   });
+
+  it.each([0, -1, 1.5, 51, "ten"])("answers 400 to a burst of %j events", async (repeat) => {
+    const response = await POST(post(JSON.stringify({ title: "Hi", repeat })));
+    expect(response.status).toBe(400);
+    expect(await response.json()).toEqual({
+      error: expect.stringMatching(/repeat must be a whole number from 1 to 50/),
+    });
+  });
+
+  it("answers 400, naming the categories, to an unknown category", async () => {
+    const response = await POST(post(JSON.stringify({ title: "Hi", message: "", category: "billing" })));
+    expect(response.status).toBe(400);
+    expect(JSON.stringify(await response.json())).toMatch(/comments/);
+  });
 });

@@ -1,33 +1,61 @@
-import { type NextRequest, NextResponse } from "next/server";
+import type { NextRequest } from "next/server";
+import { countOpenStream } from "@/lib/count-open-stream";
 import { currentUser } from "@/lib/session";
 import { escalateUnread, feed } from "@/lib/switchboard";
-import { parseBefore, parseMarkRead } from "./feed-params";
 
 export const dynamic = "force-dynamic";
 
-/** History, newest first: `?before=<id>` for the next page. */
-export async function GET(request: NextRequest) {
-  const before = parseBefore(request.nextUrl.searchParams.get("before"));
-  if (!before.ok) return NextResponse.json({ error: before.error }, { status: 400 });
-  const page = await feed.list(currentUser(request), {
-    limit: 10,
-    ...(before.value === undefined ? {} : { before: before.value }),
-  });
-  return NextResponse.json(page);
+/**
+ * The request with the URL the browser used. Next gives route handlers a URL on its own host name
+ * (`localhost:3000` under `next start -H 127.0.0.1`), so the handler's same-origin check would
+ * refuse the page's own `Origin: http://127.0.0.1:3000`; the `Host` header is what the browser
+ * sent. (A cross-site page cannot change `Host`: its requests carry this host and its own Origin.)
+ */
+function asBrowserSentIt(request: NextRequest): Request {
+  const host = request.headers.get("host");
+  const url = new URL(request.url);
+  if (!host || host === url.host) return request;
+  url.host = host;
+  return new Request(url, {
+    method: request.method,
+    headers: request.headers,
+    body: request.body,
+    signal: request.signal,
+    duplex: "half",
+  } as RequestInit);
 }
 
-/** Marks items read: `{ ids: [1, 2] }` or `{ ids: "all" }`. */
+// The feed's one route (what `useFeed` speaks): GET streams, GET ?view=page answers a page of
+// history, POST { action, ids } marks items seen, read, unread, archived or unarchived. The
+// recipient comes from the session cookie alone, never from the URL; cross-site and non-JSON
+// POSTs are refused by the handler.
+const route = feed.handler({ recipient: currentUser });
+
+/** The stream (counted while open, for the page's "open streams" line) or a page of history. */
+export async function GET(request: NextRequest) {
+  const response = await route(request);
+  return countOpenStream(currentUser(request), response);
+}
+
+/**
+ * Runs the action; a successful "read" also tells this user's escalations that are still
+ * waiting, so they end without an SMS. The read is recorded either way; if QStash cannot be
+ * told, an escalation may still send its SMS.
+ */
 export async function POST(request: NextRequest) {
-  const ids = parseMarkRead(await request.json().catch(() => undefined));
-  if (!ids.ok) return NextResponse.json({ error: ids.error }, { status: 400 });
-  const user = currentUser(request);
-  const unread = await feed.markRead(user, ids.value);
-  // Resumes this user's escalations that are still waiting: they end without an SMS. The read is
-  // recorded either way; if QStash cannot be told, an escalation may still send its SMS.
-  await escalateUnread
-    .notify("read", { at: new Date().toISOString() }, { key: user })
-    .catch((error: unknown) => {
-      console.error("[next-notify] could not end the escalations of", user, error);
-    });
-  return NextResponse.json({ unread });
+  // The handler reads the body (bounded to 64 KiB); the copy is read only once it accepted it,
+  // so it holds no more than that. (A refused request's copy is left unread and dropped.)
+  const copy = request.clone();
+  const response = await route(asBrowserSentIt(request));
+  if (!response.ok) return response;
+  const { action } = (await copy.json().catch(() => ({}))) as { action?: unknown };
+  if (action === "read") {
+    const user = currentUser(request);
+    await escalateUnread
+      .notify("read", { at: new Date().toISOString() }, { key: user })
+      .catch((error: unknown) => {
+        console.error("[next-notify] could not end the escalations of", user, error);
+      });
+  }
+  return response;
 }
