@@ -89,6 +89,25 @@ describe("feed.handler over real HTTP", () => {
       expect(await listed.json()).toEqual({ counts: { total: 3, unseen: 1, unread: 3, archived: 0 } });
     });
 
+    it("serves its own page when the framework rewrote request.url's host (Next: localhost for 127.0.0.1)", async () => {
+      // Next's route handlers build request.url from their own idea of the host; the browser's
+      // Origin matches the Host header it sent. A foreign Origin is still refused.
+      const u = await seeded(2);
+      const asNext = (origin: string) =>
+        route(
+          new Request("http://localhost:3917/api/notifications", {
+            method: "POST",
+            headers: { host: "127.0.0.1:3917", origin, "content-type": "application/json", "x-user": u },
+            body: JSON.stringify({ action: "seen", ids: [1] }),
+          }),
+        );
+      await refused(await asNext("http://evil.example:3917"), 403, "FORBIDDEN", /Origin http:\/\/evil/);
+      await untouched(u, 2);
+      const own = await asNext("http://127.0.0.1:3917");
+      expect(own.status).toBe(200);
+      expect(await own.json()).toEqual({ counts: { total: 2, unseen: 1, unread: 2, archived: 0 } });
+    });
+
     it("refuses a text/plain POST (a CSRF simple request) and other non-JSON types with 415", async () => {
       const u = await seeded(2);
       for (const type of [

@@ -108,8 +108,9 @@ async function answer(work: () => Promise<Response>): Promise<Response> {
 }
 
 /**
- * A browser's cross-site request (`Sec-Fetch-Site: cross-site`, or an `Origin` that is neither
- * this host nor one of `origins`) must not act for the signed-in user: that is CSRF.
+ * A browser's cross-site request (`Sec-Fetch-Site: cross-site`, or an `Origin` whose host is
+ * neither this URL's nor the `Host` header's, nor one of `origins`) must not act for the
+ * signed-in user: that is CSRF. A page cannot set `Host`: the browser sends the host it called.
  */
 function refuseCrossSite(request: Request, origins: ReadonlySet<string>): Response | undefined {
   const forbidden = (why: string) =>
@@ -127,7 +128,9 @@ function refuseCrossSite(request: Request, origins: ReadonlySet<string>): Respon
   } catch {
     host = undefined;
   }
-  if (host === undefined || host !== new URL(request.url).host)
+  // The browser's own page sends the host it called as `Host`; a framework may rebuild
+  // `request.url` with another name for the same server (Next uses `localhost` for 127.0.0.1).
+  if (host === undefined || (host !== new URL(request.url).host && host !== request.headers.get("host")))
     return forbidden(`Origin ${origin.slice(0, 100)}`);
   return undefined;
 }

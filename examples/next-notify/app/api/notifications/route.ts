@@ -5,26 +5,6 @@ import { escalateUnread, feed } from "@/lib/switchboard";
 
 export const dynamic = "force-dynamic";
 
-/**
- * The request with the URL the browser used. Next gives route handlers a URL on its own host name
- * (`localhost:3000` under `next start -H 127.0.0.1`), so the handler's same-origin check would
- * refuse the page's own `Origin: http://127.0.0.1:3000`; the `Host` header is what the browser
- * sent. (A cross-site page cannot change `Host`: its requests carry this host and its own Origin.)
- */
-function asBrowserSentIt(request: NextRequest): Request {
-  const host = request.headers.get("host");
-  const url = new URL(request.url);
-  if (!host || host === url.host) return request;
-  url.host = host;
-  return new Request(url, {
-    method: request.method,
-    headers: request.headers,
-    body: request.body,
-    signal: request.signal,
-    duplex: "half",
-  } as RequestInit);
-}
-
 // The feed's one route (what `useFeed` speaks): GET streams, GET ?view=page answers a page of
 // history, POST { action, ids } marks items seen, read, unread, archived or unarchived. The
 // recipient comes from the session cookie alone, never from the URL; cross-site and non-JSON
@@ -46,7 +26,7 @@ export async function POST(request: NextRequest) {
   // The handler reads the body (bounded to 64 KiB); the copy is read only once it accepted it,
   // so it holds no more than that. (A refused request's copy is left unread and dropped.)
   const copy = request.clone();
-  const response = await route(asBrowserSentIt(request));
+  const response = await route(request);
   if (!response.ok) return response;
   const { action } = (await copy.json().catch(() => ({}))) as { action?: unknown };
   if (action === "read") {
