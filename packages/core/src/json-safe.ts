@@ -13,45 +13,60 @@ export interface JsonHazard {
 const DATE_HINT =
   "JSON turns it into a string, so z.date() fails at delivery; send .toISOString() and use z.coerce.date() or z.iso.datetime()";
 
+const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
+
 /**
  * Finds the first value in `value` that would not survive `JSON.stringify` → `JSON.parse` as the
  * handler expects: a `Date`, `Map`, `Set`, `BigInt`, `undefined` in an array, a function or
  * symbol, `NaN`/`Infinity`, a typed array, a cycle. Objects with `toJSON` are taken as they say.
+ * It runs on every dispatched payload, so the path is kept as a stack of keys and spelled out only
+ * for a hazard: a plain JSON value costs one walk and no strings.
  */
 export function findJsonHazard(value: unknown, root = "payload"): JsonHazard | undefined {
   const ancestors: object[] = [];
-  const walk = (
-    current: unknown,
-    path: string,
-    issuePath: string[],
-    inArray: boolean,
-  ): JsonHazard | undefined => {
-    const at = (message: string): JsonHazard => ({ path, issuePath: issuePath.join("."), message });
+  const keys: (string | number)[] = [];
+  const at = (describe: (path: string) => string): JsonHazard => {
+    let path = root;
+    for (const key of keys) {
+      path +=
+        typeof key === "number" ? `[${key}]` : IDENTIFIER.test(key) ? `.${key}` : `[${JSON.stringify(key)}]`;
+    }
+    return { path, issuePath: keys.join("."), message: describe(path) };
+  };
+  const walk = (current: unknown, inArray: boolean): JsonHazard | undefined => {
     switch (typeof current) {
       case "bigint":
         return at(
-          `${path} is a BigInt: JSON.stringify throws on it; send it as a string (String(n)) and use z.coerce.bigint()`,
+          (path) =>
+            `${path} is a BigInt: JSON.stringify throws on it; send it as a string (String(n)) and use z.coerce.bigint()`,
         );
       case "function":
       case "symbol":
-        return at(`${path} is a ${typeof current}: JSON ${inArray ? "turns it into null" : "drops it"}`);
+        return at(
+          (path) => `${path} is a ${typeof current}: JSON ${inArray ? "turns it into null" : "drops it"}`,
+        );
       case "undefined":
-        return inArray || issuePath.length === 0
-          ? at(`${path} is undefined: JSON ${inArray ? "turns it into null" : "has no undefined"}; use null`)
+        return inArray || keys.length === 0
+          ? at(
+              (path) =>
+                `${path} is undefined: JSON ${inArray ? "turns it into null" : "has no undefined"}; use null`,
+            )
           : undefined;
       case "number":
-        return Number.isFinite(current) ? undefined : at(`${path} is ${current}: JSON turns it into null`);
+        return Number.isFinite(current)
+          ? undefined
+          : at((path) => `${path} is ${current}: JSON turns it into null`);
       case "object":
         break;
       default:
         return undefined;
     }
     if (current === null) return undefined;
-    if (current instanceof Date) return at(`${path} is a Date: ${DATE_HINT}`);
+    if (current instanceof Date) return at((path) => `${path} is a Date: ${DATE_HINT}`);
     if (current instanceof Map || current instanceof Set) {
       const kind = current instanceof Map ? "Map" : "Set";
       const fix = kind === "Map" ? "Object.fromEntries(map)" : "[...set]";
-      return at(`${path} is a ${kind}: JSON turns it into {}; send ${fix}`);
+      return at((path) => `${path} is a ${kind}: JSON turns it into {}; send ${fix}`);
     }
     if (typeof (current as { toJSON?: unknown }).toJSON === "function") return undefined;
     if (
@@ -60,22 +75,26 @@ export function findJsonHazard(value: unknown, root = "payload"): JsonHazard | u
       current instanceof ArrayBuffer ||
       ArrayBuffer.isView(current)
     ) {
-      return at(`${path} is a ${current.constructor.name}: JSON does not keep it; send a plain value`);
+      const kind = current.constructor.name;
+      return at((path) => `${path} is a ${kind}: JSON does not keep it; send a plain value`);
     }
     if (ancestors.includes(current))
-      return at(`${path} refers back to one of its parents: JSON cannot encode a cycle`);
+      return at((path) => `${path} refers back to one of its parents: JSON cannot encode a cycle`);
     ancestors.push(current);
     try {
       if (Array.isArray(current)) {
         for (let index = 0; index < current.length; index++) {
-          const found = walk(current[index], `${path}[${index}]`, [...issuePath, String(index)], true);
+          keys.push(index);
+          const found = walk(current[index], true);
+          keys.pop();
           if (found) return found;
         }
         return undefined;
       }
-      for (const [key, child] of Object.entries(current)) {
-        const step = /^[A-Za-z_$][\w$]*$/.test(key) ? `${path}.${key}` : `${path}[${JSON.stringify(key)}]`;
-        const found = walk(child, step, [...issuePath, key], false);
+      for (const key of Object.keys(current)) {
+        keys.push(key);
+        const found = walk((current as Record<string, unknown>)[key], false);
+        keys.pop();
         if (found) return found;
       }
       return undefined;
@@ -83,7 +102,7 @@ export function findJsonHazard(value: unknown, root = "payload"): JsonHazard | u
       ancestors.pop();
     }
   };
-  return walk(value, root, [], false);
+  return walk(value, false);
 }
 
 /**
@@ -109,9 +128,7 @@ export async function preparePayload<S extends AnySchema>(
   payload: unknown,
   owner: string,
 ): Promise<{ text: string | undefined; output: SchemaOutput<S> }> {
-  // The walk that names the offending field allocates a path per value: run it only when the
-  // quick check found something.
-  const hazard = hasJsonHazard(payload) ? findJsonHazard(payload) : undefined;
+  const hazard = findJsonHazard(payload);
   if (hazard) {
     throw new SwitchboardError("INVALID_PAYLOAD", `${owner}: ${hazard.message}. Nothing was published.`, {
       issues: [{ path: hazard.issuePath, message: hazard.message }],
@@ -120,52 +137,4 @@ export async function preparePayload<S extends AnySchema>(
   const text = payload === undefined ? undefined : JSON.stringify(payload);
   const output = await parsePayload(schema, text === undefined ? undefined : JSON.parse(text), owner);
   return { text, output };
-}
-
-/**
- * Whether {@link findJsonHazard} would find anything, without building paths: the common case
- * (a plain JSON value) allocates nothing but the ancestor stack.
- */
-export function hasJsonHazard(value: unknown): boolean {
-  const ancestors: object[] = [];
-  const walk = (current: unknown, inArray: boolean, root: boolean): boolean => {
-    switch (typeof current) {
-      case "string":
-      case "boolean":
-        return false;
-      case "number":
-        return !Number.isFinite(current);
-      case "undefined":
-        return inArray || root;
-      case "object":
-        break;
-      default:
-        return true; // bigint, function, symbol
-    }
-    if (current === null) return false;
-    const proto = Object.getPrototypeOf(current);
-    if (proto !== Object.prototype && proto !== Array.prototype && proto !== null) {
-      // Dates, Maps, typed arrays, class instances, objects with toJSON: the full walk decides.
-      return true;
-    }
-    if (typeof (current as { toJSON?: unknown }).toJSON === "function") return true;
-    if (ancestors.includes(current)) return true;
-    ancestors.push(current);
-    try {
-      if (Array.isArray(current)) {
-        for (let index = 0; index < current.length; index++) {
-          if (walk(current[index], true, false)) return true;
-        }
-        return false;
-      }
-      for (const key in current) {
-        if (Object.hasOwn(current, key) && walk((current as Record<string, unknown>)[key], false, false))
-          return true;
-      }
-      return false;
-    } finally {
-      ancestors.pop();
-    }
-  };
-  return walk(value, false, true);
 }
