@@ -12,7 +12,8 @@ import {
 } from "./feed-input";
 import type { FeedActor, FeedCounts, FeedItem, FeedPage, FeedStatus } from "./feed-item";
 import type { AppendOptions, FeedFlags, FeedStore } from "./feed-store";
-import { type StreamOptions, streamFeed } from "./feed-stream";
+import { type StreamOptions, type StreamSource, streamFeed } from "./feed-stream";
+import { type NodeStreamRequest, type NodeStreamResponse, streamFeedNode } from "./feed-stream-node";
 import { memoryFeedStore } from "./memory-feed-store";
 import { type FeedRedisClient, redisFeedStore } from "./redis-feed-store";
 import { SharedPoller } from "./shared-poller";
@@ -198,14 +199,31 @@ export interface Feed<TData, TInput = TData> {
    */
   remove(recipient: string, ids: readonly number[]): Promise<number>;
   /**
-   * The recipient's live feed as a Server-Sent Events `Response` (works as is in Next.js and Hono;
-   * in Express through `toNodeHandler` from `@switchboard/core/node`).
+   * The recipient's live feed as a Server-Sent Events `Response` (works as is in Next.js App
+   * Router routes, Hono and any fetch-style server). On Node (Express, the Pages Router, `node:http`)
+   * `streamNode` writes the same stream straight to the response for less memory per client.
    * @example
    * ```ts
    * export const GET = (request: Request) => feed.stream(request, { recipient: userIdFromSession(request) });
    * ```
    */
   stream(request: Request, options: StreamOptions): Response;
+  /**
+   * The same live stream as `stream`, written straight to a Node response (Express, the Next.js
+   * Pages Router, Fastify's `reply.raw`, `node:http`): no web `Request`, `ReadableStream` or
+   * `Response` per client, so an open stream costs little more than Node's own socket. Resumes
+   * from the `Last-Event-ID` header (or the `lastEventId` query parameter), honours the client's
+   * backpressure (`maxBufferedBytes`) and ends when the client goes away. Without a recipient it
+   * answers 401 with the JSON error body `stream` gives.
+   * @example
+   * ```ts
+   * // Express
+   * app.get("/notifications/stream", (req, res) => {
+   *   feed.streamNode(req, res, { recipient: req.session.userId });
+   * });
+   * ```
+   */
+  streamNode(req: NodeStreamRequest, res: NodeStreamResponse, options: StreamOptions): void;
   /**
    * The feed's one route: reads the recipient with your (possibly async) auth callback, then
    * serves `GET` the live stream, `GET ?view=page` a JSON page (`before`, `limit`, `status`,
@@ -288,6 +306,8 @@ export function createFeed<TSchema extends StandardSchemaV1>(
     pollers.set(store, poller);
   }
   const sharedPoller = poller;
+  /** What every stream of this feed reads from: one object for all of them. */
+  const source: StreamSource = { store, poller, maxItems, clock };
 
   const feed: Feed<Data, StandardSchemaV1.InferInput<TSchema>> = {
     schema: schema as StandardSchemaV1<StandardSchemaV1.InferInput<TSchema>, Data>,
@@ -403,11 +423,11 @@ export function createFeed<TSchema extends StandardSchemaV1>(
     },
     stream(request, streamOptions) {
       if (streamOptions?.recipient) checkRecipient(streamOptions.recipient);
-      return streamFeed(
-        { store, poller: sharedPoller, maxItems, clock },
-        request,
-        streamOptions ?? { recipient: undefined },
-      );
+      return streamFeed(source, request, streamOptions ?? { recipient: undefined });
+    },
+    streamNode(req, res, streamOptions) {
+      if (streamOptions?.recipient) checkRecipient(streamOptions.recipient);
+      streamFeedNode(source, req, res, streamOptions ?? { recipient: undefined });
     },
     handler(handlerOptions) {
       return feedHandler(feed as unknown as Feed<unknown>, handlerOptions, mark);

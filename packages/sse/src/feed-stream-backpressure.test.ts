@@ -6,6 +6,7 @@ import { toNodeHandler } from "@switchboard/core/express";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { z } from "zod";
 import { manualClock } from "../test/manual-clock";
+import { completeEvents, dechunk, range } from "../test/raw-sse";
 import { readSse } from "../test/read-sse";
 import { condition } from "../test/until";
 import { createFeed } from "./create-feed";
@@ -181,33 +182,3 @@ describe("a client that stops reading, over real HTTP through the Node bridge", 
     controller.abort();
   });
 });
-
-const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
-
-/** The body of a chunked HTTP/1.1 response, up to where it was cut. */
-function dechunk(raw: string): string {
-  let rest = raw.slice(raw.indexOf("\r\n\r\n") + 4);
-  let body = "";
-  for (;;) {
-    const lineEnd = rest.indexOf("\r\n");
-    if (lineEnd < 0) return body;
-    const size = Number.parseInt(rest.slice(0, lineEnd), 16);
-    if (!Number.isFinite(size) || size === 0) return body;
-    const chunk = rest.slice(lineEnd + 2, lineEnd + 2 + size);
-    body += chunk;
-    if (chunk.length < size) return body;
-    rest = rest.slice(lineEnd + 2 + size + 2);
-  }
-}
-
-/** The events a client would dispatch: only those whose blank line arrived. */
-function completeEvents(body: string): { event: string; id: string | undefined }[] {
-  const blocks = body.split("\n\n").slice(0, -1);
-  return blocks.map((block) => {
-    const lines = block.split("\n");
-    return {
-      event: lines.find((l) => l.startsWith("event: "))?.slice(7) ?? "message",
-      id: lines.find((l) => l.startsWith("id: "))?.slice(4),
-    };
-  });
-}

@@ -293,11 +293,11 @@ describe.each(feedStores())("stream on $name", (stores) => {
     const streams = Array.from({ length: 5 }, () => open(feed, user()));
     await Promise.all(streams.map((s) => readSse(s.response, hasUnread)));
     expect(feed.openStreams).toBe(5);
-    // A heartbeat and a deadline per stream and one shared poll, all on the feed's clock.
-    expect(feed.clock.pending).toBe(5 * 2 + 1);
+    // One timer per stream (its next heartbeat, or its deadline) and one shared poll, all on the feed's clock.
+    expect(feed.clock.pending).toBe(5 + 1);
     for (const s of streams.slice(1)) s.controller.abort();
     expect(feed.openStreams).toBe(1);
-    expect(feed.clock.pending).toBe(2 + 1);
+    expect(feed.clock.pending).toBe(1 + 1);
     streams[0]!.controller.abort();
     expect(feed.openStreams).toBe(0);
     expect(feed.clock.pending).toBe(0);

@@ -16,6 +16,7 @@ export type {
   FeedStateChange,
   FeedStatus,
 } from "./feed-item";
+export type { StreamOptions } from "./feed-session";
 export type {
   AppendOptions,
   AppendResult,
@@ -28,7 +29,7 @@ export type {
   SinceResult,
   WriteResult,
 } from "./feed-store";
-export type { StreamOptions } from "./feed-stream";
+export type { NodeStreamRequest, NodeStreamResponse } from "./feed-stream-node";
 export type { InferFeedData, InferFeedItem, InferFeedPage } from "./infer-feed";
 export { type MemoryFeedStoreOptions, memoryFeedStore } from "./memory-feed-store";
 export {

@@ -19,6 +19,22 @@ export interface FeedWatcher {
 
 /** Items per recipient in the poll's batched read; a stream with more reads the rest itself. */
 const POLL_READ_LIMIT = 100;
+/** Opening reads per `sinceMany` call. */
+const OPEN_BATCH = 100;
+/** `sinceMany` calls for opening reads in flight at once; the rest wait and go out together. */
+const OPEN_CONCURRENCY = 2;
+
+interface Watched {
+  watchers: FeedWatcher[];
+  known: number;
+  epoch: string | undefined;
+}
+
+interface PendingRead {
+  request: SinceRequest;
+  resolve: (result: SinceResult) => void;
+  reject: (error: unknown) => void;
+}
 
 /**
  * One poller per store per process. Every interval it reads the change counters of ALL recipients
@@ -29,16 +45,20 @@ const POLL_READ_LIMIT = 100;
  * pub/sub), writes from other processes do too, and the message carries the item.
  */
 export class SharedPoller {
-  private readonly listeners = new Map<string, Set<FeedWatcher>>();
-  /** The change counter each watched recipient's streams have caught up to (or will, once woken). */
-  private readonly known = new Map<string, number>();
-  /** Each watched recipient's feed epoch, as last seen: a feed created again restarts its counter. */
-  private readonly epochs = new Map<string, string>();
+  /**
+   * Each watched recipient: its open streams (usually one or two, so an array), the change
+   * counter they have caught up to (or will, once woken), and its feed epoch as last seen (a feed
+   * created again restarts its counter).
+   */
+  private readonly watched = new Map<string, Watched>();
   /** Recipients notified while a poll's read was in flight: its (maybe older) counter is not news. */
   private readonly notifiedDuringPoll = new Set<string>();
   private timer: unknown;
   private unsubscribe: (() => void) | undefined;
   private polling = false;
+  /** Opening reads waiting for a `sinceMany` call. */
+  private readonly reads: PendingRead[] = [];
+  private reading = 0;
 
   constructor(
     private readonly store: FeedStore,
@@ -51,31 +71,72 @@ export class SharedPoller {
    * caller read when it caught up, with the feed's `epoch`). Returns the unsubscribe function.
    */
   watch(recipient: string, watcher: FeedWatcher, version: number, epoch?: string): () => void {
-    const known = this.known.get(recipient);
-    if (epoch && !this.epochs.has(recipient)) this.epochs.set(recipient, epoch);
-    if (known === undefined) this.known.set(recipient, version);
-    // A poll ran between this stream's read and now: it may have missed a change the others saw.
-    else if (known !== version) queueMicrotask(() => watcher.wake());
-    let set = this.listeners.get(recipient);
-    if (!set) {
-      set = new Set();
-      this.listeners.set(recipient, set);
+    let entry = this.watched.get(recipient);
+    if (!entry) {
+      entry = { watchers: [], known: version, epoch: epoch || undefined };
+      this.watched.set(recipient, entry);
+    } else {
+      entry.epoch ??= epoch || undefined;
+      // A poll ran between this stream's read and now: it may have missed a change the others saw.
+      if (entry.known !== version) queueMicrotask(() => watcher.wake());
     }
-    set.add(watcher);
+    entry.watchers.push(watcher);
     // The tick returns the poll's promise: the real clock ignores it, a test clock can await it.
     this.timer ??= this.clock.setInterval(() => this.poll(), this.intervalMs);
     this.unsubscribe ??= this.store.subscribe?.((changed, version, change) =>
       this.notify(changed, version, change),
     );
-    return () => {
-      set.delete(watcher);
-      if (set.size === 0 && this.listeners.get(recipient) === set) {
-        this.listeners.delete(recipient);
-        this.known.delete(recipient);
-        this.epochs.delete(recipient);
+    return () => this.unwatch(recipient, watcher);
+  }
+
+  /** Stops telling `watcher` about `recipient`'s feed (what `watch`'s returned function does). */
+  unwatch(recipient: string, watcher: FeedWatcher): void {
+    const entry = this.watched.get(recipient);
+    const at = entry ? entry.watchers.indexOf(watcher) : -1;
+    if (at === -1) return;
+    entry!.watchers.splice(at, 1);
+    if (entry!.watchers.length === 0) this.watched.delete(recipient);
+    if (this.watched.size === 0) this.stop();
+  }
+
+  /**
+   * A stream's opening read. Reads asked for while others are in flight wait and go out together
+   * in one `sinceMany` call (one EVAL on Redis): a thousand clients reconnecting at once (after a
+   * deploy) cost a few round trips and connections, not a thousand. A read asked for while none
+   * is in flight goes out at once, so a lone stream waits for nothing.
+   */
+  read(request: SinceRequest): Promise<SinceResult> {
+    if (!this.store.sinceMany) return this.store.since(request.recipient, request.after, request.limit);
+    return new Promise((resolve, reject) => {
+      this.reads.push({ request, resolve, reject });
+      if (this.reading < OPEN_CONCURRENCY) void this.readBatches();
+    });
+  }
+
+  private async readBatches(): Promise<void> {
+    this.reading++;
+    try {
+      while (this.reads.length > 0) {
+        const batch = this.reads.splice(0, OPEN_BATCH);
+        try {
+          const results = await this.store.sinceMany!(batch.map((read) => read.request));
+          batch.forEach((read, i) => {
+            const result = results[i];
+            if (result) read.resolve(result);
+            else
+              read.reject(
+                new Error(
+                  `The feed store's sinceMany answered ${results.length} results for ${batch.length} reads.`,
+                ),
+              );
+          });
+        } catch (error) {
+          for (const read of batch) read.reject(error);
+        }
       }
-      if (this.listeners.size === 0) this.stop();
-    };
+    } finally {
+      this.reading--;
+    }
   }
 
   /**
@@ -84,25 +145,24 @@ export class SharedPoller {
    * nobody; with `change`, streams write it without reading the store.
    */
   notify(recipient: string, version?: number, change?: FeedChange): void {
-    const set = this.listeners.get(recipient);
-    if (!set) return;
+    const entry = this.watched.get(recipient);
+    if (!entry) return;
     if (version !== undefined) {
-      const known = this.known.get(recipient);
-      const epoch = this.epochs.get(recipient);
       // A feed that expired and was created again counts from 1 in a new epoch: that is news.
-      const recreated = change?.epoch && epoch && change.epoch !== epoch;
-      if (known !== undefined && version <= known && !recreated) return;
-      this.known.set(recipient, version);
+      const recreated = change?.epoch && entry.epoch && change.epoch !== entry.epoch;
+      if (version <= entry.known && !recreated) return;
+      entry.known = version;
     }
-    if (change?.epoch) this.epochs.set(recipient, change.epoch);
+    if (change?.epoch) entry.epoch = change.epoch;
     if (this.polling) this.notifiedDuringPoll.add(recipient);
-    for (const watcher of set) watcher.wake(change);
+    // A copy: a woken stream may close (and leave the list) while it is told.
+    for (const watcher of [...entry.watchers]) watcher.wake(change);
   }
 
   /** Open streams being watched. */
   get size(): number {
     let n = 0;
-    for (const set of this.listeners.values()) n += set.size;
+    for (const entry of this.watched.values()) n += entry.watchers.length;
     return n;
   }
 
@@ -120,20 +180,21 @@ export class SharedPoller {
   }
 
   private async poll(): Promise<void> {
-    if (this.polling || this.listeners.size === 0) return;
+    if (this.polling || this.watched.size === 0) return;
     this.polling = true;
     this.notifiedDuringPoll.clear();
     try {
-      const recipients = [...this.listeners.keys()];
+      const recipients = [...this.watched.keys()];
       const versions = await this.store.versions(recipients);
       const changed: string[] = [];
       recipients.forEach((recipient, i) => {
         const version = versions[i] ?? 0;
-        const before = this.known.get(recipient);
+        const entry = this.watched.get(recipient);
         // Its last stream closed during the poll, or a write or message told us since: the
         // counter read may be older than what the streams were given.
-        if (before === undefined || this.notifiedDuringPoll.has(recipient)) return;
-        this.known.set(recipient, version);
+        if (entry === undefined || this.notifiedDuringPoll.has(recipient)) return;
+        const before = entry.known;
+        entry.known = version;
         if (before !== version) changed.push(recipient);
       });
       await this.serve(changed);
@@ -151,7 +212,7 @@ export class SharedPoller {
     for (const recipient of recipients) {
       const batch: FeedWatcher[] = [];
       let after = Number.POSITIVE_INFINITY;
-      for (const watcher of this.listeners.get(recipient) ?? []) {
+      for (const watcher of [...(this.watched.get(recipient)?.watchers ?? [])]) {
         const position = watcher.position();
         if (position === undefined || !this.store.sinceMany) watcher.wake();
         else {
