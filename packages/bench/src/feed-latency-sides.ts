@@ -1,5 +1,4 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { getRequestListener } from "@hono/node-server";
 import { createFeed, redisFeedStore } from "@switchboard/sse";
 import type { Redis } from "@upstash/redis";
 import { z } from "zod";
@@ -44,7 +43,7 @@ function openResponses() {
 const sseHead = (res: ServerResponse) =>
   res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
 
-/** `@switchboard/sse`'s feed behind @hono/node-server: pub/sub (default) or `pubsub: false`. */
+/** `@switchboard/sse`'s feed on node:http (`feed.streamNode`): pub/sub (default) or `pubsub: false`. */
 export async function subjectSide(options: {
   redis: Redis;
   prefix: string;
@@ -72,13 +71,10 @@ export async function subjectSide(options: {
     },
   });
   const feed = createFeed({ schema, store, pollIntervalMs: options.pollMs, maxItems: 50 });
-  const listener = getRequestListener((request) =>
-    feed.stream(request, { recipient: new URL(request.url).searchParams.get("recipient") ?? "anon" }),
-  );
   const responses = openResponses();
   const server = await listen((req, res) => {
     responses.track(res);
-    void listener(req, res);
+    feed.streamNode(req, res, { recipient: recipientOf(req) });
   });
   return Object.assign(side, {
     url: server.url,

@@ -187,8 +187,8 @@ function latencyRows(
   });
   const who =
     mode === "pubsub"
-      ? "Ours: feed.stream behind @hono/node-server, pub/sub on (the change message carries the item)"
-      : `Ours: feed.stream behind @hono/node-server, pubsub: false (one shared poll every ${o.pollMs} ms)`;
+      ? "Ours: feed.streamNode on node:http, pub/sub on (the change message carries the item)"
+      : `Ours: feed.streamNode on node:http, pubsub: false (one shared poll every ${o.pollMs} ms)`;
   const setup = `${o.streams} streams per round, ${o.pushes} pushes per round at random moments within ${o.windowMs} ms from another process (its own feed, store and Redis client; it also holds the SSE sockets and stamps push and arrival on one clock), real Redis through the dev server's REST endpoint in a third process, ${o.rounds} rounds after a warm-up, interleaved. ${who}. Baseline: the seed design, a raw SSE response per stream polling its recipient every ${o.seedPollMs} ms (ZRANGE, then HMGET on news). Limit: raw SSE responses fed by ONE Redis SUBSCRIBE over REST, relaying each message's item.`;
   const p99Target =
     mode === "pubsub"

@@ -57,8 +57,12 @@ export async function benchFeed(options: FeedOptions): Promise<BenchResult[]> {
   let commands = 0;
   const store = redisFeedStore({ redis, prefix, onCommand: () => commands++ });
   const feed = createFeed({ schema, store, pollIntervalMs: POLL_MS, maxItems: 50 });
-  const oursListener = getRequestListener((request) =>
-    feed.stream(request, { recipient: new URL(request.url).searchParams.get("recipient") ?? "anon" }),
+  const recipientOf = (url: string | undefined) =>
+    new URL(url ?? "/", "http://x").searchParams.get("recipient") ?? "anon";
+  // Ours on Node: feed.streamNode on the Node response. Context: feed.stream (web Request and
+  // Response) behind @hono/node-server, what a fetch-style app on Node serves.
+  const webListener = getRequestListener((request) =>
+    feed.stream(request, { recipient: recipientOf(request.url) }),
   );
   // The seed design and the limit: raw SSE on node:http; the seed adds its own poll timer per stream.
   let seedPolls = 0;
@@ -87,9 +91,10 @@ export async function benchFeed(options: FeedOptions): Promise<BenchResult[]> {
     });
   };
   const servers = {
-    subject: await listen((req, res) => oursListener(req, res)),
+    subject: await listen((req, res) => feed.streamNode(req, res, { recipient: recipientOf(req.url) })),
+    web: await listen((req, res) => webListener(req, res)),
     baseline: await listen((req, res) =>
-      rawSse(true)(res, new URL(req.url ?? "/", "http://x").searchParams.get("recipient") ?? "anon"),
+      rawSse(true)(res, recipientOf(req.url)),
     ),
     limit: await listen((_req, res) => rawSse(false)(res, "")),
   };
@@ -125,7 +130,21 @@ export async function benchFeed(options: FeedOptions): Promise<BenchResult[]> {
         baseline: heap.baseline,
         limit: heap.limit,
         target: { text: "≤ 1.5× limit", checks: [{ of: "limit", op: "<=", factor: 1.5 }] },
-        note: `${n} open streams over node:http (clients in a child process), server heap after gc ÷ N. Ours: feed.stream behind @hono/node-server. Baseline: the seed design, raw SSE + a 3 s poll timer per stream. Limit: a raw node:http SSE response.`,
+        note: `${n} open streams over node:http (clients in a child process), server heap after gc ÷ N. Ours: feed.streamNode on the Node response. Baseline: the seed design, raw SSE + a 3 s poll timer per stream. Limit: a raw node:http SSE response.`,
+      }),
+    );
+    const webHeap = await interleave(options.rounds, {
+      subject: heapRound(servers.web.url),
+      limit: heapRound(servers.limit.url),
+    });
+    results.push(
+      figure({
+        name: `feed.heapPerStream.web.${n}`,
+        unit: "KiB",
+        better: "lower",
+        value: webHeap.subject,
+        limit: webHeap.limit,
+        note: `Context, no target: the same ${n} streams served by feed.stream (a web Request, ReadableStream and Response per stream) behind @hono/node-server, against the same raw node:http limit. On Node, feed.streamNode is the one to use.`,
       }),
     );
 
@@ -161,6 +180,7 @@ export async function benchFeed(options: FeedOptions): Promise<BenchResult[]> {
     await latencyProcesses.rest.end();
     clients.end();
     await servers.subject.close();
+    await servers.web.close();
     await servers.baseline.close();
     await servers.limit.close();
     const keys = await redis.keys(`${prefix}*`).catch(() => [] as string[]);
