@@ -93,9 +93,7 @@ export async function benchFeed(options: FeedOptions): Promise<BenchResult[]> {
   const servers = {
     subject: await listen((req, res) => feed.streamNode(req, res, { recipient: recipientOf(req.url) })),
     web: await listen((req, res) => webListener(req, res)),
-    baseline: await listen((req, res) =>
-      rawSse(true)(res, recipientOf(req.url)),
-    ),
+    baseline: await listen((req, res) => rawSse(true)(res, recipientOf(req.url))),
     limit: await listen((_req, res) => rawSse(false)(res, "")),
   };
   const results: BenchResult[] = [];
