@@ -45,7 +45,12 @@ interface Found {
 const found = (describe: (path: string) => string): Found => ({ keys: [], describe });
 
 /** {@link findJsonHazard}'s walk. `ancestors` holds the objects being walked, for cycles. */
-function hazardIn(current: unknown, inArray: boolean, isRoot: boolean, ancestors: object[]): Found | undefined {
+function hazardIn(
+  current: unknown,
+  inArray: boolean,
+  isRoot: boolean,
+  ancestors: object[],
+): Found | undefined {
   switch (typeof current) {
     case "string":
     case "boolean":
@@ -61,11 +66,14 @@ function hazardIn(current: unknown, inArray: boolean, isRoot: boolean, ancestors
       );
     case "function":
     case "symbol":
-      return found((path) => `${path} is a ${typeof current}: JSON ${inArray ? "turns it into null" : "drops it"}`);
+      return found(
+        (path) => `${path} is a ${typeof current}: JSON ${inArray ? "turns it into null" : "drops it"}`,
+      );
     case "undefined":
       return inArray || isRoot
         ? found(
-            (path) => `${path} is undefined: JSON ${inArray ? "turns it into null" : "has no undefined"}; use null`,
+            (path) =>
+              `${path} is undefined: JSON ${inArray ? "turns it into null" : "has no undefined"}; use null`,
           )
         : undefined;
     case "object":

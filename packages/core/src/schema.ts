@@ -49,7 +49,10 @@ export function validatePayload<S extends AnySchema>(
   return outcome(result, owner);
 }
 
-function outcome<S extends AnySchema>(result: StandardSchemaV1.Result<unknown>, owner: string): SchemaOutput<S> {
+function outcome<S extends AnySchema>(
+  result: StandardSchemaV1.Result<unknown>,
+  owner: string,
+): SchemaOutput<S> {
   if (!result.issues) return result.value as SchemaOutput<S>;
   const issues = result.issues.map(toPayloadIssue);
   const summary = issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join("; ");

@@ -222,9 +222,9 @@ describe("job.dispatchMany", () => {
     await expect(
       loose.dispatchMany([{ n: 1 }, { n: "two" }, { n: 3, at: new Date(0) }] as never),
     ).rejects.toThrow(/^payload #1: .*payload is invalid/);
-    await expect(loose.dispatchMany([{ n: 1 }, { n: 2, at: new Date(0) }, { n: "three" }] as never)).rejects.toThrow(
-      /^payload #1: .*payload\.at is a Date/,
-    );
+    await expect(
+      loose.dispatchMany([{ n: 1 }, { n: 2, at: new Date(0) }, { n: "three" }] as never),
+    ).rejects.toThrow(/^payload #1: .*payload\.at is a Date/);
     expect(qstash.requestCount()).toBe(0);
   });
 });

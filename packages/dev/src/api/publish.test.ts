@@ -199,7 +199,9 @@ describe("publish API", () => {
     const response = await fetch(`${t.dev.url}/v2/batch`, {
       method: "POST",
       headers: { Authorization: `Bearer ${t.dev.token}` },
-      body: JSON.stringify(items.map((item) => ({ ...item, headers: { "Upstash-Delay": "1d", ...item.headers } }))),
+      body: JSON.stringify(
+        items.map((item) => ({ ...item, headers: { "Upstash-Delay": "1d", ...item.headers } })),
+      ),
     });
     expect(response.status).toBe(200);
     const answers = (await response.json()) as { messageId: string }[];
@@ -226,7 +228,9 @@ describe("publish API", () => {
       ]),
     });
     expect(response.status).toBe(400);
-    expect(((await response.json()) as { error: string }).error).toMatch(/^batch item 2: Upstash-Delay: "soon"/);
+    expect(((await response.json()) as { error: string }).error).toMatch(
+      /^batch item 2: Upstash-Delay: "soon"/,
+    );
   });
 
   it("answers 400, not 500, for malformed %-encoding in a path or query", async () => {
