@@ -79,6 +79,27 @@ describe("payloads that would not survive JSON are refused at dispatch, naming t
     expect(findJsonHazard({ a: shared, b: [shared, shared] })).toBeUndefined();
   });
 
+  it("keeps its place when a toJSON getter walks another value, or a getter throws", () => {
+    const outer = {
+      first: {
+        get toJSON() {
+          expect(findJsonHazard({ deep: { at: new Date(0) } })?.path).toBe("payload.deep.at");
+          return undefined;
+        },
+      },
+      second: { self: undefined as unknown },
+    };
+    outer.second.self = outer;
+    expect(findJsonHazard(outer)?.path).toBe("payload.second.self");
+    const throwing = {
+      get boom(): unknown {
+        throw new Error("boom");
+      },
+    };
+    expect(() => findJsonHazard({ throwing })).toThrow("boom");
+    expect(findJsonHazard({ a: [1, { b: 2 }] })).toBeUndefined();
+  });
+
   it("finds a cycle instead of overflowing", () => {
     const node: Record<string, unknown> = { name: "a" };
     node.self = node;

@@ -23,7 +23,13 @@ const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
  * nothing: no closures, no key stack; the path is collected only on the way back from a hazard.
  */
 export function findJsonHazard(value: unknown, root = "payload"): JsonHazard | undefined {
-  const found = hazardIn(value, false, true, []);
+  const base = WALKING.length;
+  let found: Found | undefined;
+  try {
+    found = hazardIn(value, false, true, base);
+  } finally {
+    WALKING.length = base;
+  }
   if (!found) return undefined;
   let path = root;
   for (let at = found.keys.length - 1; at >= 0; at--) {
@@ -44,38 +50,27 @@ interface Found {
 
 const found = (describe: (path: string) => string): Found => ({ keys: [], describe });
 
-/** {@link findJsonHazard}'s walk. `ancestors` holds the objects being walked, for cycles. */
-function hazardIn(
-  current: unknown,
-  inArray: boolean,
-  isRoot: boolean,
-  ancestors: object[],
-): Found | undefined {
+/**
+ * The objects being walked, from the root down, for cycles: one array for every walk, so a walk
+ * allocates none. A walk uses the part above its `base` (a `toJSON` getter could start another
+ * walk inside this one) and cuts it back when done, whatever happened.
+ */
+const WALKING: object[] = [];
+
+/** {@link findJsonHazard}'s walk; `WALKING` from `base` holds the objects above `current`. */
+function hazardIn(current: unknown, inArray: boolean, isRoot: boolean, base: number): Found | undefined {
   switch (typeof current) {
     case "string":
     case "boolean":
       return undefined;
     case "number":
-      return Number.isFinite(current)
-        ? undefined
-        : found((path) => `${path} is ${current}: JSON turns it into null`);
+      return Number.isFinite(current) ? undefined : valueHazard(current, inArray);
+    case "undefined":
+      return inArray || isRoot ? valueHazard(current, inArray) : undefined;
     case "bigint":
-      return found(
-        (path) =>
-          `${path} is a BigInt: JSON.stringify throws on it; send it as a string (String(n)) and use z.coerce.bigint()`,
-      );
     case "function":
     case "symbol":
-      return found(
-        (path) => `${path} is a ${typeof current}: JSON ${inArray ? "turns it into null" : "drops it"}`,
-      );
-    case "undefined":
-      return inArray || isRoot
-        ? found(
-            (path) =>
-              `${path} is undefined: JSON ${inArray ? "turns it into null" : "has no undefined"}; use null`,
-          )
-        : undefined;
+      return valueHazard(current, inArray);
     case "object":
       break;
     default:
@@ -89,16 +84,16 @@ function hazardIn(
       if (kindHazard !== null) return kindHazard;
     }
     if (typeof object.toJSON === "function") return undefined;
-    if (ancestors.includes(object)) return cycle();
-    ancestors.push(object);
+    if (WALKING.indexOf(object, base) >= 0) return cycle();
+    WALKING.push(object);
     for (let index = 0; index < object.length; index++) {
-      const inner = hazardIn(object[index], true, false, ancestors);
+      const inner = hazardIn(object[index], true, false, base);
       if (inner) {
         inner.keys.push(index);
         return inner;
       }
     }
-    ancestors.pop();
+    WALKING.pop();
     return undefined;
   }
   const proto: unknown = Object.getPrototypeOf(object);
@@ -108,17 +103,42 @@ function hazardIn(
     if (kindHazard !== null) return kindHazard;
   }
   if (typeof object.toJSON === "function") return undefined;
-  if (ancestors.includes(object)) return cycle();
-  ancestors.push(object);
+  if (WALKING.indexOf(object, base) >= 0) return cycle();
+  WALKING.push(object);
   for (const key of Object.keys(object)) {
-    const inner = hazardIn(object[key], false, false, ancestors);
+    const inner = hazardIn(object[key], false, false, base);
     if (inner) {
       inner.keys.push(key);
       return inner;
     }
   }
-  ancestors.pop();
+  WALKING.pop();
   return undefined;
+}
+
+/**
+ * The hazard of a value that is not an object: apart from the walk, whose every call would
+ * otherwise allocate the scope these messages close over, hazard or not.
+ */
+function valueHazard(value: unknown, inArray: boolean): Found {
+  switch (typeof value) {
+    case "number":
+      return found((path) => `${path} is ${value}: JSON turns it into null`);
+    case "bigint":
+      return found(
+        (path) =>
+          `${path} is a BigInt: JSON.stringify throws on it; send it as a string (String(n)) and use z.coerce.bigint()`,
+      );
+    case "undefined":
+      return found(
+        (path) =>
+          `${path} is undefined: JSON ${inArray ? "turns it into null" : "has no undefined"}; use null`,
+      );
+    default:
+      return found(
+        (path) => `${path} is a ${typeof value}: JSON ${inArray ? "turns it into null" : "drops it"}`,
+      );
+  }
 }
 
 /**
@@ -197,7 +217,13 @@ export function checkedPayloadText(
 ): string | undefined | Promise<string | undefined> {
   const text = jsonTextOf(payload, owner);
   const output = validatePayload(schema, text === undefined ? undefined : JSON.parse(text), owner);
-  return output instanceof Promise ? output.then(() => text) : text;
+  return output instanceof Promise ? textOnceValid(output, text) : text;
+}
+
+/** `text` once `validation` resolves (a separate function: no scope allocated per payload). */
+async function textOnceValid(validation: Promise<unknown>, text: string | undefined) {
+  await validation;
+  return text;
 }
 
 /** The payload as JSON text, after refusing one that would not survive JSON (`INVALID_PAYLOAD`). */

@@ -45,8 +45,15 @@ export function validatePayload<S extends AnySchema>(
   owner: string,
 ): SchemaOutput<S> | Promise<SchemaOutput<S>> {
   const result = schema["~standard"].validate(value);
-  if (isPromiseLike(result)) return Promise.resolve(result).then((settled) => outcome(settled, owner));
-  return outcome(result, owner);
+  return isPromiseLike(result) ? outcomeOf(result, owner) : outcome(result, owner);
+}
+
+/** {@link outcome} of an async validation (a separate function: no scope allocated per call). */
+async function outcomeOf<S extends AnySchema>(
+  validation: PromiseLike<StandardSchemaV1.Result<unknown>>,
+  owner: string,
+): Promise<SchemaOutput<S>> {
+  return outcome(await validation, owner);
 }
 
 function outcome<S extends AnySchema>(
