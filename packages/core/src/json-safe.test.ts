@@ -53,6 +53,53 @@ describe("payloads that would not survive JSON are refused at dispatch, naming t
     });
   });
 
+  it("walks class instances, null-prototype objects and array subclasses like plain values", () => {
+    class Point {
+      constructor(
+        readonly x: number,
+        readonly y: unknown,
+      ) {}
+    }
+    class List extends Array<unknown> {}
+    const bare = Object.assign(Object.create(null) as Record<string, unknown>, { ok: 1, bad: Number.NaN });
+    expect(findJsonHazard({ p: new Point(1, new Date(0)) })?.path).toBe("payload.p.y");
+    expect(findJsonHazard({ p: new Point(1, 2) })).toBeUndefined();
+    expect(findJsonHazard({ bare })?.path).toBe("payload.bare.bad");
+    expect(findJsonHazard(List.from([1, Number.POSITIVE_INFINITY]))?.path).toBe("payload[1]");
+    // An own toJSON is taken as it says, on an array as on an object.
+    expect(findJsonHazard(Object.assign([new Date(0)], { toJSON: () => [] }))).toBeUndefined();
+    expect(findJsonHazard({ toJSON: () => 1, at: new Date(0) })).toBeUndefined();
+  });
+
+  it("finds a cycle through an array, and allows the same object twice side by side", () => {
+    const list: unknown[] = [1];
+    list.push({ back: list });
+    expect(findJsonHazard({ list })?.message).toMatch(/payload\.list\[1\]\.back refers back/);
+    const shared = { n: 1 };
+    expect(findJsonHazard({ a: shared, b: [shared, shared] })).toBeUndefined();
+  });
+
+  it("keeps its place when a toJSON getter walks another value, or a getter throws", () => {
+    const outer = {
+      first: {
+        get toJSON() {
+          expect(findJsonHazard({ deep: { at: new Date(0) } })?.path).toBe("payload.deep.at");
+          return undefined;
+        },
+      },
+      second: { self: undefined as unknown },
+    };
+    outer.second.self = outer;
+    expect(findJsonHazard(outer)?.path).toBe("payload.second.self");
+    const throwing = {
+      get boom(): unknown {
+        throw new Error("boom");
+      },
+    };
+    expect(() => findJsonHazard({ throwing })).toThrow("boom");
+    expect(findJsonHazard({ a: [1, { b: 2 }] })).toBeUndefined();
+  });
+
   it("finds a cycle instead of overflowing", () => {
     const node: Record<string, unknown> = { name: "a" };
     node.self = node;

@@ -1,5 +1,5 @@
 import { SwitchboardError } from "./errors/switchboard-error";
-import { type AnySchema, parsePayload, type SchemaOutput } from "./schema";
+import { type AnySchema, type SchemaOutput, validatePayload } from "./schema";
 
 /** A value JSON would change or refuse, and where it is. */
 export interface JsonHazard {
@@ -19,90 +19,154 @@ const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
  * Finds the first value in `value` that would not survive `JSON.stringify` → `JSON.parse` as the
  * handler expects: a `Date`, `Map`, `Set`, `BigInt`, `undefined` in an array, a function or
  * symbol, `NaN`/`Infinity`, a typed array, a cycle. Objects with `toJSON` are taken as they say.
- * It runs on every dispatched payload, so the path is kept as a stack of keys and spelled out only
- * for a hazard: a plain JSON value costs one walk and no strings.
+ * It runs on every dispatched payload, so a plain JSON value costs one walk that allocates
+ * nothing: no closures, no key stack; the path is collected only on the way back from a hazard.
  */
 export function findJsonHazard(value: unknown, root = "payload"): JsonHazard | undefined {
-  const ancestors: object[] = [];
-  const keys: (string | number)[] = [];
-  const at = (describe: (path: string) => string): JsonHazard => {
-    let path = root;
-    for (const key of keys) {
-      path +=
-        typeof key === "number" ? `[${key}]` : IDENTIFIER.test(key) ? `.${key}` : `[${JSON.stringify(key)}]`;
-    }
-    return { path, issuePath: keys.join("."), message: describe(path) };
-  };
-  const walk = (current: unknown, inArray: boolean): JsonHazard | undefined => {
-    switch (typeof current) {
-      case "bigint":
-        return at(
-          (path) =>
-            `${path} is a BigInt: JSON.stringify throws on it; send it as a string (String(n)) and use z.coerce.bigint()`,
-        );
-      case "function":
-      case "symbol":
-        return at(
-          (path) => `${path} is a ${typeof current}: JSON ${inArray ? "turns it into null" : "drops it"}`,
-        );
-      case "undefined":
-        return inArray || keys.length === 0
-          ? at(
-              (path) =>
-                `${path} is undefined: JSON ${inArray ? "turns it into null" : "has no undefined"}; use null`,
-            )
-          : undefined;
-      case "number":
-        return Number.isFinite(current)
-          ? undefined
-          : at((path) => `${path} is ${current}: JSON turns it into null`);
-      case "object":
-        break;
-      default:
-        return undefined;
-    }
-    if (current === null) return undefined;
-    if (current instanceof Date) return at((path) => `${path} is a Date: ${DATE_HINT}`);
-    if (current instanceof Map || current instanceof Set) {
-      const kind = current instanceof Map ? "Map" : "Set";
-      const fix = kind === "Map" ? "Object.fromEntries(map)" : "[...set]";
-      return at((path) => `${path} is a ${kind}: JSON turns it into {}; send ${fix}`);
-    }
-    if (typeof (current as { toJSON?: unknown }).toJSON === "function") return undefined;
-    if (
-      current instanceof RegExp ||
-      current instanceof Promise ||
-      current instanceof ArrayBuffer ||
-      ArrayBuffer.isView(current)
-    ) {
-      const kind = current.constructor.name;
-      return at((path) => `${path} is a ${kind}: JSON does not keep it; send a plain value`);
-    }
-    if (ancestors.includes(current))
-      return at((path) => `${path} refers back to one of its parents: JSON cannot encode a cycle`);
-    ancestors.push(current);
-    try {
-      if (Array.isArray(current)) {
-        for (let index = 0; index < current.length; index++) {
-          keys.push(index);
-          const found = walk(current[index], true);
-          keys.pop();
-          if (found) return found;
-        }
-        return undefined;
-      }
-      for (const key of Object.keys(current)) {
-        keys.push(key);
-        const found = walk((current as Record<string, unknown>)[key], false);
-        keys.pop();
-        if (found) return found;
-      }
+  const base = WALKING.length;
+  let found: Found | undefined;
+  try {
+    found = hazardIn(value, false, true, base);
+  } finally {
+    WALKING.length = base;
+  }
+  if (!found) return undefined;
+  let path = root;
+  for (let at = found.keys.length - 1; at >= 0; at--) {
+    const key = found.keys[at]!;
+    path +=
+      typeof key === "number" ? `[${key}]` : IDENTIFIER.test(key) ? `.${key}` : `[${JSON.stringify(key)}]`;
+  }
+  const issuePath: (string | number)[] = [];
+  for (let at = found.keys.length - 1; at >= 0; at--) issuePath.push(found.keys[at]!);
+  return { path, issuePath: issuePath.join("."), message: found.describe(path) };
+}
+
+/** A hazard found by {@link hazardIn}: its keys innermost first, and how to say what it is. */
+interface Found {
+  keys: (string | number)[];
+  describe: (path: string) => string;
+}
+
+const found = (describe: (path: string) => string): Found => ({ keys: [], describe });
+
+/**
+ * The objects being walked, from the root down, for cycles: one array for every walk, so a walk
+ * allocates none. A walk uses the part above its `base` (a `toJSON` getter could start another
+ * walk inside this one) and cuts it back when done, whatever happened.
+ */
+const WALKING: object[] = [];
+
+/** {@link findJsonHazard}'s walk; `WALKING` from `base` holds the objects above `current`. */
+function hazardIn(current: unknown, inArray: boolean, isRoot: boolean, base: number): Found | undefined {
+  switch (typeof current) {
+    case "string":
+    case "boolean":
       return undefined;
-    } finally {
-      ancestors.pop();
+    case "number":
+      return Number.isFinite(current) ? undefined : valueHazard(current, inArray);
+    case "undefined":
+      return inArray || isRoot ? valueHazard(current, inArray) : undefined;
+    case "bigint":
+    case "function":
+    case "symbol":
+      return valueHazard(current, inArray);
+    case "object":
+      break;
+    default:
+      return undefined;
+  }
+  if (current === null) return undefined;
+  const object = current as Record<string, unknown>;
+  if (Array.isArray(object)) {
+    if (Object.getPrototypeOf(object) !== Array.prototype) {
+      const kindHazard = objectKindHazard(object);
+      if (kindHazard !== null) return kindHazard;
     }
-  };
-  return walk(value, false);
+    if (typeof object.toJSON === "function") return undefined;
+    if (WALKING.indexOf(object, base) >= 0) return cycle();
+    WALKING.push(object);
+    for (let index = 0; index < object.length; index++) {
+      const inner = hazardIn(object[index], true, false, base);
+      if (inner) {
+        inner.keys.push(index);
+        return inner;
+      }
+    }
+    WALKING.pop();
+    return undefined;
+  }
+  const proto: unknown = Object.getPrototypeOf(object);
+  // A plain object (the common case) is none of the kinds below: only `toJSON` is checked.
+  if (proto !== Object.prototype && proto !== null) {
+    const kindHazard = objectKindHazard(object);
+    if (kindHazard !== null) return kindHazard;
+  }
+  if (typeof object.toJSON === "function") return undefined;
+  if (WALKING.indexOf(object, base) >= 0) return cycle();
+  WALKING.push(object);
+  for (const key of Object.keys(object)) {
+    const inner = hazardIn(object[key], false, false, base);
+    if (inner) {
+      inner.keys.push(key);
+      return inner;
+    }
+  }
+  WALKING.pop();
+  return undefined;
+}
+
+/**
+ * The hazard of a value that is not an object: apart from the walk, whose every call would
+ * otherwise allocate the scope these messages close over, hazard or not.
+ */
+function valueHazard(value: unknown, inArray: boolean): Found {
+  switch (typeof value) {
+    case "number":
+      return found((path) => `${path} is ${value}: JSON turns it into null`);
+    case "bigint":
+      return found(
+        (path) =>
+          `${path} is a BigInt: JSON.stringify throws on it; send it as a string (String(n)) and use z.coerce.bigint()`,
+      );
+    case "undefined":
+      return found(
+        (path) =>
+          `${path} is undefined: JSON ${inArray ? "turns it into null" : "has no undefined"}; use null`,
+      );
+    default:
+      return found(
+        (path) => `${path} is a ${typeof value}: JSON ${inArray ? "turns it into null" : "drops it"}`,
+      );
+  }
+}
+
+/**
+ * For an object that is neither a plain object nor an array: its hazard, `undefined` when it
+ * has a `toJSON` (taken as it says), `null` when it is walked like a plain object.
+ */
+function objectKindHazard(object: object): Found | undefined | null {
+  if (object instanceof Date) return found((path) => `${path} is a Date: ${DATE_HINT}`);
+  if (object instanceof Map || object instanceof Set) {
+    const kind = object instanceof Map ? "Map" : "Set";
+    const fix = kind === "Map" ? "Object.fromEntries(map)" : "[...set]";
+    return found((path) => `${path} is a ${kind}: JSON turns it into {}; send ${fix}`);
+  }
+  if (typeof (object as { toJSON?: unknown }).toJSON === "function") return undefined;
+  if (
+    object instanceof RegExp ||
+    object instanceof Promise ||
+    object instanceof ArrayBuffer ||
+    ArrayBuffer.isView(object)
+  ) {
+    const kind = object.constructor.name;
+    return found((path) => `${path} is a ${kind}: JSON does not keep it; send a plain value`);
+  }
+  return null;
+}
+
+function cycle(): Found {
+  return found((path) => `${path} refers back to one of its parents: JSON cannot encode a cycle`);
 }
 
 /**
@@ -119,6 +183,13 @@ export async function checkDispatchPayload<S extends AnySchema>(
   return (await preparePayload(schema, payload, owner)).output;
 }
 
+/** A payload checked for dispatch: the JSON text sent, and the schema's output. */
+export interface PreparedPayload<S extends AnySchema> {
+  /** The payload as JSON text; `undefined` for an `undefined` payload. */
+  text: string | undefined;
+  output: SchemaOutput<S>;
+}
+
 /**
  * {@link checkDispatchPayload}, also returning the JSON text it checked (`undefined` for an
  * `undefined` payload), so the message sent is that text and the payload is encoded once.
@@ -127,14 +198,41 @@ export async function preparePayload<S extends AnySchema>(
   schema: S,
   payload: unknown,
   owner: string,
-): Promise<{ text: string | undefined; output: SchemaOutput<S> }> {
+): Promise<PreparedPayload<S>> {
+  const text = jsonTextOf(payload, owner);
+  const output = await validatePayload(schema, text === undefined ? undefined : JSON.parse(text), owner);
+  return { text, output };
+}
+
+/**
+ * The checks of {@link preparePayload}, in the same order, for the many payloads of
+ * `dispatchMany`: it returns only the JSON text, and without a promise when the schema validates
+ * synchronously (then it throws `INVALID_PAYLOAD` synchronously too), so a payload costs no
+ * promise, microtask or result object.
+ */
+export function checkedPayloadText(
+  schema: AnySchema,
+  payload: unknown,
+  owner: string,
+): string | undefined | Promise<string | undefined> {
+  const text = jsonTextOf(payload, owner);
+  const output = validatePayload(schema, text === undefined ? undefined : JSON.parse(text), owner);
+  return output instanceof Promise ? textOnceValid(output, text) : text;
+}
+
+/** `text` once `validation` resolves (a separate function: no scope allocated per payload). */
+async function textOnceValid(validation: Promise<unknown>, text: string | undefined) {
+  await validation;
+  return text;
+}
+
+/** The payload as JSON text, after refusing one that would not survive JSON (`INVALID_PAYLOAD`). */
+function jsonTextOf(payload: unknown, owner: string): string | undefined {
   const hazard = findJsonHazard(payload);
   if (hazard) {
     throw new SwitchboardError("INVALID_PAYLOAD", `${owner}: ${hazard.message}. Nothing was published.`, {
       issues: [{ path: hazard.issuePath, message: hazard.message }],
     });
   }
-  const text = payload === undefined ? undefined : JSON.stringify(payload);
-  const output = await parsePayload(schema, text === undefined ? undefined : JSON.parse(text), owner);
-  return { text, output };
+  return payload === undefined ? undefined : JSON.stringify(payload);
 }

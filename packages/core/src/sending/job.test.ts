@@ -191,6 +191,42 @@ describe("job.dispatchMany", () => {
     expect(await sendEmail.dispatchMany([])).toEqual([]);
     expect(qstash.requestCount()).toBe(0);
   });
+
+  it("validates with an async schema too, in order, naming the first bad payload", async () => {
+    const checked: number[] = [];
+    const job = sb.createJob({
+      name: "async-schema",
+      schema: z.object({ n: z.number() }).refine(async ({ n }) => {
+        checked.push(n);
+        await new Promise((resolve) => setTimeout(resolve, 1));
+        return n !== 2;
+      }, "n must not be 2"),
+      handler: () => {},
+    });
+    const results = await job.dispatchMany([{ n: 0 }, { n: 1 }]);
+    expect(results).toHaveLength(2);
+    expect(qstash.messages.map((m) => m.body)).toEqual([{ n: 0 }, { n: 1 }]);
+    qstash.reset();
+    checked.length = 0;
+    await expect(job.dispatchMany([{ n: 1 }, { n: 2 }, { n: 3 }])).rejects.toMatchObject({
+      code: "INVALID_PAYLOAD",
+      message: expect.stringMatching(/^payload #1: .*n must not be 2.*nothing was published/),
+    });
+    // zod runs an async refinement twice (a sync attempt, then async); none ran past the bad one.
+    expect([...new Set(checked)]).toEqual([1, 2]);
+    expect(qstash.requestCount()).toBe(0);
+  });
+
+  it("reports the first bad payload in order, whether its schema or its JSON is what is wrong", async () => {
+    const loose = sb.createJob({ name: "order", schema: z.object({ n: z.number() }), handler: () => {} });
+    await expect(
+      loose.dispatchMany([{ n: 1 }, { n: "two" }, { n: 3, at: new Date(0) }] as never),
+    ).rejects.toThrow(/^payload #1: .*payload is invalid/);
+    await expect(
+      loose.dispatchMany([{ n: 1 }, { n: 2, at: new Date(0) }, { n: "three" }] as never),
+    ).rejects.toThrow(/^payload #1: .*payload\.at is a Date/);
+    expect(qstash.requestCount()).toBe(0);
+  });
 });
 
 describe("job schedules", () => {

@@ -4,7 +4,7 @@ import type { DeadLetters } from "../dead-letters/dead-letter";
 import { createDeadLetters } from "../dead-letters/dead-letters";
 import { type Definition, register } from "../definition";
 import { SwitchboardError } from "../errors/switchboard-error";
-import { checkDispatchPayload, preparePayload } from "../json-safe";
+import { checkDispatchPayload, checkedPayloadText } from "../json-safe";
 import type { Runtime } from "../runtime";
 import { type AnySchema, assertSchema, type SchemaInput, type SchemaOutput } from "../schema";
 import { traceSend } from "../tracing/trace-send";
@@ -182,11 +182,22 @@ export function createJob<TSchema extends AnySchema, TResult, TContext extends o
       const inFlight = toConcurrency(concurrency, owner);
       // Options are shared: validate and build them once, then only the body varies.
       const template = messageTemplate(dispatchOptions);
-      const messages: OutgoingMessage[] = [];
-      for (const [index, payload] of payloads.entries()) {
+      const messages: OutgoingMessage[] = new Array(payloads.length);
+      for (let index = 0; index < payloads.length; index++) {
+        const payload = payloads[index];
         try {
-          const { text } = await preparePayload(schema, payload, owner);
-          messages.push({ ...template, body: payload, text });
+          // Synchronous for a synchronous schema: no promise and microtask per payload.
+          let text = checkedPayloadText(schema, payload, owner);
+          if (text instanceof Promise) text = await text;
+          messages[index] = {
+            url: template.url,
+            body: payload,
+            text,
+            fields: template.fields,
+            queue: template.queue,
+            callback: template.callback,
+            failureCallback: template.failureCallback,
+          };
         } catch (error) {
           if (error instanceof SwitchboardError && error.code === "INVALID_PAYLOAD") {
             throw new SwitchboardError(

@@ -87,7 +87,9 @@ export async function publishBatch(
   };
 
   const chunkCount = Math.ceil(messages.length / batchSize);
-  const answers: unknown[][] = new Array(chunkCount);
+  // Each answer becomes results as it arrives: QStash's answer objects die young instead of
+  // living (and being copied by the garbage collector) until the last batch is answered.
+  const answers: DispatchResult[][] = new Array(chunkCount);
   let next = 0;
   let accepted = 0;
   let failure: { error: unknown } | undefined;
@@ -99,7 +101,7 @@ export async function publishBatch(
         const answer = await callQStash(what, client, () =>
           sendChunk(messages.slice(start, start + batchSize)),
         );
-        answers[index] = answer;
+        answers[index] = answer.map(toResult);
         accepted += answer.length;
       } catch (error) {
         failure ??= { error };
@@ -110,9 +112,10 @@ export async function publishBatch(
   await Promise.all(Array.from({ length: Math.min(concurrency, chunkCount) }, worker));
   if (failure) throw withProgress(failure.error, accepted, messages.length);
 
+  if (chunkCount === 1) return answers[0]!;
   const results: DispatchResult[] = [];
   for (const answer of answers) {
-    for (const response of answer) results.push(toResult(response));
+    for (const result of answer) results.push(result);
   }
   return results;
 }
@@ -151,8 +154,10 @@ function batchItemEncoder(): (message: OutgoingMessage) => string {
   let headersOf: OutgoingMessage | undefined;
   let headersJson = "";
   let url: string | undefined;
-  let destinationJson = "";
+  /** `{"destination":…,"headers":{…}`: what every item of a `dispatchMany` starts with. */
+  let prefix = "";
   return (message) => {
+    let changed = false;
     if (
       headersOf === undefined ||
       headersOf.fields !== message.fields ||
@@ -161,15 +166,16 @@ function batchItemEncoder(): (message: OutgoingMessage) => string {
     ) {
       headersJson = JSON.stringify(Object.fromEntries(publishHeaders(message)));
       headersOf = message;
+      changed = true;
     }
     if (url !== message.url) {
       url = message.url;
-      destinationJson = JSON.stringify(url);
+      changed = true;
     }
+    if (changed) prefix = `{"destination":${JSON.stringify(url)},"headers":${headersJson}`;
     const text: string | undefined = message.text ?? JSON.stringify(message.body);
-    return `{"destination":${destinationJson},"headers":${headersJson}${
-      text === undefined ? "" : `,"body":${JSON.stringify(text)}`
-    }${message.queue ? `,"queue":${JSON.stringify(message.queue)}` : ""}}`;
+    const body = text === undefined ? "" : `,"body":${JSON.stringify(text)}`;
+    return message.queue ? `${prefix}${body},"queue":${JSON.stringify(message.queue)}}` : `${prefix}${body}}`;
   };
 }
 

@@ -117,6 +117,18 @@ describe("dispatch with OpenTelemetry set up", () => {
     ]);
   });
 
+  it("names the message id on the span only when one message was sent", async () => {
+    await job.dispatch({ to: "a" });
+    await job.dispatchMany([{ to: "b" }]);
+    await job.dispatchMany([{ to: "c" }, { to: "d" }]);
+    const [one, many1, many2] = exporter.getFinishedSpans();
+    const ids = qstash.messages.map((m) => m.messageId);
+    expect(one?.attributes["messaging.message.id"]).toBe(ids[0]);
+    expect(many1?.attributes["messaging.message.id"]).toBe(ids[1]);
+    expect(many2?.attributes["messaging.message.id"]).toBeUndefined();
+    expect(many2?.attributes["messaging.batch.message_count"]).toBe(2);
+  });
+
   it("keeps a traceparent the caller set explicitly", async () => {
     await job.dispatch({ to: "a" }, { headers: { traceparent: VALID } });
     expect(qstash.messages[0]?.headers["upstash-forward-traceparent"]).toBe(VALID);

@@ -1,4 +1,5 @@
 import { describeThrown } from "../errors/describe-thrown";
+import type { QStashPublishFields } from "../sending/dispatch-options";
 import type { OutgoingMessage } from "../sending/publish";
 import { loadOpenTelemetry, type OpenTelemetryApi } from "./load-open-telemetry";
 import { traceHeaders } from "./trace-context";
@@ -44,9 +45,12 @@ export async function traceSend<T>(
     async (span) => {
       try {
         const headers = traceHeaders(otel, otel.context.active());
-        const result = await send(headers ? messages.map((m) => withTraceHeaders(m, headers)) : messages);
-        const ids = messageIdsOf(result);
-        if (ids.length === 1) span.setAttribute("messaging.message.id", ids[0]!);
+        const traced = new Map<QStashPublishFields, QStashPublishFields>();
+        const result = await send(
+          headers ? messages.map((m) => withTraceHeaders(m, headers, traced)) : messages,
+        );
+        const id = singleMessageId(result);
+        if (id !== undefined) span.setAttribute("messaging.message.id", id);
         return result;
       } catch (error) {
         recordError(otel, span, error);
@@ -58,21 +62,50 @@ export async function traceSend<T>(
   );
 }
 
-function withTraceHeaders(message: OutgoingMessage, trace: Record<string, string>): OutgoingMessage {
+/**
+ * `message` with the trace headers added. Messages that shared their fields (every message of a
+ * `dispatchMany`) share the traced fields too, made once in `traced`: the batch encoder then
+ * builds their QStash headers once, not once per message.
+ */
+function withTraceHeaders(
+  message: OutgoingMessage,
+  trace: Record<string, string>,
+  traced: Map<QStashPublishFields, QStashPublishFields>,
+): OutgoingMessage {
   const { fields } = message;
   if (fields.contentBasedDeduplication) return message;
-  // Headers the caller set explicitly win: they chose the context this message belongs to.
-  return { ...message, fields: { ...fields, headers: { ...trace, ...fields.headers } } };
+  let tracedFields = traced.get(fields);
+  if (!tracedFields) {
+    // Headers the caller set explicitly win: they chose the context this message belongs to.
+    tracedFields = { ...fields, headers: { ...trace, ...fields.headers } };
+    traced.set(fields, tracedFields);
+  }
+  return { ...message, fields: tracedFields };
 }
 
-function messageIdsOf(result: unknown): string[] {
-  const list = Array.isArray(result) ? result : result && typeof result === "object" ? [result] : [];
-  const direct = list.flatMap((r) => (typeof r?.messageId === "string" ? [r.messageId as string] : []));
-  if (direct.length > 0 || Array.isArray(result)) return direct;
+/**
+ * The message id of a send that published exactly one message, else `undefined`. It stops at the
+ * second id it finds: a `dispatchMany` of thousands costs two steps, not a list of every id.
+ */
+function singleMessageId(result: unknown): string | undefined {
+  if (Array.isArray(result)) return single(result);
+  if (!result || typeof result !== "object") return undefined;
+  if (typeof (result as { messageId?: unknown }).messageId === "string") {
+    return (result as { messageId: string }).messageId;
+  }
   // A channel's publish answers { subscriber: { messageId } }.
-  return Object.values(result as object).flatMap((r) =>
-    typeof r?.messageId === "string" ? [r.messageId as string] : [],
-  );
+  return single(Object.values(result));
+}
+
+function single(list: readonly unknown[]): string | undefined {
+  let id: string | undefined;
+  for (const entry of list) {
+    const messageId = (entry as { messageId?: unknown } | null | undefined)?.messageId;
+    if (typeof messageId !== "string") continue;
+    if (id !== undefined) return undefined;
+    id = messageId;
+  }
+  return id;
 }
 
 /** Marks a span failed: the exception recorded, status ERROR. Never throws, whatever was thrown. */

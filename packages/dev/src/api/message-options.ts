@@ -87,7 +87,9 @@ export function parseMessageOptions(headers: HeaderLookup, now = Date.now()): Me
     const lower = lowerName(name);
     if (lower.startsWith(FORWARD_PREFIX)) {
       const forwarded = canonicalHeaderName(name.slice(FORWARD_PREFIX.length));
-      header[forwarded] = [...(header[forwarded] ?? []), value];
+      const values = header[forwarded];
+      if (values) values.push(value);
+      else header[forwarded] = [value];
     }
   });
 
@@ -138,10 +140,21 @@ export function parseMessageOptions(headers: HeaderLookup, now = Date.now()): Me
  * ```
  */
 export function canonicalHeaderName(name: string): string {
-  return name
-    .toLowerCase()
-    .replace(/(^|-)([a-z])/g, (_, dash: string, letter: string) => dash + letter.toUpperCase());
+  let canonical = CANONICAL_NAMES.get(name);
+  if (canonical === undefined) {
+    canonical = name
+      .toLowerCase()
+      .replace(/(^|-)([a-z])/g, (_, dash: string, letter: string) => dash + letter.toUpperCase());
+    if (CANONICAL_NAMES.size < 1024 && name.length <= 64) CANONICAL_NAMES.set(name, canonical);
+  }
+  return canonical;
 }
+
+/**
+ * Canonical names made once: every message with a forwarded header or a delay asks for the same
+ * few. Bounded like {@link LOWER_NAMES}, so names a client makes up cannot grow it.
+ */
+const CANONICAL_NAMES = new Map<string, string>();
 
 /** The content-based deduplication key: destination, body, content type and forwarded headers. */
 export function contentHash(url: string, body: Buffer, header: Record<string, string[]>): string {

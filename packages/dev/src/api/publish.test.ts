@@ -184,6 +184,55 @@ describe("publish API", () => {
     expect(t.sink.received).toEqual([]);
   });
 
+  it("gives each batch item its own headers' options, whether or not they repeat the item before", async () => {
+    const same = { "Upstash-Retries": "2", "Upstash-Forward-X-Tenant": "acme", "Upstash-Label": "a" };
+    const items = [
+      { destination: `${t.sink.url}/0`, headers: same, body: "{}" },
+      { destination: `${t.sink.url}/1`, headers: { ...same }, body: "{}" },
+      { destination: `${t.sink.url}/2`, headers: { ...same, "Upstash-Label": "b" }, body: "{}" },
+      { destination: `${t.sink.url}/3`, headers: { ...same, "Upstash-Retries": "5" }, body: "{}" },
+      // The same names and values in another order: the last spelling of a name wins.
+      { destination: `${t.sink.url}/4`, headers: { "upstash-label": "c", "Upstash-Label": "d" }, body: "{}" },
+      { destination: `${t.sink.url}/5`, headers: { "Upstash-Label": "d", "upstash-label": "c" }, body: "{}" },
+      { destination: `${t.sink.url}/6`, body: "{}" },
+    ];
+    const response = await fetch(`${t.dev.url}/v2/batch`, {
+      method: "POST",
+      headers: { Authorization: `Bearer ${t.dev.token}` },
+      body: JSON.stringify(
+        items.map((item) => ({ ...item, headers: { "Upstash-Delay": "1d", ...item.headers } })),
+      ),
+    });
+    expect(response.status).toBe(200);
+    const answers = (await response.json()) as { messageId: string }[];
+    const stored = await Promise.all(answers.map((a) => t.client.messages.get(a.messageId)));
+    expect(stored.map((m) => [m.maxRetries, m.label, m.header?.["X-Tenant"]])).toEqual([
+      [2, "a", ["acme"]],
+      [2, "a", ["acme"]],
+      [2, "b", ["acme"]],
+      [5, "a", ["acme"]],
+      [3, "d", undefined],
+      [3, "c", undefined],
+      [3, undefined, undefined],
+    ]);
+  });
+
+  it("refuses a bad header value even when the item before had the same header names", async () => {
+    const response = await fetch(`${t.dev.url}/v2/batch`, {
+      method: "POST",
+      headers: { Authorization: `Bearer ${t.dev.token}` },
+      body: JSON.stringify([
+        { destination: `${t.sink.url}/ok`, headers: { "Upstash-Delay": "1d" }, body: "{}" },
+        { destination: `${t.sink.url}/ok`, headers: { "Upstash-Delay": "1d" }, body: "{}" },
+        { destination: `${t.sink.url}/bad`, headers: { "Upstash-Delay": "soon" }, body: "{}" },
+      ]),
+    });
+    expect(response.status).toBe(400);
+    expect(((await response.json()) as { error: string }).error).toMatch(
+      /^batch item 2: Upstash-Delay: "soon"/,
+    );
+  });
+
   it("answers 400, not 500, for malformed %-encoding in a path or query", async () => {
     const auth = { Authorization: `Bearer ${t.dev.token}` };
     for (const [method, path] of [

@@ -131,9 +131,11 @@ export function publishBatch(
 ): (PublishAnswer | PublishAnswer[])[] {
   if (!Array.isArray(items))
     throw new DevServerError(400, "batch: the body must be a JSON array of { destination, headers, body }.");
+  // One instant for the whole batch, and one parse of headers that repeat from item to item.
+  const parsed = new ParsedHeaders(Date.now());
   const prepared = items.map((item: unknown, index) => {
     try {
-      return prepareItem(ctx, item, callerIp);
+      return prepareItem(ctx, item, callerIp, parsed);
     } catch (error) {
       if (!(error instanceof DevServerError)) throw error;
       throw new DevServerError(
@@ -145,7 +147,58 @@ export function publishBatch(
   return prepared.map((item) => accept(ctx, item).answer);
 }
 
-function prepareItem(ctx: DevContext, item: unknown, callerIp: string): PreparedPublish {
+/**
+ * The options of the last batch item's headers. Items of a batch mostly carry the same headers
+ * (every message of a fan-out does), so an item whose headers are the previous item's, same names
+ * in the same order with the same values, takes its parsed options as they are: parsing them is
+ * a pure function of the headers (and the batch's instant), and messages sharing option objects
+ * is what a publish to a URL group does already. Workflow messages are always parsed afresh.
+ */
+class ParsedHeaders {
+  private names: string[] = [];
+  private record: Record<string, unknown> | undefined;
+  private options: MessageOptions | undefined;
+
+  constructor(private readonly now: number) {}
+
+  /**
+   * Checks that every value of `headers` is a string, and says whether they are the previous
+   * item's headers (same names in the same order, same values), whose options can be reused.
+   */
+  check(headers: Record<string, unknown>): boolean {
+    const names = Object.keys(headers);
+    let same = this.options !== undefined && names.length === this.names.length;
+    for (let at = 0; at < names.length; at++) {
+      const name = names[at]!;
+      const value = headers[name];
+      if (typeof value !== "string") throw new DevServerError(400, `"headers.${name}" must be a string.`);
+      if (same && (this.names[at] !== name || this.record![name] !== value)) same = false;
+    }
+    return same;
+  }
+
+  /** The options and workflow headers of `headers`, which {@link check} said are `same` or not. */
+  read(
+    headers: Record<string, string>,
+    same: boolean,
+  ): { options: MessageOptions; workflow: Record<string, string> | undefined } {
+    if (same) return { options: this.options!, workflow: undefined };
+    const lookup = headerLookup(headers);
+    const options = parseMessageOptions(lookup, this.now);
+    const workflow = captureWorkflowHeaders(lookup);
+    this.names = Object.keys(headers);
+    this.record = headers;
+    this.options = workflow === undefined ? options : undefined;
+    return { options, workflow };
+  }
+}
+
+function prepareItem(
+  ctx: DevContext,
+  item: unknown,
+  callerIp: string,
+  parsed: ParsedHeaders,
+): PreparedPublish {
   if (typeof item !== "object" || item === null || Array.isArray(item))
     throw new DevServerError(400, "must be an object { destination, headers?, body?, queue? }.");
   const { destination, headers = {}, body = "", queue } = item as Record<string, unknown>;
@@ -153,15 +206,12 @@ function prepareItem(ctx: DevContext, item: unknown, callerIp: string): Prepared
     throw new DevServerError(400, '"destination" must be a URL or URL group name.');
   if (typeof headers !== "object" || headers === null || Array.isArray(headers))
     throw new DevServerError(400, '"headers" must be an object of header names to strings.');
-  for (const [name, value] of Object.entries(headers))
-    if (typeof value !== "string") throw new DevServerError(400, `"headers.${name}" must be a string.`);
+  const same = parsed.check(headers as Record<string, unknown>);
   if (typeof body !== "string")
     throw new DevServerError(400, '"body" must be a string (JSON-encode objects).');
   if (queue !== undefined && (typeof queue !== "string" || queue === ""))
     throw new DevServerError(400, '"queue" must be a string naming a queue.');
-  const lookup = headerLookup(headers as Record<string, string>);
-  const options = parseMessageOptions(lookup);
-  const workflow = captureWorkflowHeaders(lookup);
+  const { options, workflow } = parsed.read(headers as Record<string, string>, same);
   return prepare(ctx, destination, options, Buffer.from(body, "utf8"), callerIp, queue, workflow);
 }
 
