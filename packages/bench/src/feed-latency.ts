@@ -221,7 +221,8 @@ function latencyRows(
   ];
 }
 
-// `node --conditions=@switchboard/source --import tsx src/feed-latency.ts [streams] [pushes]`
+// `node --import tsx src/feed-latency.ts [streams] [pushes]` (the built packages; add
+// `--conditions=@switchboard/source` to run their sources)
 if (import.meta.url === `file://${process.argv[1]}`) {
   const streams = Number(process.argv[2] ?? 5000);
   const pushes = Number(process.argv[3] ?? 150);

@@ -4,14 +4,20 @@ import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 
 /**
- * A TypeScript file of this package run in a child process (node + tsx, sources of the workspace
- * packages), spoken to one JSON line at a time: `request` writes a line and resolves with the
+ * A TypeScript file of this package run in a child process (node + tsx; the workspace packages
+ * resolved as in this process: their built `dist/` as an app installs them, or their sources
+ * under `--conditions=@switchboard/source`), spoken to one JSON line at a time: `request` writes a line and resolves with the
  * next line the child prints. One request at a time.
  */
 export function tsxProcess(script: URL) {
   const child = spawn(
     process.execPath,
-    ["--conditions=@switchboard/source", "--import", "tsx", fileURLToPath(script)],
+    [
+      ...process.execArgv.filter((arg) => arg.startsWith("--conditions")),
+      "--import",
+      "tsx",
+      fileURLToPath(script),
+    ],
     { cwd: resolve(import.meta.dirname, ".."), stdio: ["pipe", "pipe", "inherit"] },
   );
   const lines = createInterface({ input: child.stdout });
