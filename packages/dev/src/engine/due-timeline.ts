@@ -35,8 +35,8 @@ export class DueTimeline<T> {
    * @param sliceSize entries handed out per event-loop turn. Each one starts its attempt (signing,
    * a request) in the same turn, all of them step by step through the same microtask queue, so the
    * first request leaves only once the whole slice is signed: 16 sends the first of 5,000 due at
-   * once a few ms after the instant, where 256 took 10–40 ms on 2 shared cores, and ends the burst
-   * sooner too (smaller turns, shorter event-loop stalls; see docs/benchmarks.md). @default 16
+   * once a few ms after the instant, where 256 took 10–40 ms on 2 shared cores (see
+   * docs/benchmarks.md). @default 16
    * @param now the clock (unix ms). @default Date.now
    */
   constructor(
