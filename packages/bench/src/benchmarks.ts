@@ -1,5 +1,6 @@
 import { benchBundle } from "./bundle-size";
 import { benchDevServer } from "./dev-deliveries";
+import { benchDueBurst } from "./dev-due-burst";
 import { benchDispatch } from "./dispatch";
 import { benchFeed } from "./feed";
 import type { BenchResult } from "./result";
@@ -25,12 +26,19 @@ export const benchmarks: { name: string; run(size: Size): Promise<BenchResult[]>
   },
   {
     name: "dev",
-    run: (size) =>
-      benchDevServer(
+    run: async (size) => [
+      ...(await benchDevServer(
         size === "tiny"
           ? { messages: 100, latencySamples: 5, rounds: ROUNDS }
           : { messages: 5_000, latencySamples: 100, rounds: ROUNDS },
-      ),
+      )),
+      // Each round waits for a whole second ahead (notBefore is unix seconds): ~1.5 s at tiny size.
+      ...(await benchDueBurst(
+        size === "tiny"
+          ? { messages: 50, leadMs: 1000, rounds: ROUNDS }
+          : { messages: 5_000, leadMs: 2000, rounds: ROUNDS },
+      )),
+    ],
   },
   { name: "bundle", run: () => benchBundle() },
   {
