@@ -190,9 +190,16 @@ function latencyRows(
       ? "Ours: feed.streamNode on node:http, pub/sub on (the change message carries the item)"
       : `Ours: feed.streamNode on node:http, pubsub: false (one shared poll every ${o.pollMs} ms)`;
   const setup = `${o.streams} streams per round, ${o.pushes} pushes per round at random moments within ${o.windowMs} ms from another process (its own feed, store and Redis client; it also holds the SSE sockets and stamps push and arrival on one clock), real Redis through the dev server's REST endpoint in a third process, ${o.rounds} rounds after a warm-up, interleaved. ${who}. Baseline: the seed design, a raw SSE response per stream polling its recipient every ${o.seedPollMs} ms (ZRANGE, then HMGET on news). Limit: raw SSE responses fed by ONE Redis SUBSCRIBE over REST, relaying each message's item.`;
-  const p99Target =
+  // The issue's pub/sub bar is both: at most 25 ms, and at most 1.5× the one-SUBSCRIBE relay.
+  const p99Target: Target =
     mode === "pubsub"
-      ? absolute("≤ 25 ms", 25)
+      ? {
+          text: "≤ 25 ms and ≤ 1.5× limit",
+          checks: [
+            { of: "absolute", op: "<=", factor: 25 },
+            { of: "limit", op: "<=", factor: 1.5 },
+          ],
+        }
       : absolute(`≤ interval + 100 ms (${o.pollMs + 100} ms)`, o.pollMs + 100);
   return [
     figure({
