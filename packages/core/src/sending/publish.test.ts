@@ -240,6 +240,28 @@ describe("dispatchMany's own batch requests", () => {
     expect(qstash.requests).toHaveLength(7);
   });
 
+  it("keeps an answer with more or fewer entries than its batch whole, in batch order", async () => {
+    // QStash answers one entry per message; should it not, nothing is dropped or misplaced.
+    const qstash = await captureQStash((request, index) => {
+      const items = JSON.parse(request.body) as { body: string }[];
+      const ids = items.map((item) => `msg_${(JSON.parse(item.body) as { n: number }).n}`);
+      const answered = index === 1 ? [...ids, "msg_extra"] : ids;
+      return { status: 201, body: JSON.stringify(answered.map((messageId) => ({ messageId, url: "x" }))) };
+    });
+    const many = Array.from({ length: 5 }, (_, n) => ({ n, text: "x" }));
+    const results = await jobWith({ token: "tok", baseUrl: qstash.baseUrl }).dispatchMany(many, {
+      concurrency: 2,
+    });
+    expect(results.map((r) => r.messageId)).toEqual([
+      "msg_0",
+      "msg_1",
+      "msg_2",
+      "msg_3",
+      "msg_extra",
+      "msg_4",
+    ]);
+  });
+
   it("reports deduplicated messages", async () => {
     const qstash = await captureQStash(() => ({
       status: 202,

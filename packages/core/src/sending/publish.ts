@@ -87,9 +87,12 @@ export async function publishBatch(
   };
 
   const chunkCount = Math.ceil(messages.length / batchSize);
-  // Each answer becomes results as it arrives: QStash's answer objects die young instead of
-  // living (and being copied by the garbage collector) until the last batch is answered.
-  const answers: DispatchResult[][] = new Array(chunkCount);
+  // Each answer becomes results as it arrives, written where its messages are: QStash's answer
+  // objects die young instead of living (and being copied by the garbage collector) until the last
+  // batch is answered, and no per-batch arrays are made and copied.
+  const results: DispatchResult[] = new Array(messages.length);
+  /** Answers with more or fewer entries than their batch has messages (QStash answers one each). */
+  let uneven: Map<number, DispatchResult[]> | undefined;
   let next = 0;
   let accepted = 0;
   let failure: { error: unknown } | undefined;
@@ -97,11 +100,15 @@ export async function publishBatch(
     while (failure === undefined && next < chunkCount) {
       const index = next++;
       const start = index * batchSize;
+      const end = Math.min(start + batchSize, messages.length);
       try {
-        const answer = await callQStash(what, client, () =>
-          sendChunk(messages.slice(start, start + batchSize)),
-        );
-        answers[index] = answer.map(toResult);
+        const answer = await callQStash(what, client, () => sendChunk(messages.slice(start, end)));
+        if (answer.length === end - start) {
+          for (let at = 0; at < answer.length; at++) results[start + at] = toResult(answer[at]);
+        } else {
+          uneven ??= new Map();
+          uneven.set(index, answer.map(toResult));
+        }
         accepted += answer.length;
       } catch (error) {
         failure ??= { error };
@@ -111,13 +118,21 @@ export async function publishBatch(
   // Every started request settles before we answer: nothing is still in flight after a throw.
   await Promise.all(Array.from({ length: Math.min(concurrency, chunkCount) }, worker));
   if (failure) throw withProgress(failure.error, accepted, messages.length);
+  if (uneven === undefined) return results;
 
-  if (chunkCount === 1) return answers[0]!;
-  const results: DispatchResult[] = [];
-  for (const answer of answers) {
-    for (const result of answer) results.push(result);
+  // Some answer had more or fewer entries than its batch had messages: results in batch order.
+  const ordered: DispatchResult[] = [];
+  for (let index = 0; index < chunkCount; index++) {
+    const answer = uneven.get(index);
+    if (answer) {
+      for (const result of answer) ordered.push(result);
+      continue;
+    }
+    const start = index * batchSize;
+    const end = Math.min(start + batchSize, messages.length);
+    for (let at = start; at < end; at++) ordered.push(results[at]!);
   }
-  return results;
+  return ordered;
 }
 
 /** Adds how many messages QStash had already accepted, when some were, to a failed batch's error. */
