@@ -26,8 +26,9 @@ export interface DispatchOptions {
   notBefore?: Date | number;
   /**
    * How many times QStash retries a failed delivery. Deliveries = 1 + retries, so `0` means one
-   * attempt and no retry.
-   * @default 3 (QStash's default)
+   * attempt and no retry. Always sent (`Upstash-Retries`): without it QStash would use the plan's
+   * maximum, and `ctx.maxRetries` could not be known.
+   * @default 3
    */
   retries?: number;
   /** QStash retry-delay expression in milliseconds over `retried`, e.g. `"1000 * pow(2, retried)"`. */
