@@ -12,12 +12,7 @@ import { fileURLToPath } from "node:url";
 export function tsxProcess(script: URL) {
   const child = spawn(
     process.execPath,
-    [
-      ...process.execArgv.filter((arg) => arg.startsWith("--conditions")),
-      "--import",
-      "tsx",
-      fileURLToPath(script),
-    ],
+    [...conditionFlags(process.execArgv), "--import", "tsx", fileURLToPath(script)],
     { cwd: resolve(import.meta.dirname, ".."), stdio: ["pipe", "pipe", "inherit"] },
   );
   const lines = createInterface({ input: child.stdout });
@@ -59,4 +54,18 @@ export function tsxProcess(script: URL) {
       await gone;
     },
   };
+}
+
+/**
+ * The `--conditions` / `-C` flags among `argv`, in both spellings (`--conditions=x` and
+ * `--conditions x`), so a child resolves packages as its parent does.
+ */
+export function conditionFlags(argv: readonly string[]): string[] {
+  const flags: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg.startsWith("--conditions=") || arg.startsWith("-C=")) flags.push(arg);
+    else if ((arg === "--conditions" || arg === "-C") && i + 1 < argv.length) flags.push(arg, argv[++i]!);
+  }
+  return flags;
 }
