@@ -1,11 +1,12 @@
 import { mkdtemp, rm } from "node:fs/promises";
-import { Agent, request } from "node:http";
+import { Agent } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type DevServer, startDevServer } from "@switchboard/dev";
 import { Client } from "@upstash/qstash";
 import { interleave } from "./interleave";
 import { listen } from "./listen";
+import { post } from "./post";
 import { type BenchResult, figure, percentile, spread } from "./result";
 
 /** A loopback endpoint that counts arrivals and wakes whoever waits for the n-th. */
@@ -45,22 +46,6 @@ async function sink() {
       });
     },
   };
-}
-
-/** POSTs `body` with node:http on a keep-alive agent and drains the answer. */
-function post(url: string, body: string, agent: Agent): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      url,
-      { method: "POST", agent, headers: { "content-type": "application/json" } },
-      (res) => {
-        res.resume();
-        res.on("end", () => resolve());
-      },
-    );
-    req.on("error", reject);
-    req.end(body);
-  });
 }
 
 const CONCURRENCY = 100;

@@ -1,9 +1,10 @@
-import { Agent, request } from "node:http";
+import { Agent } from "node:http";
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { startDevServer } from "@switchboard/dev";
 import { Client } from "@upstash/qstash";
 import { interleave } from "./interleave";
 import { listen } from "./listen";
+import { post } from "./post";
 import { type BenchResult, figure, spread } from "./result";
 
 /** Publishing must be over this long before the due instant, or the round measures publishing. */
@@ -82,22 +83,6 @@ async function watch(dueAt: number, done: Promise<number[]>): Promise<Burst> {
     last: arrivals[arrivals.length - 1]! - due,
     maxLoopDelay: monitor.max / 1e6,
   };
-}
-
-/** POSTs `body` with node:http on a keep-alive agent and drains the answer. */
-function post(url: string, body: string, agent: Agent): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      url,
-      { method: "POST", agent, headers: { "content-type": "application/json" } },
-      (res) => {
-        res.resume();
-        res.on("end", () => resolve());
-      },
-    );
-    req.on("error", reject);
-    req.end(body);
-  });
 }
 
 /**

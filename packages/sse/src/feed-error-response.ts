@@ -25,7 +25,13 @@ export function feedErrorResponse(
   message: string,
   headers: Record<string, string> = {},
 ): Response {
-  return jsonResponse({ error: { code, message } }, STATUS[code], headers);
+  const { status, body } = feedErrorAnswer(code, message);
+  return jsonResponse(body, status, headers);
+}
+
+/** The status and body of {@link feedErrorResponse}, for a front that writes its own response. Internal. */
+export function feedErrorAnswer(code: FeedErrorCode, message: string): { status: number; body: unknown } {
+  return { status: STATUS[code], body: { error: { code, message } } };
 }
 
 /** A JSON response that no cache keeps (it is one user's feed). Internal. */

@@ -71,16 +71,36 @@ export interface SessionSettings {
   maxBufferedBytes: number;
 }
 
-/** The answer when `recipient` is missing; `undefined` when there is one. Internal. */
-export function missingRecipient(options: StreamOptions): string | undefined {
-  const { recipient } = options;
-  return typeof recipient === "string" && recipient !== ""
-    ? undefined
-    : "No recipient: pass the signed-in user's id from your own auth to feed.stream.";
+/** A stream ready to open: whose it is, its settings, and where the client resumes. Internal. */
+export interface PreparedStream {
+  recipient: string;
+  settings: SessionSettings;
+  resume: Resume;
 }
 
-/** Checks and defaults `options` against the feed's `maxItems`. Internal. */
-export function sessionSettings(options: StreamOptions, maxItems: number): SessionSettings {
+/**
+ * What every front (`feed.stream`, `feed.streamNode`) checks before it answers: a recipient (else
+ * the 401 message to send), the settings (a bad one throws), and the `Last-Event-ID` (`header`,
+ * or the `lastEventId` query parameters, read only without the header). Internal.
+ */
+export function prepareStream(
+  source: StreamSource,
+  options: StreamOptions,
+  header: string | null,
+  query: () => string[],
+): PreparedStream | { refused: string } {
+  const { recipient } = options;
+  if (typeof recipient !== "string" || recipient === "")
+    return { refused: "No recipient: pass the signed-in user's id from your own auth to feed.stream." };
+  return {
+    recipient,
+    settings: sessionSettings(options, source.maxItems),
+    resume: readResume(header, query),
+  };
+}
+
+/** Checks and defaults `options` against the feed's `maxItems`. */
+function sessionSettings(options: StreamOptions, maxItems: number): SessionSettings {
   const maxBufferedBytes = options.maxBufferedBytes ?? 262_144;
   if (!Number.isInteger(maxBufferedBytes) || maxBufferedBytes < 1)
     throw new FeedError(
@@ -500,9 +520,9 @@ const EVENT_ID = /^(?:([^:]*):)?(\d{1,16})$/;
  * stream sends, or a bare id. Duplicates count as one id only when they are all the same;
  * different ones are ambiguous, so the client gets a reset and refetches rather than a guess that
  * could skip or repeat items. Anything else that is not empty (not a number, negative, too large,
- * a foreign epoch format) is unreadable too. Internal.
+ * a foreign epoch format) is unreadable too.
  */
-export function readResume(header: string | null, query: () => string[]): Resume {
+function readResume(header: string | null, query: () => string[]): Resume {
   const values = header !== null ? header.split(",") : query();
   const distinct = [...new Set(values.map((v) => v.trim()))].filter((v) => v !== "");
   if (distinct.length === 0) return { kind: "none" };

@@ -1,14 +1,12 @@
 import { randomUUID } from "node:crypto";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { connect } from "node:net";
 import { toNodeHandler } from "@switchboard/core/express";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { z } from "zod";
 import { manualClock } from "../test/manual-clock";
-import { completeEvents, dechunk, range } from "../test/raw-sse";
+import { range, stalledSseClient } from "../test/raw-sse";
 import { readSse } from "../test/read-sse";
-import { condition } from "../test/until";
 import { createFeed } from "./create-feed";
 import { FeedError } from "./feed-error";
 
@@ -111,17 +109,7 @@ describe("a client that stops reading, over real HTTP through the Node bridge", 
     await new Promise<void>((resolve) => server.close(() => resolve()));
   });
   it("is cut off with a bounded buffer while pushes go on, and resumes every item exactly once", async () => {
-    const socket = connect(port, "127.0.0.1");
-    const received: Buffer[] = [];
-    const data = condition();
-    socket.on("data", (chunk: Buffer) => {
-      received.push(chunk);
-      data.changed();
-    });
-    const ended = new Promise<void>((resolve) => socket.once("close", () => resolve()));
-    socket.write(`GET /stream HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n`);
-    await data.until(() => Buffer.concat(received).includes("event: unread"));
-    socket.pause(); // from now on the client reads nothing; the kernel's buffers fill, then Node's
+    const client = await stalledSseClient(port, "Accept: text/event-stream\r\n");
     expect(feed.openStreams).toBe(1);
     const stream = observed[0]!;
 
@@ -163,22 +151,18 @@ describe("a client that stops reading, over real HTTP through the Node bridge", 
     expect(feed.openStreams).toBe(0);
 
     // The client reads what reached it, then reconnects with the last id it saw.
-    socket.resume();
-    await ended;
-    const first = completeEvents(dechunk(Buffer.concat(received).toString("latin1")));
-    const firstIds = first.filter((e) => e.event === "notification").map((e) => itemId(e.id));
-    expect(firstIds).toEqual(range(1, firstIds.length));
-    const lastEventId = first.filter((e) => e.id !== undefined).at(-1)!.id!;
+    const first = await client.readRest();
+    expect(first.ids).toEqual(range(1, first.ids.length));
 
     const controller = new AbortController();
     const again = await fetch(`http://127.0.0.1:${port}/stream`, {
-      headers: { "Last-Event-ID": lastEventId },
+      headers: { "Last-Event-ID": first.lastEventId },
       signal: controller.signal,
     });
     const { events } = await readSse(again, (e) => e.some((x) => x.event === "unread"));
     const secondIds = events.filter((e) => e.event === "notification").map((e) => itemId(e.id));
     expect(events.filter((e) => e.event === "reset")).toEqual([]);
-    expect([...firstIds, ...secondIds]).toEqual(range(1, pushed));
+    expect([...first.ids, ...secondIds]).toEqual(range(1, pushed));
     controller.abort();
   });
 });

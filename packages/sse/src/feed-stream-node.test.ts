@@ -1,13 +1,11 @@
 import { randomUUID } from "node:crypto";
 import { createServer, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { connect } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { manualClock } from "../test/manual-clock";
-import { completeEvents, dechunk, range } from "../test/raw-sse";
+import { range, stalledSseClient } from "../test/raw-sse";
 import { type ParsedEvent, readSse } from "../test/read-sse";
-import { condition } from "../test/until";
 import { createFeed, type Feed } from "./create-feed";
 import type { StreamOptions } from "./feed-session";
 
@@ -114,17 +112,18 @@ describe("feed.streamNode: the stream written straight to a Node response", () =
   it("lets go of everything when the client leaves, and ends itself at maxDurationMs", async () => {
     const clock = manualClock();
     const feed = createFeed({ schema, clock });
-    const url = await serve(feed, { maxDurationMs: 60_000, heartbeatMs: 10_000 });
+    const closed: Promise<void>[] = [];
+    const url = await serve(feed, { maxDurationMs: 60_000, heartbeatMs: 10_000 }, (res) =>
+      closed.push(new Promise((resolve) => res.once("close", () => resolve()))),
+    );
     const leaving = new AbortController();
     const response = await fetch(`${url}/stream`, { headers: { "x-user": user() }, signal: leaving.signal });
     await readSse(response, hasUnread);
     expect(feed.openStreams).toBe(1);
     expect(clock.pending).toBe(2); // the stream's one timer and the shared poll
     leaving.abort();
-    const gone = condition();
-    const timer = setInterval(() => gone.changed(), 5);
-    await gone.until(() => feed.openStreams === 0);
-    clearInterval(timer);
+    await closed[0]; // the server saw the client go: the stream let go with it
+    expect(feed.openStreams).toBe(0);
     expect(clock.pending).toBe(0);
 
     const staying = await fetch(`${url}/stream`, { headers: { "x-user": user() } });
@@ -155,17 +154,7 @@ describe("feed.streamNode: the stream written straight to a Node response", () =
     const url = await serve(feed, { maxBufferedBytes, heartbeatMs, maxReplay: 1000 }, (res) =>
       responses.push(res),
     );
-    const socket = connect(Number(new URL(url).port), "127.0.0.1");
-    const received: Buffer[] = [];
-    const data = condition();
-    socket.on("data", (chunk: Buffer) => {
-      received.push(chunk);
-      data.changed();
-    });
-    const ended = new Promise<void>((resolve) => socket.once("close", () => resolve()));
-    socket.write(`GET /stream HTTP/1.1\r\nHost: 127.0.0.1\r\nX-User: ${recipient}\r\n\r\n`);
-    await data.until(() => Buffer.concat(received).includes("event: unread"));
-    socket.pause(); // from now on the client reads nothing; the kernel's buffers fill, then Node's
+    const client = await stalledSseClient(Number(new URL(url).port), `X-User: ${recipient}\r\n`);
     const res = responses[0]!;
     const closed = new Promise<void>((resolve) => res.once("close", () => resolve()));
 
@@ -196,21 +185,17 @@ describe("feed.streamNode: the stream written straight to a Node response", () =
     expect((res.errored as Error | null)?.message).toMatch(/stopped reading.*maxBufferedBytes \(65536\)/);
     for (let i = 0; i < 20; i++) await feed.push(recipient, { title: `${++pushed} ${pad}` });
 
-    socket.resume();
-    await ended;
-    const first = completeEvents(dechunk(Buffer.concat(received).toString("latin1")));
-    const firstIds = first.filter((e) => e.event === "notification").map((e) => itemId(e.id));
-    expect(firstIds).toEqual(range(1, firstIds.length));
-    const lastEventId = first.filter((e) => e.id !== undefined).at(-1)!.id!;
+    const first = await client.readRest();
+    expect(first.ids).toEqual(range(1, first.ids.length));
     const controller = new AbortController();
     const again = await fetch(`${url}/stream`, {
-      headers: { "x-user": recipient, "last-event-id": lastEventId },
+      headers: { "x-user": recipient, "last-event-id": first.lastEventId },
       signal: controller.signal,
     });
     const { events } = await readSse(again, hasUnread);
     expect(events.filter((e) => e.event === "reset")).toEqual([]);
     const secondIds = notifications(events).map((e) => itemId(e.id));
-    expect([...firstIds, ...secondIds]).toEqual(range(1, pushed));
+    expect([...first.ids, ...secondIds]).toEqual(range(1, pushed));
     controller.abort();
   });
 });

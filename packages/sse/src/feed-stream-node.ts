@@ -1,13 +1,12 @@
 import type { FeedError } from "./feed-error";
+import { feedErrorAnswer } from "./feed-error-response";
 import {
   FeedSession,
   type FeedSink,
-  missingRecipient,
-  readResume,
+  prepareStream,
   SSE_HEADERS,
   type StreamOptions,
   type StreamSource,
-  sessionSettings,
   utf8Length,
 } from "./feed-session";
 
@@ -47,16 +46,17 @@ export function streamFeedNode(
   res: NodeStreamResponse,
   options: StreamOptions,
 ): void {
-  const missing = missingRecipient(options);
-  if (missing !== undefined) {
-    writeError(res, 401, "UNAUTHORIZED", missing);
+  const prepared = prepareStream(source, options, headerValue(req.headers["last-event-id"]), () =>
+    queryValues(req.url),
+  );
+  if ("refused" in prepared) {
+    writeError(res, feedErrorAnswer("UNAUTHORIZED", prepared.refused));
     return;
   }
-  const settings = sessionSettings(options, source.maxItems);
-  const resume = readResume(headerValue(req.headers["last-event-id"]), () => queryValues(req.url));
+  const { recipient, settings, resume } = prepared;
   res.writeHead(200, SSE_HEADERS);
   const sink = new NodeSink(res);
-  const session = new FeedSession(source, options.recipient as string, settings, sink);
+  const session = new FeedSession(source, recipient, settings, sink);
   sink.session = session;
   // One listener for all three: a write reached the socket, the socket drained, or it closed.
   res.on("drain", sink.settled);
@@ -109,12 +109,12 @@ function queryValues(url: string | undefined): string[] {
 }
 
 /** The JSON refusal `feedErrorResponse` gives, on a Node response. */
-function writeError(res: NodeStreamResponse, status: number, code: string, message: string): void {
-  const body = JSON.stringify({ error: { code, message } });
+function writeError(res: NodeStreamResponse, { status, body }: ReturnType<typeof feedErrorAnswer>): void {
+  const text = JSON.stringify(body);
   res.writeHead(status, {
     "Content-Type": "application/json",
-    "Content-Length": String(utf8Length(body)),
+    "Content-Length": String(utf8Length(text)),
     "Cache-Control": "no-store",
   });
-  res.end(body);
+  res.end(text);
 }

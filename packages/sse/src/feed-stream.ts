@@ -3,12 +3,10 @@ import { feedErrorResponse } from "./feed-error-response";
 import {
   FeedSession,
   type FeedSink,
-  missingRecipient,
-  readResume,
+  prepareStream,
   SSE_HEADERS,
   type StreamOptions,
   type StreamSource,
-  sessionSettings,
 } from "./feed-session";
 
 export type { StreamOptions, StreamSource } from "./feed-session";
@@ -22,13 +20,11 @@ const encoder = new TextEncoder();
  * reading would make it hold more than `maxBufferedBytes`.
  */
 export function streamFeed(source: StreamSource, request: Request, options: StreamOptions): Response {
-  const missing = missingRecipient(options);
-  if (missing !== undefined) return feedErrorResponse("UNAUTHORIZED", missing);
-  const recipient = options.recipient as string;
-  const settings = sessionSettings(options, source.maxItems);
-  const resume = readResume(request.headers.get("last-event-id"), () =>
+  const prepared = prepareStream(source, options, request.headers.get("last-event-id"), () =>
     new URL(request.url).searchParams.getAll("lastEventId"),
   );
+  if ("refused" in prepared) return feedErrorResponse("UNAUTHORIZED", prepared.refused);
+  const { recipient, settings, resume } = prepared;
   const { signal } = request;
   let session: FeedSession | undefined;
   const close = () => session?.close();

@@ -1,4 +1,5 @@
 import { type Clock, systemClock } from "./clock";
+import { FeedError } from "./feed-error";
 import type { FeedChange, FeedStore, SinceRequest, SinceResult } from "./feed-store";
 
 /** One open stream, as the poller sees it. Internal. */
@@ -125,7 +126,7 @@ export class SharedPoller {
             if (result) read.resolve(result);
             else
               read.reject(
-                new Error(
+                new FeedError(
                   `The feed store's sinceMany answered ${results.length} results for ${batch.length} reads.`,
                 ),
               );
