@@ -88,18 +88,39 @@ export async function benchDispatch(options: { count: number; rounds: number }):
       for (const body of payloads) await client.publishJSON({ url: destination, body, delay: "1d" });
     };
 
+    // Untimed, before every run: cancel what the previous run stored and collect it, so each run
+    // starts against an empty dev server and a clean heap, whichever side ran before it. Without
+    // this every run pays for all the messages stored before it (the dev server shares this
+    // process), and which side meets a full-heap collection is luck.
+    const between = async () => {
+      const response = await fetch(`${dev.url}/v2/messages`, {
+        method: "DELETE",
+        headers: { authorization: `Bearer ${dev.token}` },
+      });
+      if (!response.ok) throw new Error(`DELETE /v2/messages answered ${response.status}`);
+      await response.arrayBuffer();
+      globalThis.gc?.();
+    };
     const many = payloadsOf(options.count);
     const few = payloadsOf(Math.max(10, Math.round(options.count / 10)));
-    const main = await interleave(options.rounds, {
-      subject: () => timed(ours(many)),
-      baseline: () => timed(byHand(many)),
-      limit: () => timed(raw(many)),
-    });
-    const versusLoop = await interleave(options.rounds, {
-      subject: () => timed(ours(few)),
-      baseline: () => timed(loop(few)),
-      limit: () => timed(raw(few)),
-    });
+    const main = await interleave(
+      options.rounds,
+      {
+        subject: () => timed(ours(many)),
+        baseline: () => timed(byHand(many)),
+        limit: () => timed(raw(many)),
+      },
+      { between },
+    );
+    const versusLoop = await interleave(
+      options.rounds,
+      {
+        subject: () => timed(ours(few)),
+        baseline: () => timed(loop(few)),
+        limit: () => timed(raw(few)),
+      },
+      { between },
+    );
     const requests = {
       ours: await countingFetch(ours(few)),
       loop: await countingFetch(loop(few)),

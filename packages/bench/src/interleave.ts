@@ -10,19 +10,30 @@ export type Side = (() => Promise<number>) | null;
  * side pays a cold start the others don't. Then `rounds` measured rounds; within each the three
  * sides run one after the other, and the order rotates every round (S B L, B L S, L S B, …), so
  * neither drift on a shared machine nor "who runs right after whom" favours one side.
+ *
+ * `between`, when given, runs untimed before every run (warm-ups included): it puts the machine
+ * back in the same state for each side, e.g. empties a store the previous run filled.
  */
 export async function interleave(
   rounds: number,
   sides: { subject: Side; baseline?: Side; limit?: Side },
+  options: { between?: () => Promise<void> } = {},
 ): Promise<{ subject: Spread | null; baseline: Spread | null; limit: Spread | null }> {
   const order = [sides.subject, sides.baseline ?? null, sides.limit ?? null];
   const samples: number[][] = [[], [], []];
-  for (const run of order) if (run) await run();
+  const between = options.between ?? (async () => {});
+  for (const run of order) {
+    if (!run) continue;
+    await between();
+    await run();
+  }
   for (let round = 0; round < rounds; round++) {
     for (let k = 0; k < order.length; k++) {
       const index = (round + k) % order.length;
       const run = order[index];
-      if (run) samples[index]!.push(await run());
+      if (!run) continue;
+      await between();
+      samples[index]!.push(await run());
     }
   }
   const toSpread = (s: number[]) => (s.length > 0 ? spread(s) : null);
