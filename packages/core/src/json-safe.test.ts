@@ -2,7 +2,7 @@ import { setupServer } from "msw/node";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { createSwitchboard } from "./create-switchboard";
-import { findJsonHazard } from "./json-safe";
+import { findJsonHazard, type JsonWalk } from "./json-safe";
 import { mockQStash } from "./testing/mock-qstash";
 
 const qstash = mockQStash({ baseUrl: "https://qstash.test" });
@@ -100,6 +100,43 @@ describe("payloads that would not survive JSON are refused at dispatch, naming t
     expect(findJsonHazard({ a: [1, { b: 2 }] })).toBeUndefined();
   });
 
+  it("says whether JSON gives the value back unchanged", () => {
+    const exactOf = (value: unknown) => {
+      const walk: JsonWalk = { exact: false };
+      expect(findJsonHazard(value, "payload", walk)).toBeUndefined();
+      return walk.exact;
+    };
+    const plain = [{ a: 1, b: "x", c: null, d: [true, { e: 0.5 }], "\ud800": "\udfff" }, "text", 0, []];
+    for (const value of plain) {
+      expect(exactOf(value)).toBe(true);
+      expect(JSON.parse(JSON.stringify(value))).toStrictEqual(value);
+    }
+    class Point {
+      x = 1;
+    }
+    class List extends Array {}
+    const changed = [
+      { a: undefined },
+      { n: -0 },
+      [-0],
+      { p: new Point() },
+      List.from([1]),
+      { m: new Money(1) },
+    ];
+    changed.push(Object.assign(Object.create(null), { a: [] }));
+    for (const value of changed) expect(exactOf(value)).toBe(false);
+    // A walk inside a toJSON getter has its own answer and leaves the outer one as it was.
+    const walksInside = (inner: unknown, innerExact: boolean) =>
+      Object.defineProperty({}, "toJSON", {
+        get() {
+          expect(exactOf(inner)).toBe(innerExact);
+          return undefined;
+        },
+      });
+    expect(exactOf({ first: { n: -0 }, second: walksInside({ plain: 1 }, true) })).toBe(false);
+    expect(exactOf({ first: walksInside({ n: -0 }, false), second: 1 })).toBe(true);
+  });
+
   it("finds a cycle instead of overflowing", () => {
     const node: Record<string, unknown> = { name: "a" };
     node.self = node;
@@ -144,6 +181,37 @@ describe("the schema is checked against what the handler will receive", () => {
       code: "INVALID_PAYLOAD",
     });
     expect(qstash.requestCount()).toBe(0);
+  });
+
+  it("dispatchMany checks what JSON delivers whenever JSON changes the payload", async () => {
+    class Point {
+      constructor(readonly x: number) {}
+    }
+    const cases: [string, z.ZodType, unknown][] = [
+      ["a toJSON instance", z.object({ price: z.string() }), { price: new Money(1) }],
+      ["an undefined field", z.strictObject({ a: z.number() }), { a: 1, b: undefined }],
+      ["-0", z.object({ n: z.number().refine((n) => !Object.is(n, -0)) }), { n: -0 }],
+      [
+        "a class instance",
+        z.object({ p: z.custom((v) => Object.getPrototypeOf(v) === Object.prototype) }),
+        { p: new Point(1) },
+      ],
+    ];
+    for (const [what, schema, payload] of cases) {
+      // Each schema refuses the payload as given and accepts what JSON turns it into.
+      expect(schema.safeParse(payload).success, what).toBe(false);
+      expect(schema.safeParse(JSON.parse(JSON.stringify(payload))).success, what).toBe(true);
+      const job = sb.createJob({ name: "many-json", schema, handler: () => {} });
+      await expect(job.dispatchMany([payload, payload]), what).resolves.toHaveLength(2);
+    }
+    const strict = sb.createJob({
+      name: "strict",
+      schema: z.strictObject({ a: z.number() }),
+      handler: () => {},
+    });
+    await expect(strict.dispatchMany([{ a: 1 }, { a: 1, extra: true } as never])).rejects.toThrow(
+      /payload #1/,
+    );
   });
 
   it("an instance that turns into a string is checked as that string", async () => {

@@ -22,13 +22,18 @@ const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
  * It runs on every dispatched payload, so a plain JSON value costs one walk that allocates
  * nothing: no closures, no key stack; the path is collected only on the way back from a hazard.
  */
-export function findJsonHazard(value: unknown, root = "payload"): JsonHazard | undefined {
+export function findJsonHazard(value: unknown, root = "payload", walk?: JsonWalk): JsonHazard | undefined {
   const base = WALKING.length;
+  // A `toJSON` getter could start another walk inside this one: it gets its own flag.
+  const outer = exactSoFar;
+  exactSoFar = true;
   let found: Found | undefined;
   try {
     found = hazardIn(value, false, true, base);
   } finally {
     WALKING.length = base;
+    if (walk) walk.exact = exactSoFar;
+    exactSoFar = outer;
   }
   if (!found) return undefined;
   let path = root;
@@ -41,6 +46,20 @@ export function findJsonHazard(value: unknown, root = "payload"): JsonHazard | u
   for (let at = found.keys.length - 1; at >= 0; at--) issuePath.push(found.keys[at]!);
   return { path, issuePath: issuePath.join("."), message: found.describe(path) };
 }
+
+/** What {@link findJsonHazard} learnt of a value besides its hazard; the caller's, so a walk allocates nothing. */
+export interface JsonWalk {
+  /**
+   * True when `JSON.parse(JSON.stringify(value))` gives back a value equal to `value`: only
+   * plain objects (prototype `Object.prototype`), plain arrays, strings, booleans,
+   * `null` and finite numbers other than `-0`, no `toJSON`, no property that is `undefined`.
+   * Then checking `value` is checking what JSON delivers, and the round trip can be skipped.
+   */
+  exact: boolean;
+}
+
+/** The walk in progress is still {@link JsonWalk.exact}. */
+let exactSoFar = true;
 
 /** A hazard found by {@link hazardIn}: its keys innermost first, and how to say what it is. */
 interface Found {
@@ -64,9 +83,13 @@ function hazardIn(current: unknown, inArray: boolean, isRoot: boolean, base: num
     case "boolean":
       return undefined;
     case "number":
-      return Number.isFinite(current) ? undefined : valueHazard(current, inArray);
+      if (!Number.isFinite(current)) return valueHazard(current, inArray);
+      if (current === 0 && 1 / current < 0) exactSoFar = false; // -0 arrives as 0
+      return undefined;
     case "undefined":
-      return inArray || isRoot ? valueHazard(current, inArray) : undefined;
+      if (inArray || isRoot) return valueHazard(current, inArray);
+      exactSoFar = false; // the property is dropped
+      return undefined;
     case "bigint":
     case "function":
     case "symbol":
@@ -80,10 +103,14 @@ function hazardIn(current: unknown, inArray: boolean, isRoot: boolean, base: num
   const object = current as Record<string, unknown>;
   if (Array.isArray(object)) {
     if (Object.getPrototypeOf(object) !== Array.prototype) {
+      exactSoFar = false; // arrives as a plain array
       const kindHazard = objectKindHazard(object);
       if (kindHazard !== null) return kindHazard;
     }
-    if (typeof object.toJSON === "function") return undefined;
+    if (typeof object.toJSON === "function") {
+      exactSoFar = false;
+      return undefined;
+    }
     if (WALKING.indexOf(object, base) >= 0) return cycle();
     WALKING.push(object);
     for (let index = 0; index < object.length; index++) {
@@ -98,11 +125,17 @@ function hazardIn(current: unknown, inArray: boolean, isRoot: boolean, base: num
   }
   const proto: unknown = Object.getPrototypeOf(object);
   // A plain object (the common case) is none of the kinds below: only `toJSON` is checked.
-  if (proto !== Object.prototype && proto !== null) {
-    const kindHazard = objectKindHazard(object);
-    if (kindHazard !== null) return kindHazard;
+  if (proto !== Object.prototype) {
+    exactSoFar = false; // arrives as a plain object: without its class, or its null prototype
+    if (proto !== null) {
+      const kindHazard = objectKindHazard(object);
+      if (kindHazard !== null) return kindHazard;
+    }
   }
-  if (typeof object.toJSON === "function") return undefined;
+  if (typeof object.toJSON === "function") {
+    exactSoFar = false;
+    return undefined;
+  }
   if (WALKING.indexOf(object, base) >= 0) return cycle();
   WALKING.push(object);
   for (const key of Object.keys(object)) {
@@ -215,10 +248,16 @@ export function checkedPayloadText(
   payload: unknown,
   owner: string,
 ): string | undefined | Promise<string | undefined> {
-  const text = jsonTextOf(payload, owner);
-  const output = validatePayload(schema, text === undefined ? undefined : JSON.parse(text), owner);
+  const text = jsonTextOf(payload, owner, WALK);
+  // A payload JSON gives back unchanged is checked as it is: the same check, without parsing
+  // the text again into new objects (the round trip was most of a small payload's cost).
+  const delivered = WALK.exact || text === undefined ? payload : JSON.parse(text);
+  const output = validatePayload(schema, delivered, owner);
   return output instanceof Promise ? textOnceValid(output, text) : text;
 }
+
+/** {@link checkedPayloadText}'s walk report, reused: read right after each walk, synchronously. */
+const WALK: JsonWalk = { exact: false };
 
 /** `text` once `validation` resolves (a separate function: no scope allocated per payload). */
 async function textOnceValid(validation: Promise<unknown>, text: string | undefined) {
@@ -227,8 +266,8 @@ async function textOnceValid(validation: Promise<unknown>, text: string | undefi
 }
 
 /** The payload as JSON text, after refusing one that would not survive JSON (`INVALID_PAYLOAD`). */
-function jsonTextOf(payload: unknown, owner: string): string | undefined {
-  const hazard = findJsonHazard(payload);
+function jsonTextOf(payload: unknown, owner: string, walk?: JsonWalk): string | undefined {
+  const hazard = findJsonHazard(payload, "payload", walk);
   if (hazard) {
     throw new SwitchboardError("INVALID_PAYLOAD", `${owner}: ${hazard.message}. Nothing was published.`, {
       issues: [{ path: hazard.issuePath, message: hazard.message }],

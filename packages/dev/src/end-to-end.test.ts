@@ -23,7 +23,7 @@ function buildApp(port: number) {
     name: "welcome",
     schema: z.object({ email: z.email(), name: z.string() }),
     handler: async ({ email, name }, ctx) => {
-      events.push(`welcome:${name}:${email}:attempt${ctx.attempt}`);
+      events.push(`welcome:${name}:${email}:attempt${ctx.attempt}:budget${ctx.maxRetries}`);
       return { sent: true };
     },
     onSuccess: ({ result, payload }) =>
@@ -33,8 +33,8 @@ function buildApp(port: number) {
     name: "charge",
     schema: z.object({ customerId: z.string() }),
     retries: 5,
-    handler: async ({ customerId }) => {
-      events.push(`charge:${customerId}`);
+    handler: async ({ customerId }, ctx) => {
+      events.push(`charge:${customerId}:budget${ctx.maxRetries}`);
       throw new NonRetriableError(`customer ${customerId} does not exist`);
     },
     onFailure: ({ payload, error }) =>
@@ -78,14 +78,16 @@ afterAll(async () => {
 describe("end to end through the dev server", () => {
   it("delivers a dispatched job to its typed handler and runs onSuccess", async () => {
     await app.welcome.dispatch({ email: "ada@example.com", name: "Ada" });
-    await expect.poll(() => events).toContain("welcome:Ada:ada@example.com:attempt1");
+    // The default budget (3) is not sent as a header; the route knows it all the same.
+    await expect.poll(() => events).toContain("welcome:Ada:ada@example.com:attempt1:budget3");
     await expect.poll(() => events).toContain('welcome-ok:Ada:{"sent":true}');
   });
 
   it("sends a NonRetriableError to the DLQ at once and fires onFailure", async () => {
     await app.charge.dispatch({ customerId: "c_404" });
     await expect.poll(() => events).toContain("charge-failed:c_404:489:customer c_404 does not exist");
-    expect(events.filter((e) => e === "charge:c_404")).toHaveLength(1); // no retries despite retries: 5
+    // No retries despite retries: 5, a budget the handler was told.
+    expect(events.filter((e) => e.startsWith("charge:c_404"))).toEqual(["charge:c_404:budget5"]);
     const dlq = await fetch(`${dev.url}/v2/dlq`, { headers: { Authorization: `Bearer ${dev.token}` } });
     const { messages } = (await dlq.json()) as { messages: { url: string; responseStatus: number }[] };
     expect(messages).toEqual([

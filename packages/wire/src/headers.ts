@@ -1,7 +1,8 @@
 /**
  * The headers a delivery carries, by the name each side reads or writes. QStash sets the
  * `Upstash-*` ones; `Switchboard-Max-Retries` is set at dispatch and forwarded by QStash as a plain
- * header, so the handler knows its retry budget exactly.
+ * header, so the handler knows its retry budget exactly. It is left out when the budget is
+ * {@link DEFAULT_RETRIES}: a delivery without it has that budget.
  */
 export const HEADERS = Object.freeze({
   /** The HS256 JWT over the destination URL and the body's SHA-256. */
@@ -12,7 +13,7 @@ export const HEADERS = Object.freeze({
   retried: "Upstash-Retried",
   /** Set on deliveries made by a schedule. */
   scheduleId: "Upstash-Schedule-Id",
-  /** The retry budget the message was published with. */
+  /** The retry budget the message was published with; absent means {@link DEFAULT_RETRIES}. */
   maxRetries: "Switchboard-Max-Retries",
   /** QStash's retry-delay expression, milliseconds over `retried`. */
   retryDelay: "Upstash-Retry-Delay",

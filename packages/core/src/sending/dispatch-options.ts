@@ -118,7 +118,9 @@ export function toPublishFields(options: DispatchOptions, owner: string): QStash
   }
   const fields: QStashPublishFields = { retries, headers: toHeaders(options.headers, owner) };
   // The retry budget travels with the message, so `ctx.maxRetries` and `ctx.isLastAttempt` are exact.
-  fields.headers[HEADERS.maxRetries] = String(retries);
+  // The default is left out: the route reads a missing value as DEFAULT_RETRIES, and each of the
+  // messages of a large dispatchMany is ~50 bytes smaller for it.
+  if (retries !== DEFAULT_RETRIES) fields.headers[HEADERS.maxRetries] = String(retries);
 
   if (options.delay !== undefined) fields.delay = toSeconds(options.delay, `${owner}: delay`);
   if (options.notBefore !== undefined) fields.notBefore = toUnixSeconds(options.notBefore, owner);

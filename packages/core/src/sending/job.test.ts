@@ -35,7 +35,8 @@ describe("job.dispatch", () => {
     expect(message?.headers["content-type"]).toBe("application/json");
     expect(message?.headers.authorization).toBe("Bearer test-token");
     expect(message?.headers["upstash-retries"]).toBe("3");
-    expect(message?.headers["upstash-forward-switchboard-max-retries"]).toBe("3");
+    // The default budget is not forwarded: the route reads its absence as 3 (delivery-context).
+    expect(message?.headers).not.toHaveProperty("upstash-forward-switchboard-max-retries");
   });
 
   it.each([
@@ -45,7 +46,7 @@ describe("job.dispatch", () => {
     [{ notBefore: 1_900_000_000 }, { "upstash-not-before": "1900000000" }],
     [{ notBefore: new Date(1_900_000_000_000) }, { "upstash-not-before": "1900000000" }],
     [{ retries: 0 }, { "upstash-retries": "0", "upstash-forward-switchboard-max-retries": "0" }],
-    [{ retries: 7 }, { "upstash-retries": "7" }],
+    [{ retries: 7 }, { "upstash-retries": "7", "upstash-forward-switchboard-max-retries": "7" }],
     [{ retryDelay: "1000 * pow(2, retried)" }, { "upstash-retry-delay": "1000 * pow(2, retried)" }],
     [{ deduplicationId: "welcome-42" }, { "upstash-deduplication-id": "welcome-42" }],
     [{ contentBasedDeduplication: true }, { "upstash-content-based-deduplication": "true" }],

@@ -32,8 +32,8 @@ export function publishHeaders(message: OutgoingMessage): Headers {
     // The SDK forwards every user header except `content-type*` and `upstash-*` (refused earlier).
     headers.set(name.startsWith("content-type") ? name : `${PUBLISH_HEADERS.forwardPrefix}${name}`, value);
   }
+  // No `Upstash-Method: POST`, which the SDK sends: QStash delivers with POST when it is absent.
   headers.set("Content-Type", "application/json");
-  headers.set(PUBLISH_HEADERS.method, "POST");
   if (fields.delay !== undefined) headers.set(PUBLISH_HEADERS.delay, `${fields.delay.toFixed(0)}s`);
   if (fields.notBefore !== undefined) headers.set(PUBLISH_HEADERS.notBefore, fields.notBefore.toFixed(0));
   if (fields.deduplicationId !== undefined)
