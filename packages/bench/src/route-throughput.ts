@@ -77,6 +77,15 @@ function expressApps(sb: ReturnType<typeof createSwitchboard>, job: never, baseU
   };
 }
 
+/**
+ * Before every round, untimed: the three servers share this process, so each round would
+ * otherwise pay for the garbage the side before it left (which side meets a full collection is
+ * luck). `pnpm bench` runs with `--expose-gc`; without it this does nothing.
+ */
+async function collectGarbage(): Promise<void> {
+  globalThis.gc?.();
+}
+
 /** Load size per round: seconds of autocannon (normal) or a fixed request count (tiny). */
 export interface RouteOptions {
   rounds: number;
@@ -163,11 +172,15 @@ async function benchHttpRoutes(
       }
       const sbPool = await signedPool(`${sbUrl}?job=signup`, 200);
       const basePool = await signedPool(baseUrl, 200);
-      const spreads = await interleave(options.rounds, {
-        subject: () => load(generator, servers.subject.url, "/api/switchboard?job=signup", sbPool, options),
-        baseline: () => load(generator, servers.baseline.url, "/api/baseline", basePool, options),
-        limit: () => load(generator, servers.limit.url, "/api/limit", basePool, options),
-      });
+      const spreads = await interleave(
+        options.rounds,
+        {
+          subject: () => load(generator, servers.subject.url, "/api/switchboard?job=signup", sbPool, options),
+          baseline: () => load(generator, servers.baseline.url, "/api/baseline", basePool, options),
+          limit: () => load(generator, servers.limit.url, "/api/limit", basePool, options),
+        },
+        { between: collectGarbage },
+      );
       results.push(
         figure({
           name: `route.${framework}.rps`,
@@ -229,11 +242,15 @@ async function benchNextRoute(options: RouteOptions): Promise<BenchResult> {
     }
     return options.nextRequests / ((performance.now() - started) / 1000);
   };
-  const spreads = await interleave(options.rounds, {
-    subject: () => run(POST, `${url}?job=signup`, sbPool),
-    baseline: () => run(baseline, baseUrl, basePool),
-    limit: () => run(bare, baseUrl, basePool),
-  });
+  const spreads = await interleave(
+    options.rounds,
+    {
+      subject: () => run(POST, `${url}?job=signup`, sbPool),
+      baseline: () => run(baseline, baseUrl, basePool),
+      limit: () => run(bare, baseUrl, basePool),
+    },
+    { between: collectGarbage },
+  );
   return figure({
     name: "route.next.rps",
     unit: "req/s",

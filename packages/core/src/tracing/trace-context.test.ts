@@ -34,8 +34,9 @@ describe("importOpenTelemetry", () => {
 
 describe("contextFromHeaders", () => {
   const base = otel.ROOT_CONTEXT;
+  const delivery = (headers: Headers) => ({ header: (name: string) => headers.get(name), headers });
   const read = (value: string) => {
-    const ctx = contextFromHeaders(otel, new Headers({ traceparent: value }), base);
+    const ctx = contextFromHeaders(otel, delivery(new Headers({ traceparent: value })), base);
     return ctx && otel.trace.getSpanContext(ctx);
   };
 
@@ -60,7 +61,34 @@ describe("contextFromHeaders", () => {
     ]) {
       expect(read(junk)).toBeUndefined();
     }
-    expect(contextFromHeaders(otel, new Headers(), base)).toBeUndefined();
+    expect(contextFromHeaders(otel, delivery(new Headers()), base)).toBeUndefined();
+  });
+
+  it("lets the app's propagator read the delivery's headers by name, and list them when it asks", () => {
+    // A propagator with its own header (as B3 or Jaeger have), registered for this test only.
+    const seen: { keys: string[] } = { keys: [] };
+    const propagator: otel.TextMapPropagator = {
+      inject: () => {},
+      extract(ctx, carrier, getter) {
+        seen.keys = getter.keys(carrier);
+        const [traceId, spanId] = String(getter.get(carrier, "X-Own-Trace") ?? "").split(":");
+        if (!traceId || !spanId) return ctx;
+        return otel.trace.setSpanContext(ctx, { traceId, spanId, traceFlags: 1, isRemote: true });
+      },
+      fields: () => ["x-own-trace"],
+    };
+    otel.propagation.setGlobalPropagator(propagator);
+    try {
+      const headers = new Headers({ "x-own-trace": "0af7651916cd43dd8448eb211c80319c:b7ad6b7169203331" });
+      const ctx = contextFromHeaders(otel, delivery(headers), base);
+      expect(ctx && otel.trace.getSpanContext(ctx)).toMatchObject({
+        traceId: "0af7651916cd43dd8448eb211c80319c",
+        spanId: "b7ad6b7169203331",
+      });
+      expect(seen.keys).toEqual(["x-own-trace"]);
+    } finally {
+      otel.propagation.disable();
+    }
   });
 });
 

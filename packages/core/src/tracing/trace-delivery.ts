@@ -21,7 +21,7 @@ export async function traceDelivery<T>(
   const otel = await loadOpenTelemetry();
   if (!otel) return run();
   const active = otel.context.active();
-  const parent = contextFromHeaders(otel, request.headers, active) ?? active;
+  const parent = contextFromHeaders(otel, request, active) ?? active;
   const retried = readCount(request.header(HEADERS.retried)) ?? 0;
   const destination = target.kind === "job" ? target.job : `${target.channel}/${target.subscriber}`;
   const messageId = request.header(HEADERS.messageId);
