@@ -82,11 +82,13 @@ export async function benchFeedLatency(
         figures[name].push(measured);
         return measured.p99;
       };
-      await interleave(options.rounds, {
-        subject: run("subject", subject),
-        baseline: run("baseline", baseline),
-        limit: run("limit", limit),
-      });
+      // A collection before every round (untimed): the three sides share this process, and a
+      // round should not pay for the garbage the round before it left.
+      await interleave(
+        options.rounds,
+        { subject: run("subject", subject), baseline: run("baseline", baseline), limit: run("limit", limit) },
+        { between: async () => globalThis.gc?.() },
+      );
       rows.push(...latencyRows(mode, options, figures));
       await subject.close();
       sides.pop();
