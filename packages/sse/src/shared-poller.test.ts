@@ -4,6 +4,7 @@ import { useTestRedis } from "../test/feed-stores";
 import { manualClock } from "../test/manual-clock";
 import { readSse } from "../test/read-sse";
 import { createFeed } from "./create-feed";
+import type { FeedChange, FeedStore } from "./feed-store";
 import { memoryFeedStore } from "./memory-feed-store";
 import { redisFeedStore } from "./redis-feed-store";
 import { type FeedWatcher, SharedPoller } from "./shared-poller";
@@ -104,6 +105,115 @@ describe("shared poller", () => {
     stopB();
     expect(poller.running).toBe(false);
     expect(clock.pending).toBe(0);
+  });
+});
+
+describe("shared poller with pub/sub on: the poll is the safety net, not a race", () => {
+  /** A store whose change counter the test sets, and whose pub/sub messages the test sends (or loses). */
+  function pubsubStore() {
+    const counters = new Map<string, number>();
+    let announce: ((recipient: string, version: number, change?: FeedChange) => void) | undefined;
+    let reads = 0;
+    const store = {
+      versions: async (recipients: readonly string[]) => recipients.map((r) => counters.get(r) ?? 0),
+      subscribe: (onChange: NonNullable<typeof announce>) => {
+        announce = onChange;
+        return () => {
+          announce = undefined;
+        };
+      },
+      since: async () => {
+        reads++;
+        return { items: [], version: 0 };
+      },
+    } as unknown as FeedStore;
+    return {
+      store,
+      write: (recipient: string, version: number) => void counters.set(recipient, version),
+      announce: (recipient: string, version: number) => announce?.(recipient, version),
+      get reads() {
+        return reads;
+      },
+    };
+  }
+
+  function watching(version = 0) {
+    const redis = pubsubStore();
+    const clock = manualClock();
+    const poller = new SharedPoller(redis.store, 1000, clock);
+    const wakes: string[] = [];
+    const stop = poller.watch(
+      "u",
+      watcher(() => void wakes.push("woken")),
+      version,
+    );
+    return { redis, clock, poller, wakes, stop };
+  }
+
+  it("leaves a change the poll saw first to its message, which comes before the next poll", async () => {
+    const { redis, clock, wakes, stop } = watching();
+    redis.write("u", 1); // written by another process; its message is still on the way
+    await clock.advance(1000);
+    expect(wakes).toEqual([]); // the poll saw it, and did not read the store in a race with it
+    redis.announce("u", 1);
+    expect(wakes).toEqual(["woken"]);
+    await clock.advance(3000);
+    expect(wakes).toEqual(["woken"]); // nothing served twice
+    stop();
+  });
+
+  it("serves a change whose message was lost at the next poll", async () => {
+    const { redis, clock, wakes, stop } = watching();
+    redis.write("u", 1);
+    await clock.advance(1000);
+    expect(wakes).toEqual([]);
+    await clock.advance(1000);
+    expect(wakes).toEqual(["woken"]);
+    await clock.advance(3000);
+    expect(wakes).toEqual(["woken"]);
+    stop();
+  });
+
+  it("keeps serving within two polls when writes never stop and every message is lost", async () => {
+    const { redis, clock, wakes, stop } = watching();
+    for (let version = 1; version <= 5; version++) {
+      redis.write("u", version);
+      await clock.advance(1000);
+    }
+    // Each change waits at most one extra poll: woken at polls 2 and 4 (versions 2 and 4).
+    expect(wakes).toEqual(["woken", "woken"]);
+    await clock.advance(1000);
+    expect(wakes).toEqual(["woken", "woken", "woken"]);
+    stop();
+  });
+
+  it("serves a feed created again (its counter went down) at once", async () => {
+    const { redis, clock, wakes, stop } = watching(7);
+    redis.write("u", 1);
+    await clock.advance(1000);
+    expect(wakes).toEqual(["woken"]);
+    stop();
+  });
+
+  it("forgets what it waited for when the recipient's last stream closes", async () => {
+    const { redis, clock, poller, wakes, stop } = watching();
+    redis.write("u", 1);
+    await clock.advance(1000); // version 1 is awaited from its message
+    stop();
+    redis.write("u", 2);
+    // A new stream for the same recipient: its change is a first sighting, not one owed from before.
+    const again: string[] = [];
+    const stopAgain = poller.watch(
+      "u",
+      watcher(() => void again.push("woken")),
+      0,
+    );
+    await clock.advance(1000);
+    expect(again).toEqual([]);
+    await clock.advance(1000);
+    expect(again).toEqual(["woken"]);
+    expect(wakes).toEqual([]);
+    stopAgain();
   });
 });
 

@@ -43,7 +43,9 @@ interface PendingRead {
  * recipient changed with ONE batched read (`sinceMany`, one EVAL on Redis). Idle cost is one
  * command per interval, whatever the number of connections. A write from this process wakes its
  * recipient's streams at once with what it wrote; with a store that can `subscribe` (Redis
- * pub/sub), writes from other processes do too, and the message carries the item.
+ * pub/sub), writes from other processes do too, and the message carries the item. Then the poll
+ * is the safety net for a lost message: a change it sees first is served by the next poll unless
+ * its message comes in between.
  */
 export class SharedPoller {
   /**
@@ -54,6 +56,13 @@ export class SharedPoller {
   private readonly watched = new Map<string, Watched>();
   /** Recipients notified while a poll's read was in flight: its (maybe older) counter is not news. */
   private readonly notifiedDuringPoll = new Set<string>();
+  /**
+   * With pub/sub on: the counter a poll saw move for each recipient before any message announced
+   * it. The message is on its way and carries the item, so that poll leaves it to the message
+   * (reading the store would race it and take longer); the next poll serves it if the message
+   * never came. A lost message costs at most two intervals instead of one.
+   */
+  private readonly unannounced = new Map<string, number>();
   private timer: unknown;
   private unsubscribe: (() => void) | undefined;
   private polling = false;
@@ -96,7 +105,10 @@ export class SharedPoller {
     const at = entry ? entry.watchers.indexOf(watcher) : -1;
     if (at === -1) return;
     entry!.watchers.splice(at, 1);
-    if (entry!.watchers.length === 0) this.watched.delete(recipient);
+    if (entry!.watchers.length === 0) {
+      this.watched.delete(recipient);
+      this.unannounced.delete(recipient);
+    }
     if (this.watched.size === 0) this.stop();
   }
 
@@ -178,6 +190,7 @@ export class SharedPoller {
     this.timer = undefined;
     this.unsubscribe?.();
     this.unsubscribe = undefined;
+    this.unannounced.clear();
   }
 
   private async poll(): Promise<void> {
@@ -194,9 +207,22 @@ export class SharedPoller {
         // Its last stream closed during the poll, or a write or message told us since: the
         // counter read may be older than what the streams were given.
         if (entry === undefined || this.notifiedDuringPoll.has(recipient)) return;
-        const before = entry.known;
+        if (version === entry.known) {
+          this.unannounced.delete(recipient);
+          return;
+        }
+        if (version > entry.known && this.unsubscribe !== undefined) {
+          const seen = this.unannounced.get(recipient);
+          // First sighting, or the change seen last time was announced since: give the message
+          // until the next poll. (A lower counter is a feed created again: served at once.)
+          if (seen === undefined || entry.known >= seen) {
+            this.unannounced.set(recipient, version);
+            return;
+          }
+        }
+        this.unannounced.delete(recipient);
         entry.known = version;
-        if (before !== version) changed.push(recipient);
+        changed.push(recipient);
       });
       await this.serve(changed);
     } catch {
