@@ -2,7 +2,7 @@ import { createSwitchboard } from "@switchboard/core";
 import { startDevServer } from "@switchboard/dev";
 import { Client } from "@upstash/qstash";
 import { z } from "zod";
-import { interleave } from "./interleave";
+import { collectGarbage, interleave } from "./interleave";
 import { type BenchResult, figure } from "./result";
 
 const BATCH = 100;
@@ -99,7 +99,7 @@ export async function benchDispatch(options: { count: number; rounds: number }):
       });
       if (!response.ok) throw new Error(`DELETE /v2/messages answered ${response.status}`);
       await response.arrayBuffer();
-      globalThis.gc?.();
+      await collectGarbage();
     };
     const many = payloadsOf(options.count);
     const few = payloadsOf(Math.max(10, Math.round(options.count / 10)));

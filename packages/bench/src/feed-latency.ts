@@ -1,7 +1,7 @@
 import { Redis } from "@upstash/redis";
 import type { ChildCommand, ChildConfig, ChildReply } from "./feed-latency-child";
 import { type LatencySide, limitSide, seedSide, subjectSide } from "./feed-latency-sides";
-import { interleave } from "./interleave";
+import { collectGarbage, interleave } from "./interleave";
 import { type BenchResult, figure, percentile, type Spread, spread, type Target } from "./result";
 import { tsxProcess } from "./tsx-process";
 
@@ -87,7 +87,7 @@ export async function benchFeedLatency(
       await interleave(
         options.rounds,
         { subject: run("subject", subject), baseline: run("baseline", baseline), limit: run("limit", limit) },
-        { between: async () => globalThis.gc?.() },
+        { between: collectGarbage },
       );
       rows.push(...latencyRows(mode, options, figures));
       await subject.close();

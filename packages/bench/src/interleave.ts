@@ -14,6 +14,15 @@ export type Side = (() => Promise<number>) | null;
  * `between`, when given, runs untimed before every run (warm-ups included): it puts the machine
  * back in the same state for each side, e.g. empties a store the previous run filled.
  */
+/**
+ * A `between` for groups whose sides share the bench's process: a full collection (`pnpm bench`
+ * runs with `--expose-gc`; without it, nothing), so no run pays for the garbage the one before it
+ * left, and which side meets a full-heap collection is not luck.
+ */
+export async function collectGarbage(): Promise<void> {
+  globalThis.gc?.();
+}
+
 export async function interleave(
   rounds: number,
   sides: { subject: Side; baseline?: Side; limit?: Side },

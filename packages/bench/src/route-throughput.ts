@@ -8,7 +8,7 @@ import { Receiver } from "@upstash/qstash";
 import express from "express";
 import { Hono } from "hono";
 import { z } from "zod";
-import { interleave } from "./interleave";
+import { collectGarbage, interleave } from "./interleave";
 import { listen } from "./listen";
 import { loadProcess } from "./load-process";
 import { type BenchResult, figure } from "./result";
@@ -75,15 +75,6 @@ function expressApps(sb: ReturnType<typeof createSwitchboard>, job: never, baseU
       res.json({ ok: true });
     }),
   };
-}
-
-/**
- * Before every round, untimed: the three servers share this process, so each round would
- * otherwise pay for the garbage the side before it left (which side meets a full collection is
- * luck). `pnpm bench` runs with `--expose-gc`; without it this does nothing.
- */
-async function collectGarbage(): Promise<void> {
-  globalThis.gc?.();
 }
 
 /** Load size per round: seconds of autocannon (normal) or a fixed request count (tiny). */
